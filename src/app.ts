@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
+import type { Config } from './config/index.js'
+import { anonymous, type Authenticator } from './core/access/actor.js'
+import { PermissionRegistry } from './core/access/permissions.js'
+import { createDatabase, type Database } from './core/db/client.js'
+import { projectRoot } from './core/db/paths.js'
+import { registerErrorCodes } from './core/errors/catalog.js'
+import { installErrorHandler } from './core/errors/error-handler.js'
+import { installNotFound } from './core/http/not-found.js'
+import { installOpenApi } from './core/http/openapi.js'
+import { installSecurity } from './core/http/security.js'
+import { selectModules, type ModuleDefinition } from './core/module.js'
+import { healthRoutes } from './core/observability/health.routes.js'
+import { loggerOptions, requestIdFrom } from './core/observability/logger.js'
+import { installMetrics } from './core/observability/metrics.js'
+import { createRedis } from './core/redis/client.js'
+
+/** Every module Plinth ships, in registration order. `MODULES` selects among them. */
+export const availableModules: readonly ModuleDefinition[] = []
+
+export interface AppOptions {
+  /** A database to use instead of opening one from config; the caller closes it. */
+  database?: Database
+  /** Apply migrations at boot (default true). */
+  migrate?: boolean
+  /** Replaces `availableModules` (tests add fixture modules). */
+  modules?: readonly ModuleDefinition[]
+  authenticate?: Authenticator
+  logStream?: NodeJS.WritableStream
+}
+
+export interface Platform {
+  readonly config: Config
+  readonly database: Database
+  readonly redis: Redis | undefined
+  readonly access: PermissionRegistry
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    platform: Platform
+  }
+}
+
+const version = (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version
+
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel, options.logStream),
+    genReqId: requestIdFrom,
+    requestIdLogLabel: 'requestId',
+    trustProxy: config.trustProxy,
+    bodyLimit: config.bodyLimitBytes,
+    requestTimeout: config.requestTimeoutMs,
+    return503OnClosing: true,
+    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  })
+
+  const database = options.database ?? (await createDatabase({ ...config.database, dataDir: config.dataDir }))
+  const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined
+  app.addHook('onClose', async () => {
+    await redis?.quit().catch(() => redis.disconnect())
+    if (!options.database) await database.close()
+  })
+  if (options.migrate !== false) await database.migrate()
+
+  const access = new PermissionRegistry()
+  app.decorate('platform', { config, database, redis, access })
+  app.decorateRequest('actor', null)
+  const authenticate = options.authenticate ?? anonymous
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+    request.actor = await authenticate(request)
+  })
+
+  installErrorHandler(app)
+  installNotFound(app)
+  await installSecurity(app, config)
+  await installOpenApi(app, version)
+  const metrics = installMetrics(app, database)
+  await app.register(healthRoutes, { database, redis, metrics })
+  await registerModules(app, selectModules(options.modules ?? availableModules, config.modules))
+  return app
+}
+
+async function registerModules(app: FastifyInstance, modules: ModuleDefinition[]): Promise<void> {
+  const { config, database, access } = app.platform
+  for (const module of modules) access.declare(...module.permissions)
+  for (const module of modules) {
+    if (module.errors) registerErrorCodes(module.errors)
+    const api = module.createApi({ config, db: database.db, log: app.log.child({ module: module.name }), access })
+    await app.register(module.routes(api), { prefix: '/api' })
+  }
+}

@@ -1,0 +1,102 @@
+import { resolve } from 'node:path'
+import Value from 'typebox/value'
+import { EnvSchema, envHints, type Env } from './schema.js'
+import { loadOrCreateDevSecrets } from './secrets.js'
+
+export interface Config {
+  readonly env: Env['NODE_ENV']
+  readonly host: string
+  readonly port: number
+  readonly dataDir: string
+  readonly database: { readonly url: string | undefined; readonly poolSize: number }
+  readonly redisUrl: string | undefined
+  readonly secrets: { readonly jwtSecret: string; readonly encryptionKey: Buffer }
+  readonly logLevel: Env['LOG_LEVEL']
+  readonly corsOrigins: readonly string[] | '*'
+  readonly trustProxy: boolean
+  readonly bodyLimitBytes: number
+  readonly requestTimeoutMs: number
+  readonly shutdownTimeoutMs: number
+  /** Module names to enable; `undefined` means every module the app knows. */
+  readonly modules: readonly string[] | undefined
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+type RawEnv = Record<string, string | undefined>
+
+/** The one reader of the environment: validates every variable and returns a frozen config. */
+export function loadConfig(source: RawEnv = process.env): Config {
+  const env = parseEnv(source)
+  const dataDir = resolve(env.DATA_DIR)
+  return deepFreeze({
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    dataDir,
+    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+    redisUrl: env.REDIS_URL,
+    secrets: resolveSecrets(env, dataDir),
+    logLevel: env.LOG_LEVEL,
+    corsOrigins: parseOrigins(env.CORS_ORIGINS),
+    trustProxy: env.TRUST_PROXY,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    modules: parseList(env.MODULES),
+  })
+}
+
+function parseEnv(source: RawEnv): Env {
+  const picked: Record<string, string> = {}
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = source[key]?.trim()
+    if (value) picked[key] = value
+  }
+  const value = Value.Convert(EnvSchema, Value.Default(EnvSchema, picked))
+  const problems = new Map<string, string>()
+  for (const error of Value.Errors(EnvSchema, value)) {
+    const name = error.instancePath.slice(1) as keyof Env
+    if (!problems.has(name)) problems.set(name, `${name}=${JSON.stringify(picked[name] ?? '')} is invalid: expected ${envHints[name]}`)
+  }
+  if (problems.size > 0) throw new ConfigError([...problems.values()])
+  return value as Env
+}
+
+function resolveSecrets(env: Env, dataDir: string): Config['secrets'] {
+  if (env.NODE_ENV === 'production') {
+    const missing = (['JWT_SECRET', 'ENCRYPTION_KEY'] as const).filter((name) => !env[name])
+    if (missing.length > 0) {
+      throw new ConfigError(missing.map((name) => `${name} is required when NODE_ENV=production (${envHints[name]})`))
+    }
+  }
+  const generated = env.JWT_SECRET && env.ENCRYPTION_KEY ? undefined : loadOrCreateDevSecrets(dataDir)
+  const jwtSecret = env.JWT_SECRET ?? generated!.jwtSecret
+  const encryptionKey = env.ENCRYPTION_KEY ?? generated!.encryptionKey
+  return { jwtSecret, encryptionKey: decodeKey(encryptionKey) }
+}
+
+function decodeKey(key: string): Buffer {
+  return /^[0-9a-fA-F]{64}$/.test(key) ? Buffer.from(key, 'hex') : Buffer.from(key, 'base64')
+}
+
+function parseOrigins(raw: string): readonly string[] | '*' {
+  return raw.trim() === '*' ? '*' : (parseList(raw) ?? [])
+}
+
+function parseList(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined
+  return raw.split(',').map((part) => part.trim()).filter(Boolean)
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) {
+    if (inner && typeof inner === 'object' && !Buffer.isBuffer(inner) && !Object.isFrozen(inner)) deepFreeze(inner as object)
+  }
+  return Object.freeze(value)
+}

@@ -1,0 +1,86 @@
+import { join } from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
+import { sql } from 'drizzle-orm'
+import postgres from 'postgres'
+import { acquireDataDirLock } from './data-dir-lock.js'
+import { migrateEmbedded, migrateServer } from './migrate.js'
+
+/** The database handle every repository receives; the same API on PGlite and PostgreSQL. */
+export type Db = PgDatabase<PgQueryResultHKT>
+
+export interface Database {
+  readonly db: Db
+  readonly kind: 'pglite' | 'postgres'
+  readonly poolSize: number
+  /** Queries sent to the server since start (for metrics). */
+  queryCount(): number
+  /** Applies the committed migrations (`drizzle/`); safe to call from many instances at once. */
+  migrate(): Promise<void>
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface DatabaseOptions {
+  url: string | undefined
+  poolSize: number
+  dataDir: string
+  /** Tests: an in-memory PGlite, optionally loaded from a migrated snapshot. */
+  memory?: { snapshot?: Blob }
+}
+
+export async function createDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.url ? connectPostgres(options.url, options.poolSize) : openPglite(options)
+}
+
+function connectPostgres(url: string, poolSize: number): Database {
+  let queries = 0
+  const client = postgres(url, {
+    max: poolSize,
+    onnotice: () => {},
+    connection: { application_name: 'plinth' },
+  })
+  const db = drizzlePostgres({ client, logger: { logQuery: () => void queries++ } }) as unknown as Db
+  return {
+    db,
+    kind: 'postgres',
+    poolSize,
+    queryCount: () => queries,
+    migrate: () => migrateServer(url),
+    ping: async () => {
+      await client`select 1`
+    },
+    close: () => client.end({ timeout: 5 }),
+  }
+}
+
+async function openPglite(options: DatabaseOptions): Promise<Database> {
+  const lock = options.memory ? undefined : acquireDataDirLock(options.dataDir)
+  try {
+    const client = options.memory
+      ? await PGlite.create({ loadDataDir: options.memory.snapshot })
+      : await PGlite.create(join(options.dataDir, 'pgdata'))
+    let queries = 0
+    const typed = drizzlePglite({ client, logger: { logQuery: () => void queries++ } })
+    const db = typed as unknown as Db
+    return {
+      db,
+      kind: 'pglite',
+      poolSize: 1,
+      queryCount: () => queries,
+      migrate: () => migrateEmbedded(typed),
+      ping: async () => {
+        await db.execute(sql`select 1`)
+      },
+      close: async () => {
+        await client.close()
+        lock?.release()
+      },
+    }
+  } catch (error) {
+    lock?.release()
+    throw error
+  }
+}

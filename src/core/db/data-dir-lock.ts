@@ -1,0 +1,72 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+
+export class DataDirLockedError extends Error {
+  constructor(dataDir: string, holder: LockHolder) {
+    super(
+      `DATA_DIR ${dataDir} is in use by another Plinth process (pid ${holder.pid} on ${holder.host}, since ${holder.since}). ` +
+        'Embedded PostgreSQL allows one process per data directory: stop that process, choose another DATA_DIR, ' +
+        'or set DATABASE_URL to share a PostgreSQL server between instances.',
+    )
+    this.name = 'DataDirLockedError'
+  }
+}
+
+interface LockHolder {
+  pid: number
+  host: string
+  since: string
+}
+
+export interface DataDirLock {
+  release(): void
+}
+
+const LOCK_FILE = 'plinth.lock'
+
+/**
+ * PGlite has no lock of its own and two processes on one data directory corrupt it, so the
+ * first process takes an exclusive lock file; a lock left by a process that no longer runs
+ * on this host is taken over.
+ */
+export function acquireDataDirLock(dataDir: string): DataDirLock {
+  mkdirSync(dataDir, { recursive: true })
+  const path = join(dataDir, LOCK_FILE)
+  const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() }
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, JSON.stringify(me), { flag: 'wx' })
+      return { release: () => releaseIfMine(path) }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      const holder = readHolder(path)
+      if (holder && isAlive(holder)) throw new DataDirLockedError(dataDir, holder)
+      rmSync(path, { force: true })
+    }
+  }
+  throw new Error(`Could not lock DATA_DIR ${dataDir}: another process is starting on it`)
+}
+
+function readHolder(path: string): LockHolder | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as LockHolder
+  } catch {
+    return undefined
+  }
+}
+
+function isAlive(holder: LockHolder): boolean {
+  if (holder.host !== hostname()) return true
+  if (holder.pid === process.pid) return true
+  try {
+    process.kill(holder.pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+function releaseIfMine(path: string): void {
+  if (readHolder(path)?.pid === process.pid) rmSync(path, { force: true })
+}

@@ -1,0 +1,54 @@
+/**
+ * The one catalog of error codes. Codes are part of the API contract: add new ones, never rename
+ * or reuse. Modules add their own codes with `registerErrorCodes` under their own prefix.
+ */
+export const coreErrors = {
+  BAD_REQUEST: { status: 400, message: 'The request could not be understood.' },
+  MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  VALIDATION_FAILED: { status: 400, message: 'The request is invalid.' },
+  INVALID_CURSOR: { status: 400, message: 'The cursor is invalid or belongs to another query.' },
+  UNAUTHENTICATED: { status: 401, message: 'Authentication is required.' },
+  FORBIDDEN: { status: 403, message: 'You do not have permission to do this.' },
+  NOT_FOUND: { status: 404, message: 'The resource was not found.' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'The method is not allowed on this resource.' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },
+  CONFLICT: { status: 409, message: 'The request conflicts with the current state.' },
+  VERSION_CONFLICT: { status: 409, message: 'The resource was changed by someone else; reload and retry.' },
+  PRECONDITION_FAILED: { status: 412, message: 'The resource does not match the If-Match precondition.' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The content type is not supported.' },
+  UNPROCESSABLE: { status: 422, message: 'The request cannot be processed.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
+  INTERNAL: { status: 500, message: 'An unexpected error occurred.' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable.' },
+} as const satisfies Record<string, ErrorSpec>
+
+export interface ErrorSpec {
+  readonly status: number
+  readonly message: string
+}
+
+export type CoreErrorCode = keyof typeof coreErrors
+
+const catalog = new Map<string, ErrorSpec>(Object.entries(coreErrors))
+
+/** Lets a module declare its codes (e.g. `CYLINDER_INVALID_TRANSITION`) in the same catalog. */
+export function registerErrorCodes(codes: Record<string, ErrorSpec>): void {
+  for (const [code, spec] of Object.entries(codes)) {
+    const existing = catalog.get(code)
+    if (existing && (existing.status !== spec.status || existing.message !== spec.message)) {
+      throw new Error(`Error code ${code} is already registered with another meaning`)
+    }
+    catalog.set(code, spec)
+  }
+}
+
+export function errorSpec(code: string): ErrorSpec {
+  const spec = catalog.get(code)
+  if (!spec) throw new Error(`Unknown error code ${code}: add it to the catalog`)
+  return spec
+}
+
+export function errorCatalog(): ReadonlyMap<string, ErrorSpec> {
+  return catalog
+}

@@ -1,0 +1,95 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { AppError } from './app-error.js'
+import { errorSpec, type CoreErrorCode } from './catalog.js'
+
+export interface ErrorBody {
+  error: { code: string; message: string; details: Record<string, unknown> }
+}
+
+interface ValidationIssue {
+  instancePath: string
+  message?: string
+  params: Record<string, unknown>
+}
+
+const fastifyCodes: Record<string, CoreErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+}
+
+const codeByStatus: Record<number, CoreErrorCode> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
+  409: 'CONFLICT',
+  412: 'PRECONDITION_FAILED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE',
+  429: 'RATE_LIMITED',
+  503: 'SERVICE_UNAVAILABLE',
+}
+
+export function errorBody(code: string, message?: string, details: Record<string, unknown> = {}): ErrorBody {
+  return { error: { code, message: message ?? errorSpec(code).message, details } }
+}
+
+/** Turns every thrown error into the one error shape; only 5xx causes reach the log. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body, headers } = toResponse(error)
+    if (status >= 500) request.log.error({ err: error }, 'request failed')
+    return reply.code(status).headers(headers).send(body)
+  })
+}
+
+function toResponse(error: FastifyError): { status: number; body: ErrorBody; headers: Record<string, string> } {
+  if (error instanceof AppError) {
+    return { status: error.status, body: errorBody(error.code, error.message, error.details), headers: error.headers }
+  }
+  if (error.validation) {
+    const details = fieldErrors(error.validation as ValidationIssue[], error.validationContext)
+    return { status: 400, body: errorBody('VALIDATION_FAILED', validationMessage(details), details), headers: {} }
+  }
+  const mapped = (error.code && fastifyCodes[error.code]) || codeByStatus[error.statusCode ?? 500]
+  if (mapped && (error.statusCode ?? 500) < 500) {
+    const status = errorSpec(mapped).status
+    return { status, body: errorBody(mapped, clientMessage(mapped, error)), headers: {} }
+  }
+  if (mapped === 'SERVICE_UNAVAILABLE') return { status: 503, body: errorBody(mapped), headers: {} }
+  return { status: 500, body: errorBody('INTERNAL'), headers: {} }
+}
+
+function clientMessage(code: CoreErrorCode, error: FastifyError): string {
+  return code === 'MALFORMED_JSON' || code === 'BAD_REQUEST' ? `${errorSpec(code).message} ${error.message}` : errorSpec(code).message
+}
+
+/** `{ "email": "must match format \"email\"", "query.limit": "must be <= 200" }` */
+function fieldErrors(issues: ValidationIssue[], context: string | undefined): Record<string, string> {
+  const prefix = context && context !== 'body' ? `${context === 'querystring' ? 'query' : context}.` : ''
+  const details: Record<string, string> = {}
+  for (const issue of issues) {
+    const path = issue.instancePath.split('/').filter(Boolean)
+    let message = issue.message ?? 'is invalid'
+    if (typeof issue.params.missingProperty === 'string') {
+      path.push(issue.params.missingProperty)
+      message = 'is required'
+    } else if (typeof issue.params.additionalProperty === 'string') {
+      path.push(issue.params.additionalProperty)
+      message = 'is not allowed'
+    }
+    const field = prefix + (path.join('.') || (context === 'body' ? 'body' : 'value'))
+    details[field] ??= message
+  }
+  return details
+}
+
+function validationMessage(details: Record<string, string>): string {
+  const fields = Object.keys(details)
+  return `The request is invalid: ${fields.map((f) => `${f} ${details[f]}`).join('; ')}.`
+}

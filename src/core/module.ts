@@ -1,0 +1,50 @@
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify'
+import type { Config } from '../config/index.js'
+import type { Actor } from './access/actor.js'
+import type { PermissionDef, PermissionRegistry } from './access/permissions.js'
+import type { Db } from './db/client.js'
+import type { ErrorSpec } from './errors/catalog.js'
+
+/** What the platform hands a module: its only way to reach shared services. */
+export interface ModuleContext {
+  readonly config: Config
+  readonly db: Db
+  readonly log: FastifyBaseLogger
+  readonly access: PermissionRegistry
+}
+
+/**
+ * A module's manifest (`src/modules/<name>/index.ts`). Methods, not function properties, so a
+ * `ModuleDefinition<SomeApi>` fits in the app's list of `ModuleDefinition<unknown>`.
+ */
+export interface ModuleDefinition<Api = unknown> {
+  readonly name: string
+  readonly permissions: readonly PermissionDef[]
+  /** Error codes the module adds to the catalog, prefixed with its domain. */
+  readonly errors?: Record<string, ErrorSpec>
+  /** Wires repositories into services. */
+  createApi(ctx: ModuleContext): Api
+  /** Routes, registered under `/api`. */
+  routes(api: Api): FastifyPluginAsync
+  /** Checked on every realtime subscribe to one of the module's rooms. */
+  authorizeRoom?(actor: Actor, room: string, api: Api): Promise<boolean>
+  /** The module's part of a user's data export. */
+  exportUserData?(userId: string, api: Api): Promise<unknown>
+}
+
+export function defineModule<Api>(definition: ModuleDefinition<Api>): ModuleDefinition<Api> {
+  if (!/^[a-z][a-z0-9-]*$/.test(definition.name)) throw new Error(`Invalid module name "${definition.name}"`)
+  return definition
+}
+
+/** The modules MODULES asks for, in the app's order; an unknown name fails the boot. */
+export function selectModules(available: readonly ModuleDefinition[], wanted: readonly string[] | undefined): ModuleDefinition[] {
+  if (wanted === undefined) return [...available]
+  const names = new Set(available.map((m) => m.name))
+  const unknown = wanted.filter((name) => !names.has(name))
+  if (unknown.length > 0) {
+    const known = names.size > 0 ? [...names].join(', ') : 'none yet'
+    throw new Error(`MODULES names unknown module(s): ${unknown.join(', ')} (available: ${known})`)
+  }
+  return available.filter((m) => wanted.includes(m.name))
+}

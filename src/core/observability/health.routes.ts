@@ -1,0 +1,86 @@
+import type { FastifyInstance } from 'fastify'
+import Type from 'typebox'
+import type { Redis } from 'ioredis'
+import type { Database } from '../db/client.js'
+import { AppError } from '../errors/app-error.js'
+import { errorResponses } from '../http/schemas.js'
+import type { Metrics } from './metrics.js'
+
+const CHECK_TIMEOUT_MS = 2000
+
+const Health = Type.Object({ status: Type.Literal('ok'), uptimeSeconds: Type.Number() }, { title: 'Health' })
+const Readiness = Type.Object(
+  { status: Type.Literal('ready'), checks: Type.Record(Type.String(), Type.Literal('ok')) },
+  { title: 'Readiness' },
+)
+
+interface Dependencies {
+  database: Database
+  redis: Redis | undefined
+  metrics: Metrics
+}
+
+export async function healthRoutes(app: FastifyInstance, deps: Dependencies): Promise<void> {
+  const tags = ['platform']
+  app.get(
+    '/health',
+    { schema: { tags, summary: 'The process is alive', response: { 200: Health } } },
+    async () => ({ status: 'ok' as const, uptimeSeconds: Math.round(process.uptime()) }),
+  )
+
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags,
+        summary: 'The database (and Redis, when configured) answer',
+        description: 'Answers 503 SERVICE_UNAVAILABLE naming each failing dependency in `details`.',
+        response: { 200: Readiness, ...errorResponses(503) },
+      },
+    },
+    async () => {
+      const checks: Record<string, () => Promise<unknown>> = { database: () => deps.database.ping() }
+      if (deps.redis) checks.redis = () => deps.redis!.ping()
+      const results = await Promise.all(
+        Object.entries(checks).map(async ([name, check]) => [name, await probe(check, (err) => app.log.warn({ err, dependency: name }, 'readiness check failed'))] as const),
+      )
+      const failing = results.filter(([, result]) => result !== 'ok')
+      if (failing.length > 0) {
+        const names = failing.map(([name]) => name)
+        throw new AppError('SERVICE_UNAVAILABLE', `Not ready: ${names.join(', ')} unreachable.`, Object.fromEntries(results))
+      }
+      return { status: 'ready' as const, checks: Object.fromEntries(results) as Record<string, 'ok'> }
+    },
+  )
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags,
+        summary: 'Prometheus metrics',
+        response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } } },
+      },
+    },
+    async (_request, reply) => {
+      reply.type(deps.metrics.registry.contentType)
+      return deps.metrics.registry.metrics()
+    },
+  )
+}
+
+/** `ok`, `timeout` or `unreachable`; the cause goes to the log, not to the caller. */
+async function probe(check: () => Promise<unknown>, logFailure: (error: unknown) => void): Promise<string> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), CHECK_TIMEOUT_MS)
+  })
+  try {
+    return await Promise.race([check().then(() => 'ok'), timeout])
+  } catch (error) {
+    logFailure(error)
+    return 'unreachable'
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,20 @@
+import { ConfigError, loadConfig } from './config/index.js'
+import { DataDirLockedError } from './core/db/data-dir-lock.js'
+import { installGracefulShutdown } from './core/lifecycle.js'
+import { buildApp } from './app.js'
+
+async function main(): Promise<void> {
+  const config = loadConfig()
+  const app = await buildApp(config)
+  installGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs })
+  await app.listen({ host: config.host, port: config.port })
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+    process.stderr.write(`plinth: ${error.message}\n`)
+  } else {
+    process.stderr.write(`plinth: failed to start: ${(error as Error).stack ?? String(error)}\n`)
+  }
+  process.exit(1)
+})
