@@ -16,7 +16,7 @@ import { selectModules, type ModuleDefinition } from './core/module.js'
 import { healthRoutes } from './core/observability/health.routes.js'
 import { loggerOptions, requestIdFrom } from './core/observability/logger.js'
 import { installMetrics } from './core/observability/metrics.js'
-import { createRedis } from './core/redis/client.js'
+import { createRedis, firstConnection } from './core/redis/client.js'
 
 /** Every module Plinth ships, in registration order. `MODULES` selects among them. */
 export const availableModules: readonly ModuleDefinition[] = []
@@ -51,7 +51,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const app = Fastify({
     logger: loggerOptions(config.logLevel, options.logStream),
     genReqId: requestIdFrom,
-    requestIdLogLabel: 'requestId',
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
     requestTimeout: config.requestTimeoutMs,
@@ -60,12 +59,24 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   })
 
   const database = options.database ?? (await createDatabase({ ...config.database, dataDir: config.dataDir }))
-  const redis = config.redisUrl ? createRedis(config.redisUrl) : undefined
-  app.addHook('onClose', async () => {
+  const redis = config.redisUrl ? createRedis(config.redisUrl, app.log) : undefined
+  const release = async (): Promise<void> => {
     await redis?.quit().catch(() => redis.disconnect())
     if (!options.database) await database.close()
-  })
+  }
+  app.addHook('onClose', release)
+  try {
+    await configure(app, config, options, database, redis)
+  } catch (error) {
+    await release()
+    throw error
+  }
+  return app
+}
+
+async function configure(app: FastifyInstance, config: Config, options: AppOptions, database: Database, redis: Redis | undefined): Promise<void> {
   if (options.migrate !== false) await database.migrate()
+  if (redis) await firstConnection(redis)
 
   const access = new PermissionRegistry()
   app.decorate('platform', { config, database, redis, access })
@@ -83,7 +94,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const metrics = installMetrics(app, database)
   await app.register(healthRoutes, { database, redis, metrics })
   await registerModules(app, selectModules(options.modules ?? availableModules, config.modules))
-  return app
 }
 
 async function registerModules(app: FastifyInstance, modules: ModuleDefinition[]): Promise<void> {

@@ -21,6 +21,8 @@ export interface Database {
   migrate(): Promise<void>
   ping(): Promise<void>
   close(): Promise<void>
+  /** Embedded only: the whole data directory, to start other instances from (tests). */
+  snapshot?(): Promise<Blob>
 }
 
 export interface DatabaseOptions {
@@ -71,6 +73,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
       poolSize: 1,
       queryCount: () => queries,
       migrate: () => migrateEmbedded(typed),
+      snapshot: () => client.dumpDataDir('none'),
       ping: async () => {
         await db.execute(sql`select 1`)
       },

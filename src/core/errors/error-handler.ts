@@ -53,7 +53,7 @@ function toResponse(error: FastifyError): { status: number; body: ErrorBody; hea
     return { status: error.status, body: errorBody(error.code, error.message, error.details), headers: error.headers }
   }
   if (error.validation) {
-    const details = fieldErrors(error.validation as ValidationIssue[], error.validationContext)
+    const details = fieldErrors(error.validation, error.validationContext)
     return { status: 400, body: errorBody('VALIDATION_FAILED', validationMessage(details), details), headers: {} }
   }
   const mapped = (error.code && fastifyCodes[error.code]) || codeByStatus[error.statusCode ?? 500]

@@ -11,10 +11,12 @@ const DOCS_PREFIX = '/docs'
  */
 export async function installOpenApi(app: FastifyInstance, version: string): Promise<void> {
   app.addSchema(ErrorResponse)
+  const routeTags = new Set<string>()
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith(DOCS_PREFIX) || route.schema?.hide) return
     route.schema ??= {}
-    const schema = route.schema as { operationId?: string }
+    const schema = route.schema as { operationId?: string; tags?: string[] }
+    for (const tag of schema.tags ?? []) routeTags.add(tag)
     const method = Array.isArray(route.method) ? route.method[0] : route.method
     schema.operationId ??= operationId(String(method), route.url)
   })
@@ -26,15 +28,35 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
         version,
         description: 'Platform core, chat, cylinder tracking and ColorBook Engine. Errors always have the shape of ErrorResponse.',
         license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
+        contact: { name: 'Plinth maintainers', url: 'https://github.com/plinth-backend/plinth' },
       },
       servers: [{ url: '/', description: 'This server' }],
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       tags: [{ name: 'platform', description: 'Health, readiness, metrics and the API contract' }],
     },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? json.title ?? `def-${i}`) },
+    // Every tag a route uses is listed globally, modules' included.
+    transformObject: (documentObject) => {
+      const document = 'openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject
+      const tags: { name: string; description?: string }[] = document.tags ?? []
+      const listed = new Set(tags.map((tag) => tag.name))
+      const added = [...routeTags].filter((name) => !listed.has(name)).sort().map((name) => ({ name, description: `The ${name} API` }))
+      return { ...document, tags: [...tags, ...added] }
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   })
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { deepLinking: true }, staticCSP: true })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        tags: ['platform'],
+        summary: 'This OpenAPI 3.1 document',
+        description: 'Generated from the TypeBox schemas every route declares.',
+        response: { 200: { type: 'object', additionalProperties: true, description: 'OpenAPI 3.1 document' } },
+      },
+    },
+    async () => app.swagger(),
+  )
 }
 
 function operationId(method: string, url: string): string {

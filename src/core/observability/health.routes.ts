@@ -24,7 +24,14 @@ export async function healthRoutes(app: FastifyInstance, deps: Dependencies): Pr
   const tags = ['platform']
   app.get(
     '/health',
-    { schema: { tags, summary: 'The process is alive', response: { 200: Health } } },
+    {
+      schema: {
+        tags,
+        summary: 'The process is alive',
+        description: 'Liveness: answers as long as the event loop runs; checks no dependency.',
+        response: { 200: Health },
+      },
+    },
     async () => ({ status: 'ok' as const, uptimeSeconds: Math.round(process.uptime()) }),
   )
 
@@ -59,6 +66,7 @@ export async function healthRoutes(app: FastifyInstance, deps: Dependencies): Pr
       schema: {
         tags,
         summary: 'Prometheus metrics',
+        description: 'Request count and latency by route and status, process and database pool metrics.',
         response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } } },
       },
     },

@@ -1,0 +1,75 @@
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from './index.js'
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'plinth-config-'))
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig({ DATA_DIR: tempDir(), ...env })
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError)
+    return (error as ConfigError).problems
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('config', () => {
+  it('applies documented defaults', () => {
+    const config = loadConfig({ DATA_DIR: tempDir() })
+    expect(config).toMatchObject({ env: 'development', host: '0.0.0.0', port: 3000, logLevel: 'info', bodyLimitBytes: 1_048_576, corsOrigins: [] })
+    expect(config.database).toEqual({ url: undefined, poolSize: 10 })
+    expect(config.modules).toBeUndefined()
+    expect(Object.isFrozen(config)).toBe(true)
+  })
+
+  it('names every bad variable', () => {
+    const found = problems({ PORT: 'not-a-port', DATABASE_POOL_SIZE: '0', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x' })
+    expect(found).toHaveLength(4)
+    expect(found.join('\n')).toMatch(/PORT="not-a-port" is invalid: expected an integer port/)
+    expect(found.join('\n')).toMatch(/DATABASE_POOL_SIZE/)
+    expect(found.join('\n')).toMatch(/LOG_LEVEL/)
+    expect(found.join('\n')).toMatch(/DATABASE_URL/)
+  })
+
+  it('refuses production without JWT_SECRET and ENCRYPTION_KEY, naming both', () => {
+    const found = problems({ NODE_ENV: 'production' })
+    expect(found).toEqual([expect.stringContaining('JWT_SECRET is required'), expect.stringContaining('ENCRYPTION_KEY is required')])
+  })
+
+  it('refuses a JWT_SECRET shorter than 32 bytes and a malformed ENCRYPTION_KEY', () => {
+    const found = problems({ NODE_ENV: 'production', JWT_SECRET: 'short', ENCRYPTION_KEY: 'abc' })
+    expect(found.join('\n')).toMatch(/JWT_SECRET.*at least 32/)
+    expect(found.join('\n')).toMatch(/ENCRYPTION_KEY.*32-byte key/)
+  })
+
+  it('accepts production secrets from the environment and writes nothing to DATA_DIR', () => {
+    const dataDir = tempDir()
+    const config = loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir, JWT_SECRET: 's'.repeat(32), ENCRYPTION_KEY: 'ab'.repeat(32) })
+    expect(config.secrets.jwtSecret).toBe('s'.repeat(32))
+    expect(config.secrets.encryptionKey).toEqual(Buffer.from('ab'.repeat(32), 'hex'))
+    expect(existsSync(join(dataDir, 'secrets.json'))).toBe(false)
+  })
+
+  it('generates missing development secrets once and keeps them in DATA_DIR (mode 600)', () => {
+    const dataDir = tempDir()
+    const first = loadConfig({ DATA_DIR: dataDir })
+    const second = loadConfig({ DATA_DIR: dataDir })
+    expect(first.secrets.jwtSecret.length).toBeGreaterThanOrEqual(32)
+    expect(first.secrets.encryptionKey).toHaveLength(32)
+    expect(second.secrets).toEqual(first.secrets)
+    const file = join(dataDir, 'secrets.json')
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    expect(JSON.parse(readFileSync(file, 'utf8')).jwtSecret).toBe(first.secrets.jwtSecret)
+  })
+
+  it('parses lists and treats empty values as unset', () => {
+    const config = loadConfig({ DATA_DIR: tempDir(), MODULES: 'chat, cylinders', CORS_ORIGINS: 'https://a.example,https://b.example', DATABASE_URL: '' })
+    expect(config.modules).toEqual(['chat', 'cylinders'])
+    expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example'])
+    expect(config.database.url).toBeUndefined()
+    expect(loadConfig({ DATA_DIR: tempDir(), CORS_ORIGINS: '*' }).corsOrigins).toBe('*')
+  })
+})

@@ -1,0 +1,114 @@
+import { and, asc, desc, eq, getTableColumns, getTableName, gt, gte, ilike, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm'
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
+import type { Db } from '../../db/client.js'
+import type { Condition, ListRequest, ResourceRepository, Row, UpdateOutcome } from './types.js'
+
+/** The columns every resource table has: `id`, `version`, `createdAt`, `updatedAt`. */
+interface ResourceColumns {
+  id: PgColumn
+  version: PgColumn
+  updatedAt: PgColumn
+}
+
+/**
+ * The SQL of a validated resource for any Drizzle table with the standard columns. Only fields
+ * named in `fields` can be filtered, sorted or scoped on; the service never sees SQL.
+ */
+export function createResourceRepository<R extends Row>(db: Db, table: PgTable, fieldNames: readonly string[]): ResourceRepository<R> {
+  const columns = getTableColumns(table) as unknown as Record<string, PgColumn> & ResourceColumns
+  const column = (field: string): PgColumn => {
+    const found = fieldNames.includes(field) || field === 'id' ? columns[field] : undefined
+    if (!found) throw new Error(`Field "${field}" is not declared on ${getTableName(table)}`)
+    return found
+  }
+  const toSql = (condition: Condition): SQL => {
+    const col = column(condition.field)
+    const value = hydrate(col, condition.value)
+    switch (condition.op) {
+      case 'eq': return value === null ? sql`${col} is null` : eq(col, value)
+      case 'gt': return gt(col, value)
+      case 'gte': return gte(col, value)
+      case 'lt': return lt(col, value)
+      case 'lte': return lte(col, value)
+      case 'contains': return ilike(col, `%${escapeLike(String(value))}%`)
+      case 'in': return inArray(col, (value as unknown[]).map((v) => hydrate(col, v)))
+    }
+  }
+  const where = (conditions: Condition[]): SQL | undefined => and(...conditions.map(toSql))
+  const inScope = (id: string, scope: Condition[]): SQL | undefined => and(eq(columns.id, id), where(scope))
+
+  const findById = async (id: string, scope: Condition[]): Promise<R | undefined> => {
+    const rows = await db.select().from(table).where(inScope(id, scope)).limit(1)
+    return rows[0] as R | undefined
+  }
+
+  const conditional = async (
+    write: (versionMatches: SQL | undefined) => Promise<Record<string, unknown>[]>,
+    id: string,
+    scope: Condition[],
+    expectedVersion: number | undefined,
+  ): Promise<UpdateOutcome<R>> => {
+    const rows = await write(expectedVersion === undefined ? undefined : eq(columns.version, expectedVersion))
+    if (rows[0]) return { kind: 'updated', row: rows[0] as R }
+    const current = await findById(id, scope)
+    return current ? { kind: 'stale', row: current } : { kind: 'missing' }
+  }
+
+  return {
+    fields: fieldNames,
+    async list(request: ListRequest): Promise<R[]> {
+      const sortColumn = column(request.sort.field)
+      const order = request.sort.direction === 'asc' ? asc : desc
+      const conditions = [where(request.conditions), request.after && after(sortColumn, columns.id, request)]
+      const rows = await db
+        .select()
+        .from(table)
+        .where(and(...conditions))
+        .orderBy(order(sortColumn), order(columns.id))
+        .limit(request.limit)
+      return rows as R[]
+    },
+    findById,
+    async insert(values) {
+      const rows = await db.insert(table).values(values).returning()
+      return rows[0] as R
+    },
+    update(id, scope, values, expectedVersion) {
+      return conditional(
+        (versionMatches) =>
+          db
+            .update(table)
+            .set({ ...values, version: sql`${columns.version} + 1`, updatedAt: sql`now()` })
+            .where(and(inScope(id, scope), versionMatches))
+            .returning(),
+        id,
+        scope,
+        expectedVersion,
+      )
+    },
+    delete(id, scope, expectedVersion) {
+      return conditional((versionMatches) => db.delete(table).where(and(inScope(id, scope), versionMatches)).returning(), id, scope, expectedVersion)
+    },
+    cursorValue(row, field) {
+      const value = row[field]
+      return value instanceof Date ? value.toISOString() : (value as string | number | boolean | null)
+    },
+  }
+}
+
+/** Keyset condition: rows strictly after the cursor in (sort column, id) order. */
+function after(sortColumn: PgColumn, idColumn: PgColumn, request: ListRequest): SQL | undefined {
+  const { value, id } = request.after!
+  const beyond = request.sort.direction === 'asc' ? gt : lt
+  const hydrated = hydrate(sortColumn, value)
+  if (hydrated === null) return beyond(idColumn, id)
+  return or(beyond(sortColumn, hydrated), and(eq(sortColumn, hydrated), beyond(idColumn, id)))
+}
+
+function hydrate(column: PgColumn, value: unknown): unknown {
+  return column.dataType === 'date' && typeof value === 'string' ? new Date(value) : value
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (char) => `\\${char}`)
+}

@@ -1,0 +1,54 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { afterAll, beforeAll } from 'vitest'
+import { buildApp, type AppOptions } from '../../src/app.js'
+import { loadConfig, type Config } from '../../src/config/index.js'
+import { closeTestDatabase, testDatabase } from './database.js'
+
+export const TEST_SECRETS = { JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256!', ENCRYPTION_KEY: '11'.repeat(32) }
+
+/** A config as `npm start` would build it, on a temp DATA_DIR and the run's services. */
+export function testConfig(env: Record<string, string | undefined> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'plinth-app-')),
+    DATABASE_URL: process.env.DATABASE_URL,
+    REDIS_URL: process.env.REDIS_URL,
+    ...TEST_SECRETS,
+    ...env,
+  })
+}
+
+export interface TestAppOptions extends Omit<AppOptions, 'database'> {
+  env?: Record<string, string | undefined>
+  /** Registers fixture routes before the app is ready. */
+  setup?: (app: FastifyInstance) => Promise<void> | void
+}
+
+/** The real app on the file's shared test database (migrated once per run). */
+export async function buildTestApp(options: TestAppOptions = {}): Promise<FastifyInstance> {
+  const { env, setup, ...appOptions } = options
+  const app = await buildApp(testConfig(env), { ...appOptions, database: await testDatabase(), migrate: false })
+  await setup?.(app)
+  await app.ready()
+  return app
+}
+
+/** One app for a whole test file: `const app = useTestApp()` then `app().inject(...)`. */
+export function useTestApp(options: TestAppOptions = {}): () => FastifyInstance {
+  let app: FastifyInstance | undefined
+  beforeAll(async () => {
+    app = await buildTestApp(options)
+  })
+  afterAll(async () => {
+    await app?.close()
+    await closeTestDatabase()
+  })
+  return () => {
+    if (!app) throw new Error('The test app is not built yet')
+    return app
+  }
+}

@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+
+const root = join(import.meta.dirname, '..', '..')
+
+export interface ServerProcess {
+  child: ChildProcess
+  url: string
+  output(): string
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>
+}
+
+/** The real `src/server.ts` in a child process; resolves once it listens. */
+export function startServer(env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<ServerProcess> {
+  const { child, output, exited } = run('src/server.ts', [], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env })
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output()}`)), timeoutMs)
+    const onData = (): void => {
+      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output())
+      if (!match) return
+      clearTimeout(timer)
+      child.stdout.off('data', onData)
+      resolve({
+        child,
+        url: match[1]!,
+        output,
+        stop: (signal = 'SIGTERM') => {
+          child.kill(signal)
+          return exited
+        },
+      })
+    }
+    child.stdout.on('data', onData)
+    void exited.then((code) => {
+      clearTimeout(timer)
+      reject(new Error(`server exited with ${code} before listening:\n${output()}`))
+    })
+  })
+}
+
+/** Runs a script to completion: exit code and everything it printed. */
+export async function runScript(script: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
+  const { output, exited } = run(script, args, env)
+  const code = await exited
+  return { code, output: output() }
+}
+
+function run(script: string, args: string[], env: Record<string, string | undefined>) {
+  const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '' }
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) childEnv[key] = value
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  let text = ''
+  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return { child, output: () => text, exited }
+}
