@@ -9,6 +9,7 @@ import { createDatabase, type Database } from './core/db/client.js'
 import { projectRoot } from './core/db/paths.js'
 import { registerErrorCodes } from './core/errors/catalog.js'
 import { installErrorHandler } from './core/errors/error-handler.js'
+import { clientErrorHandler, httpServerFactory } from './core/http/http-server.js'
 import { installNotFound } from './core/http/not-found.js'
 import { installOpenApi } from './core/http/openapi.js'
 import { installSecurity } from './core/http/security.js'
@@ -53,7 +54,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     genReqId: requestIdFrom,
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
-    requestTimeout: config.requestTimeoutMs,
+    serverFactory: httpServerFactory(config.requestTimeoutMs),
+    clientErrorHandler,
     return503OnClosing: true,
     ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   })

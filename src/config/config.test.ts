@@ -71,5 +71,6 @@ describe('config', () => {
     expect(config.corsOrigins).toEqual(['https://a.example', 'https://b.example'])
     expect(config.database.url).toBeUndefined()
     expect(loadConfig({ DATA_DIR: tempDir(), CORS_ORIGINS: '*' }).corsOrigins).toBe('*')
+    expect(loadConfig({ DATA_DIR: tempDir(), MODULES: 'none' }).modules).toEqual([])
   })
 })

@@ -48,7 +48,7 @@ export function loadConfig(source: RawEnv = process.env): Config {
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
-    modules: parseList(env.MODULES),
+    modules: env.MODULES === 'none' ? [] : parseList(env.MODULES),
   })
 }
 

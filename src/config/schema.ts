@@ -42,5 +42,5 @@ export const envHints: Record<keyof Env, string> = {
   BODY_LIMIT_BYTES: 'an integer number of bytes ≥ 1024',
   REQUEST_TIMEOUT_MS: 'an integer number of milliseconds ≥ 100',
   SHUTDOWN_TIMEOUT_MS: 'an integer number of milliseconds ≥ 100',
-  MODULES: 'a comma-separated list of module names',
+  MODULES: 'a comma-separated list of module names, or none',
 }

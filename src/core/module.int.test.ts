@@ -38,7 +38,8 @@ const pingModule = (name: string, permission = `${name}:ping`) =>
 describe('module contract', () => {
   it('boots with no modules', async () => {
     expect(availableModules.map((m) => m.name)).toEqual(expect.any(Array))
-    const app = await boot({ MODULES: '' }, [])
+    const app = await boot({ MODULES: 'none' }, [pingModule('alpha')])
+    expect((await app.inject({ url: '/api/alpha/ping' })).statusCode).toBe(404)
     expect((await app.inject({ url: '/health' })).statusCode).toBe(200)
   })
 

@@ -16,6 +16,7 @@ export const coreErrors = {
   VERSION_CONFLICT: { status: 409, message: 'The resource was changed by someone else; reload and retry.' },
   PRECONDITION_FAILED: { status: 412, message: 'The resource does not match the If-Match precondition.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The content type is not supported.' },
   UNPROCESSABLE: { status: 422, message: 'The request cannot be processed.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; retry later.' },
