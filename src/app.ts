@@ -3,10 +3,16 @@ import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Config } from './config/index.js'
-import { anonymous, type Authenticator } from './core/access/actor.js'
+import type { Authenticator } from './core/access/actor.js'
+import { authRoutes } from './core/auth/auth.routes.js'
+import { UserView } from './core/auth/auth.schemas.js'
+import { createIdentity, type Identity } from './core/auth/identity.js'
+import { ensureAdmin } from './core/users/admin-bootstrap.js'
+import { corePermissions } from './core/users/permissions.js'
 import { PermissionRegistry } from './core/access/permissions.js'
 import { createDatabase, type Database } from './core/db/client.js'
 import { projectRoot } from './core/db/paths.js'
+import { AppError } from './core/errors/app-error.js'
 import { registerErrorCodes } from './core/errors/catalog.js'
 import { installErrorHandler } from './core/errors/error-handler.js'
 import { clientErrorHandler, httpServerFactory } from './core/http/http-server.js'
@@ -38,6 +44,7 @@ export interface Platform {
   readonly database: Database
   readonly redis: Redis | undefined
   readonly access: PermissionRegistry
+  readonly identity: Identity
 }
 
 declare module 'fastify' {
@@ -81,12 +88,23 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
   if (redis) await firstConnection(redis)
 
   const access = new PermissionRegistry()
-  app.decorate('platform', { config, database, redis, access })
+  access.declare(...corePermissions)
+  const identity = await createIdentity(config, database.db, redis, app.log)
+  app.addHook('onClose', () => identity.close())
+  if (config.auth.admin) await ensureAdmin(config.auth.admin, identity.auth, identity.store.repos.users, app.log)
+  app.decorate('platform', { config, database, redis, access, identity })
   app.decorateRequest('actor', null)
-  const authenticate = options.authenticate ?? anonymous
+  app.decorateRequest('authError', null)
+  const authenticate = options.authenticate ?? identity.authenticate
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
-    request.actor = await authenticate(request)
+    // A bad token matters only to routes that need an actor: sign-in and refresh must still work.
+    try {
+      request.actor = await authenticate(request)
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status !== 401) throw error
+      request.authError = error
+    }
   })
 
   installErrorHandler(app)
@@ -95,6 +113,8 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
   await installOpenApi(app, version)
   const metrics = installMetrics(app, database)
   await app.register(healthRoutes, { database, redis, metrics })
+  app.addSchema(UserView)
+  await app.register(authRoutes, { prefix: '/api', identity, rateLimitPerMinute: config.auth.rateLimitPerMinute })
   await registerModules(app, selectModules(options.modules ?? availableModules, config.modules))
 }
 

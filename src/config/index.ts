@@ -19,6 +19,22 @@ export interface Config {
   readonly shutdownTimeoutMs: number
   /** Module names to enable; `undefined` means every module the app knows. */
   readonly modules: readonly string[] | undefined
+  /** Base URL for links sent to users. */
+  readonly publicUrl: string
+  readonly auth: {
+    readonly registration: 'open' | 'closed'
+    readonly admin: { readonly email: string; readonly password: string } | undefined
+    readonly accessTokenTtlSeconds: number
+    readonly refreshTokenTtlDays: number
+    readonly refreshReuseGraceSeconds: number
+    readonly rateLimitPerMinute: number
+    readonly loginMaxFailures: number
+    readonly loginMaxFailuresPerIp: number
+    readonly loginLockoutSeconds: number
+    /** argon2id cost: OWASP's in every environment but `test`. */
+    readonly passwordHashing: 'owasp' | 'fast-for-tests'
+  }
+  readonly mail: { readonly smtpUrl: string | undefined; readonly from: string }
 }
 
 export class ConfigError extends Error {
@@ -49,6 +65,20 @@ export function loadConfig(source: RawEnv = process.env): Config {
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     modules: env.MODULES === 'none' ? [] : parseList(env.MODULES),
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    auth: {
+      registration: env.REGISTRATION,
+      admin: env.ADMIN_EMAIL && env.ADMIN_PASSWORD ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } : undefined,
+      accessTokenTtlSeconds: env.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlDays: env.REFRESH_TOKEN_TTL_DAYS,
+      refreshReuseGraceSeconds: env.REFRESH_REUSE_GRACE_SECONDS,
+      rateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
+      loginMaxFailures: env.LOGIN_MAX_FAILURES,
+      loginMaxFailuresPerIp: env.LOGIN_MAX_FAILURES_PER_IP,
+      loginLockoutSeconds: env.LOGIN_LOCKOUT_SECONDS,
+      passwordHashing: env.NODE_ENV === 'test' ? 'fast-for-tests' : 'owasp',
+    },
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
   })
 }
 
@@ -63,6 +93,9 @@ function parseEnv(source: RawEnv): Env {
   for (const error of Value.Errors(EnvSchema, value)) {
     const name = error.instancePath.slice(1) as keyof Env
     if (!problems.has(name)) problems.set(name, `${name}=${JSON.stringify(picked[name] ?? '')} is invalid: expected ${envHints[name]}`)
+  }
+  if (Boolean(picked.ADMIN_EMAIL) !== Boolean(picked.ADMIN_PASSWORD)) {
+    problems.set('ADMIN_EMAIL', 'ADMIN_EMAIL and ADMIN_PASSWORD must be set together')
   }
   if (problems.size > 0) throw new ConfigError([...problems.values()])
   return value as Env

@@ -17,5 +17,7 @@ export const anonymous: Authenticator = async () => null
 declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null
+    /** Why the presented credentials were refused; raised only by routes that need an actor. */
+    authError: Error | null
   }
 }

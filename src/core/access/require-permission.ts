@@ -5,7 +5,7 @@ import type { PermissionRegistry } from './permissions.js'
 
 /** The authenticated actor, or 401. */
 export function requireActor(request: FastifyRequest): Actor {
-  if (!request.actor) throw new AppError('UNAUTHENTICATED')
+  if (!request.actor) throw request.authError ?? new AppError('UNAUTHENTICATED')
   return request.actor
 }
 

@@ -1,0 +1,46 @@
+import autocannon from 'autocannon'
+
+/** What one load run produced; every scenario reports this shape, whatever drives the load. */
+export interface Measurement {
+  readonly requestsPerSecond: number
+  readonly latencyP50Ms: number
+  readonly latencyP99Ms: number
+  readonly totalRequests: number
+  readonly non2xx: number
+  /** Connection errors, timeouts included. */
+  readonly errors: number
+  readonly timeouts: number
+  /** Responses by status code, e.g. `{ "200": 81234 }`. */
+  readonly statusCodes: Readonly<Record<string, number>>
+}
+
+export interface HttpRequest {
+  readonly url: string
+  readonly method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  readonly headers?: Readonly<Record<string, string>>
+  readonly body?: string
+}
+
+/** One autocannon run of `durationSeconds` with `connections` keep-alive connections. */
+export async function measureHttp(request: HttpRequest, load: { connections: number; durationSeconds: number }): Promise<Measurement> {
+  const result = await autocannon({
+    url: request.url,
+    method: request.method ?? 'GET',
+    headers: { ...request.headers },
+    ...(request.body === undefined ? {} : { body: request.body }),
+    connections: load.connections,
+    duration: load.durationSeconds,
+  })
+  const statusCodes: Record<string, number> = {}
+  for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stats.count ?? 0
+  return {
+    requestsPerSecond: result.requests.average,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    totalRequests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes,
+  }
+}

@@ -1,0 +1,40 @@
+/** Shared by the server scripts: the ready line the bench waits for, and a clean exit. */
+
+export function printReady(fields: { port: number } & Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify({ ready: true, ...fields })}\n`)
+}
+
+/**
+ * On SIGTERM/SIGINT: runs `cleanup` once, then exits. When the bench's stdin pipe closes instead
+ * (the bench died without stopping us), there is nobody left to read our stdout: pino's exit-time
+ * flush would retry EPIPE forever, so only `abandon` runs (synchronously) before a hard kill.
+ */
+export function exitOnShutdown(cleanup: () => Promise<void>, abandon: () => void = () => {}): void {
+  let closing = false
+  const shutdown = (): void => {
+    if (closing) return
+    closing = true
+    cleanup().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('cleanup failed:', error)
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGTERM', shutdown)
+  process.on('SIGINT', shutdown)
+  if (process.env.BENCH_PARENT_PIPE === '1') {
+    process.stdin.on('end', () => {
+      abandon()
+      process.kill(process.pid, 'SIGKILL')
+    })
+    process.stdin.resume()
+  }
+}
+
+export function failStartup(error: unknown, cleanup: () => void = () => {}): never {
+  console.error('bench server failed to start:', error)
+  cleanup()
+  process.exit(1)
+}

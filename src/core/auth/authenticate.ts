@@ -1,0 +1,31 @@
+import type { FastifyRequest } from 'fastify'
+import type { Actor, Authenticator } from '../access/actor.js'
+import { AppError } from '../errors/app-error.js'
+import type { AccessTokens } from './access-tokens.js'
+import type { RevocationList } from './revocations.js'
+
+/** The bearer token of a request: `Authorization: Bearer …`, or `?token=` for WebSocket upgrades. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization
+  if (header) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header)
+    if (!match) throw new AppError('INVALID_TOKEN', 'The Authorization header must be "Bearer <accessToken>".')
+    return match[1]
+  }
+  return undefined
+}
+
+/**
+ * Resolves the actor from the access token: signature, issuer, audience and expiry by JWT, then
+ * the in-memory revocation list, so a logged-out session is refused at once on every instance.
+ * No token: anonymous (routes that need an actor answer 401).
+ */
+export function jwtAuthenticator(tokens: AccessTokens, revocations: RevocationList): Authenticator {
+  return async (request): Promise<Actor | null> => {
+    const token = bearerToken(request)
+    if (!token) return null
+    const claims = await tokens.verify(token)
+    if (revocations.isRevoked(claims.sessionId)) throw new AppError('SESSION_REVOKED')
+    return { id: claims.userId, role: claims.role, sessionId: claims.sessionId }
+  }
+}

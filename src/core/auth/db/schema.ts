@@ -1,0 +1,59 @@
+import { index, pgTable, text, uuid } from 'drizzle-orm/pg-core'
+import { resourceColumns, timestampMs } from '../../db/columns.js'
+import { users } from '../../users/db/schema.js'
+
+/** One login on one device: the refresh-token family. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    ...resourceColumns(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /**
+     * The current refresh token sealed with ENCRYPTION_KEY (AES-256-GCM), so a concurrent refresh
+     * inside the grace window can be given the same pair. Lookups use only hashes.
+     */
+    currentTokenSealed: text('current_token_sealed').notNull(),
+    userAgent: text('user_agent'),
+    ip: text('ip'),
+    lastUsedAt: timestampMs('last_used_at').notNull().defaultNow(),
+    expiresAt: timestampMs('expires_at').notNull(),
+    revokedAt: timestampMs('revoked_at'),
+    revokedReason: text('revoked_reason'),
+  },
+  (table) => [index('sessions_user_idx').on(table.userId, table.createdAt), index('sessions_revoked_idx').on(table.revokedAt)],
+)
+
+/** Every refresh token a session has issued, by SHA-256 hash: reuse of an old one is detectable. */
+export const refreshTokens = pgTable(
+  'refresh_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    sessionId: uuid('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    createdAt: timestampMs('created_at').notNull().defaultNow(),
+    /** When the token was exchanged for its successor; null while it is the current one. */
+    rotatedAt: timestampMs('rotated_at'),
+  },
+  (table) => [index('refresh_tokens_session_idx').on(table.sessionId)],
+)
+
+/** Single-use e-mail tokens (verification, password reset), stored hashed. */
+export const emailTokens = pgTable(
+  'email_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose').notNull(),
+    createdAt: timestampMs('created_at').notNull().defaultNow(),
+    expiresAt: timestampMs('expires_at').notNull(),
+    usedAt: timestampMs('used_at'),
+  },
+  (table) => [index('email_tokens_user_idx').on(table.userId, table.purpose)],
+)
+
+export type SessionRow = typeof sessions.$inferSelect

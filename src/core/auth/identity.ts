@@ -1,0 +1,65 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Redis } from 'ioredis'
+import type { Config } from '../../config/index.js'
+import type { Authenticator } from '../access/actor.js'
+import { Sealer } from '../crypto/seal.js'
+import type { Db } from '../db/client.js'
+import { outboxMailer, smtpMailer, type Mailer } from '../email/mailer.js'
+import { createOutboxRepository } from '../email/outbox.repository.js'
+import { AccessTokens } from './access-tokens.js'
+import { AuthService } from './auth.service.js'
+import { jwtAuthenticator } from './authenticate.js'
+import { identityStore, type IdentityStore } from './identity-store.js'
+import { LoginThrottle } from './login-throttle.js'
+import { OWASP_PARAMETERS, PasswordHasher, TEST_PARAMETERS } from './passwords.js'
+import { RevocationList } from './revocations.js'
+import { SessionService } from './session.service.js'
+
+export interface Identity {
+  readonly store: IdentityStore
+  readonly hasher: PasswordHasher
+  readonly tokens: AccessTokens
+  readonly revocations: RevocationList
+  readonly sessions: SessionService
+  readonly auth: AuthService
+  readonly mailer: Mailer
+  readonly authenticate: Authenticator
+  close(): Promise<void>
+}
+
+/** Wires the identity core: repositories → services, with Redis where configured. */
+export async function createIdentity(config: Config, db: Db, redis: Redis | undefined, log: FastifyBaseLogger): Promise<Identity> {
+  const store = identityStore(db)
+  const hasher = new PasswordHasher(config.auth.passwordHashing === 'owasp' ? OWASP_PARAMETERS : TEST_PARAMETERS)
+  const tokens = new AccessTokens(config.secrets.jwtSecret, config.auth.accessTokenTtlSeconds)
+  // A revoked session's access tokens live at most one TTL longer; a minute of margin for clock skew.
+  const windowMs = (config.auth.accessTokenTtlSeconds + 60) * 1000
+  const revocations = new RevocationList(windowMs, (ms) => store.repos.sessions.revokedSince(ms), log, redis)
+  await revocations.start()
+  const sessions = new SessionService(store, tokens, new Sealer(config.secrets.encryptionKey), revocations, {
+    refreshTokenTtlDays: config.auth.refreshTokenTtlDays,
+    reuseGraceSeconds: config.auth.refreshReuseGraceSeconds,
+  })
+  const throttle = new LoginThrottle(
+    { maxFailuresPerAccount: config.auth.loginMaxFailures, maxFailuresPerIp: config.auth.loginMaxFailuresPerIp, lockoutSeconds: config.auth.loginLockoutSeconds },
+    redis,
+  )
+  const mailer = config.mail.smtpUrl
+    ? smtpMailer(config.mail.smtpUrl, config.mail.from)
+    : outboxMailer(createOutboxRepository(db), log, config.env !== 'production')
+  const auth = new AuthService(store, sessions, hasher, throttle, mailer, { registration: config.auth.registration, publicUrl: config.publicUrl }, log)
+  return {
+    store,
+    hasher,
+    tokens,
+    revocations,
+    sessions,
+    auth,
+    mailer,
+    authenticate: jwtAuthenticator(tokens, revocations),
+    close: async () => {
+      await revocations.stop()
+      mailer.close()
+    },
+  }
+}

@@ -1,0 +1,77 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Redis } from 'ioredis'
+
+const CHANNEL = 'plinth:session-revoked'
+
+/**
+ * Sessions revoked recently enough that their access tokens may still be unexpired. Every
+ * request checks this in memory (no round trip); revocations reach other instances over Redis
+ * pub/sub, and an instance that starts or reconnects reloads them from the database, which
+ * stays the source of truth.
+ */
+export class RevocationList {
+  private readonly revoked = new Map<string, number>()
+  private subscriber: Redis | undefined
+  private readonly listeners = new Set<(sessionId: string) => void>()
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly loadRecent: (sinceMs: number) => Promise<string[]>,
+    private readonly log: FastifyBaseLogger,
+    private readonly redis?: Redis,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.resync()
+    if (!this.redis) return
+    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true })
+    this.subscriber.on('message', (_channel: string, sessionId: string) => this.remember(sessionId))
+    // After an outage messages may have been missed: reload from the database.
+    this.subscriber.on('ready', () => void this.resync().catch((err: unknown) => this.log.error({ err }, 'revocation resync failed')))
+    this.subscriber.on('error', () => {})
+    await this.subscriber.subscribe(CHANNEL).catch((err: unknown) => this.log.warn({ err }, 'revocation channel unavailable'))
+  }
+
+  async stop(): Promise<void> {
+    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect())
+  }
+
+  isRevoked(sessionId: string): boolean {
+    const until = this.revoked.get(sessionId)
+    if (until === undefined) return false
+    if (until > Date.now()) return true
+    this.revoked.delete(sessionId)
+    return false
+  }
+
+  /** Call after the revocation is committed. */
+  async publish(sessionIds: readonly string[]): Promise<void> {
+    for (const id of sessionIds) this.remember(id)
+    if (!this.redis) return
+    await Promise.all(sessionIds.map((id) => this.redis!.publish(CHANNEL, id))).catch((err: unknown) =>
+      this.log.error({ err }, 'could not publish session revocations; other instances will see them on resync'),
+    )
+  }
+
+  /** Realtime closes sockets of revoked sessions through this. */
+  onRevoked(listener: (sessionId: string) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private remember(sessionId: string): void {
+    const known = this.isRevoked(sessionId)
+    this.revoked.set(sessionId, Date.now() + this.windowMs)
+    if (!known) for (const listener of this.listeners) listener(sessionId)
+    if (this.revoked.size % 1000 === 0) this.prune()
+  }
+
+  private async resync(): Promise<void> {
+    for (const id of await this.loadRecent(this.windowMs)) this.revoked.set(id, Date.now() + this.windowMs)
+  }
+
+  private prune(): void {
+    const now = Date.now()
+    for (const [id, until] of this.revoked) if (until <= now) this.revoked.delete(id)
+  }
+}

@@ -1,0 +1,120 @@
+import type { Role } from '../access/roles.js'
+import type { Sealer } from '../crypto/seal.js'
+import { hashToken, randomToken } from '../crypto/random-token.js'
+import { newId } from '../db/columns.js'
+import { AppError } from '../errors/app-error.js'
+import type { AccessTokens } from './access-tokens.js'
+import type { IdentityStore } from './identity-store.js'
+import type { RequestMeta } from './request-meta.js'
+import type { RevocationList } from './revocations.js'
+import type { SessionRow } from './db/schema.js'
+
+export interface TokenPair {
+  accessToken: string
+  refreshToken: string
+  tokenType: 'Bearer'
+  expiresIn: number
+}
+
+export interface SessionSettings {
+  refreshTokenTtlDays: number
+  reuseGraceSeconds: number
+}
+
+const DAY_MS = 86_400_000
+
+/**
+ * Sessions and their rotating refresh tokens. A refresh token is used once: the exchange
+ * returns a new pair. A concurrent tab presenting the token it just lost the race with, within
+ * the grace window, gets the session's current pair instead of being logged out; the same
+ * token presented after the window is theft, and ends the whole session.
+ */
+export class SessionService {
+  constructor(
+    private readonly store: IdentityStore,
+    private readonly accessTokens: AccessTokens,
+    private readonly sealer: Sealer,
+    private readonly revocations: RevocationList,
+    private readonly settings: SessionSettings,
+  ) {}
+
+  async start(user: { id: string; role: Role }, meta: RequestMeta): Promise<{ pair: TokenPair; session: SessionRow }> {
+    const id = newId()
+    const refreshToken = randomToken()
+    const session = await this.store.repos.sessions.insert({
+      id,
+      userId: user.id,
+      tokenHash: hashToken(refreshToken),
+      currentTokenSealed: this.sealer.seal(refreshToken, id),
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+      expiresAt: this.expiry(),
+    })
+    return { pair: await this.pair(user.id, id, user.role, refreshToken), session }
+  }
+
+  async refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPair> {
+    const tokenHash = hashToken(refreshToken)
+    const found = await this.store.repos.sessions.findToken(tokenHash)
+    const session = found?.session
+    if (!found || !session || session.revokedAt || session.expiresAt.getTime() <= Date.now()) throw new AppError('INVALID_REFRESH_TOKEN')
+    if (found.user.disabled || found.user.deletedAt) throw new AppError('ACCOUNT_DISABLED')
+    const role = found.user.role as Role
+
+    if (!found.rotatedAt) {
+      const next = randomToken()
+      const rotated = await this.store.transaction(async (repos) => {
+        if (!(await repos.sessions.markRotated(tokenHash))) return false
+        await repos.sessions.addToken(session.id, hashToken(next), this.sealer.seal(next, session.id), { ...meta, expiresAt: this.expiry() })
+        return true
+      })
+      if (rotated) return this.pair(session.userId, session.id, role, next)
+    }
+    // Rotated already — by a concurrent request a moment ago, or long ago.
+    const current = await this.store.repos.sessions.findToken(tokenHash)
+    const rotatedAt = current?.rotatedAt?.getTime() ?? 0
+    if (Date.now() - rotatedAt <= this.settings.reuseGraceSeconds * 1000) {
+      const live = await this.store.repos.sessions.findLive(session.id)
+      if (!live) throw new AppError('INVALID_REFRESH_TOKEN')
+      return this.pair(session.userId, session.id, role, this.sealer.open(live.currentTokenSealed, session.id))
+    }
+    await this.revoke({ sessionId: session.id }, 'refresh_token_reused', {
+      action: 'auth.refresh_reused',
+      actorId: session.userId,
+      ...meta,
+    })
+    throw new AppError('REFRESH_TOKEN_REUSED')
+  }
+
+  /**
+   * Revokes matching sessions, records why, and makes every instance refuse their access tokens
+   * at once. Returns the ids revoked.
+   */
+  async revoke(
+    filter: { sessionId?: string; userId?: string; exceptSessionId?: string },
+    reason: string,
+    audit?: { action: string; actorId: string | null; targetId?: string; ip: string; userAgent: string | null },
+  ): Promise<string[]> {
+    const ids = await this.store.transaction(async (repos) => {
+      const revoked = await repos.sessions.revoke(filter, reason)
+      await repos.sessions.deleteTokensOf(revoked)
+      if (audit) await repos.audit.append({ ...audit, details: { reason, sessions: revoked.length } })
+      return revoked
+    })
+    await this.revocations.publish(ids)
+    return ids
+  }
+
+  list(userId: string): Promise<SessionRow[]> {
+    return this.store.repos.sessions.listLive(userId)
+  }
+
+  private async pair(userId: string, sessionId: string, role: Role, refreshToken: string): Promise<TokenPair> {
+    const accessToken = await this.accessTokens.issue({ userId, sessionId, role })
+    return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: this.accessTokens.ttlSeconds }
+  }
+
+  private expiry(): Date {
+    return new Date(Date.now() + this.settings.refreshTokenTtlDays * DAY_MS)
+  }
+}
