@@ -18,6 +18,10 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     DATABASE_URL: process.env.DATABASE_URL,
     REDIS_URL: process.env.REDIS_URL,
     ...TEST_SECRETS,
+    // Every request of the suite comes from 127.0.0.1: limits are off unless a test sets them
+    // (rate-limit tests use their own `remoteAddress`).
+    AUTH_RATE_LIMIT_PER_MINUTE: '0',
+    LOGIN_MAX_FAILURES_PER_IP: '100000',
     ...env,
   })
 }
