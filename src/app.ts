@@ -7,8 +7,12 @@ import type { Authenticator } from './core/access/actor.js'
 import { authRoutes } from './core/auth/auth.routes.js'
 import { UserView } from './core/auth/auth.schemas.js'
 import { createIdentity, type Identity } from './core/auth/identity.js'
+import { auditRoutes } from './core/audit/audit.routes.js'
 import { ensureAdmin } from './core/users/admin-bootstrap.js'
 import { corePermissions } from './core/users/permissions.js'
+import { createUserAdministration } from './core/users/user-administration.js'
+import type { ModuleUserData } from './core/users/user-data.service.js'
+import { usersRoutes } from './core/users/users.routes.js'
 import { PermissionRegistry } from './core/access/permissions.js'
 import { createDatabase, type Database } from './core/db/client.js'
 import { projectRoot } from './core/db/paths.js'
@@ -115,15 +119,35 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
   await app.register(healthRoutes, { database, redis, metrics })
   app.addSchema(UserView)
   await app.register(authRoutes, { prefix: '/api', identity, rateLimitPerMinute: config.auth.rateLimitPerMinute })
-  await registerModules(app, selectModules(options.modules ?? availableModules, config.modules))
+  // Module apis exist before any route: user export and deletion call into every enabled module.
+  const modules = createModules(app, selectModules(options.modules ?? availableModules, config.modules))
+  const userAdmin = createUserAdministration({ db: database.db, identity, access, modules: modules.map(userDataOf), log: app.log })
+  await app.register(usersRoutes, { prefix: '/api', users: userAdmin.users, userData: userAdmin.userData })
+  await app.register(auditRoutes, { prefix: '/api', audit: userAdmin.audit })
+  for (const { definition, api } of modules) await app.register(definition.routes(api), { prefix: '/api' })
 }
 
-async function registerModules(app: FastifyInstance, modules: ModuleDefinition[]): Promise<void> {
+interface LoadedModule {
+  definition: ModuleDefinition
+  api: unknown
+}
+
+/** Declares every module's permissions and error codes, then wires each one's api. */
+function createModules(app: FastifyInstance, definitions: ModuleDefinition[]): LoadedModule[] {
   const { config, database, access } = app.platform
-  for (const module of modules) access.declare(...module.permissions)
-  for (const module of modules) {
-    if (module.errors) registerErrorCodes(module.errors)
-    const api = module.createApi({ config, db: database.db, log: app.log.child({ module: module.name }), access })
-    await app.register(module.routes(api), { prefix: '/api' })
+  for (const definition of definitions) access.declare(...definition.permissions)
+  return definitions.map((definition) => {
+    if (definition.errors) registerErrorCodes(definition.errors)
+    const api = definition.createApi({ config, db: database.db, log: app.log.child({ module: definition.name }), access })
+    return { definition, api }
+  })
+}
+
+/** A module's export and deletion hooks, bound to its api. */
+function userDataOf({ definition, api }: LoadedModule): ModuleUserData {
+  return {
+    name: definition.name,
+    ...(definition.exportUserData ? { exportUserData: (userId: string) => definition.exportUserData!(userId, api) } : {}),
+    ...(definition.onUserDeleted ? { onUserDeleted: (userId: string) => definition.onUserDeleted!(userId, api) } : {}),
   }
 }

@@ -1,8 +1,17 @@
-import { ConfigError, loadConfig } from './config/index.js'
+import { parseArgs } from 'node:util'
+import type { FastifyBaseLogger } from 'fastify'
+import { ConfigError, loadConfig, type Config } from './config/index.js'
+import { createIdentity } from './core/auth/identity.js'
+import { passwordProblem } from './core/auth/password-policy.js'
 import { createDatabase } from './core/db/client.js'
 import { DataDirLockedError } from './core/db/data-dir-lock.js'
+import { AppError } from './core/errors/app-error.js'
+import { ensureAdmin } from './core/users/admin-bootstrap.js'
 
 type Command = (args: string[]) => Promise<void>
+
+/** Bad arguments: exit 2 with the message, as for an unknown command. */
+class UsageError extends Error {}
 
 const commands: Record<string, { summary: string; run: Command }> = {
   migrate: {
@@ -18,6 +27,63 @@ const commands: Record<string, { summary: string; run: Command }> = {
       }
     },
   },
+  'create-admin': {
+    summary: "Create an administrator: --email <address> --password <password> [--name 'Ann'] (default ADMIN_EMAIL, ADMIN_PASSWORD)",
+    run: createAdmin,
+  },
+}
+
+async function createAdmin(args: string[]): Promise<void> {
+  const config = loadConfig()
+  const admin = adminFrom(args, config)
+  const database = await createDatabase({ ...config.database, dataDir: config.dataDir })
+  try {
+    await database.migrate()
+    const identity = await createIdentity(config, database.db, undefined, stderrLogger())
+    try {
+      const outcome = await ensureAdmin(admin, identity.auth, identity.store.repos.users, stderrLogger())
+      process.stdout.write(outcome === 'created' ? `Administrator ${admin.email} created.\n` : `An account with ${admin.email} already exists; nothing was changed.\n`)
+    } catch (error) {
+      // The password policy's own explanation (e.g. a common password).
+      if (error instanceof AppError && error.status === 400) throw new UsageError(error.message)
+      throw error
+    } finally {
+      await identity.close()
+    }
+  } finally {
+    await database.close()
+  }
+}
+
+/** The administrator from flags, else from ADMIN_EMAIL/ADMIN_PASSWORD; refuses bad input before any work. */
+function adminFrom(args: string[], config: Config): { email: string; password: string; name?: string } {
+  let values: { email?: string; password?: string; name?: string }
+  try {
+    values = parseArgs({ args, options: { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' } }, strict: true }).values
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}.`)
+  }
+  const email = (values.email ?? config.auth.admin?.email)?.trim().toLowerCase()
+  const password = values.password ?? config.auth.admin?.password
+  if (!email || !password) throw new UsageError('create-admin needs --email and --password (or ADMIN_EMAIL and ADMIN_PASSWORD).')
+  if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new UsageError(`"${email}" is not an e-mail address.`)
+  const problem = passwordProblem(password, { email })
+  if (problem) throw new UsageError(`The password ${problem}.`)
+  const name = values.name?.trim()
+  if (values.name !== undefined && (!name || name.length > 100)) throw new UsageError('--name must be 1–100 characters.')
+  return { email, password, ...(name ? { name } : {}) }
+}
+
+/** The services log through pino's interface; a command only needs their warnings and errors. */
+function stderrLogger(): FastifyBaseLogger {
+  const write =
+    (level: string) =>
+    (first: unknown, message?: string): void => {
+      process.stderr.write(`plinth ${level}: ${typeof first === 'string' ? first : (message ?? '')}\n`)
+    }
+  const ignore = (): void => {}
+  const logger: FastifyBaseLogger = { level: 'warn', fatal: write('fatal'), error: write('error'), warn: write('warn'), info: ignore, debug: ignore, trace: ignore, silent: ignore, child: () => logger }
+  return logger
 }
 
 function usage(): string {
@@ -39,8 +105,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = error instanceof ConfigError || error instanceof DataDirLockedError
-    process.stderr.write(`plinth: ${known ? (error).message : ((error as Error).stack ?? String(error))}\n`)
-    process.exit(1)
+    const known = error instanceof UsageError || error instanceof ConfigError || error instanceof DataDirLockedError
+    process.stderr.write(`plinth: ${known ? error.message : ((error as Error).stack ?? String(error))}\n`)
+    if (error instanceof UsageError) process.stderr.write(`\n${usage()}`)
+    process.exit(error instanceof UsageError ? 2 : 1)
   },
 )

@@ -30,6 +30,11 @@ export interface ModuleDefinition<Api = unknown> {
   authorizeRoom?(actor: Actor, room: string, api: Api): Promise<boolean>
   /** The module's part of a user's data export. */
   exportUserData?(userId: string, api: Api): Promise<unknown>
+  /**
+   * Called after an account is deleted (its personal data erased, its sessions ended): erase or
+   * anonymise what the module holds about the user. Should be idempotent.
+   */
+  onUserDeleted?(userId: string, api: Api): Promise<void>
 }
 
 export function defineModule<Api>(definition: ModuleDefinition<Api>): ModuleDefinition<Api> {

@@ -1,3 +1,4 @@
+import type { Role } from '../access/roles.js'
 import type { UserRow } from './db/schema.js'
 
 /** What clients see of an account: never the password hash. */
@@ -7,7 +8,7 @@ export interface UserView {
   username: string | null
   name: string
   avatarUrl: string | null
-  role: string
+  role: Role
   disabled: boolean
   emailVerified: boolean
   version: number
@@ -22,7 +23,8 @@ export function toUserView(row: UserRow): UserView {
     username: row.username,
     name: row.name,
     avatarUrl: row.avatarUrl,
-    role: row.role,
+    // The column only ever holds one of ROLES: every write goes through a Role-typed input.
+    role: row.role as Role,
     disabled: row.disabled,
     emailVerified: row.emailVerifiedAt !== null,
     version: row.version,

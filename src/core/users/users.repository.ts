@@ -64,6 +64,20 @@ export function createUsersRepository(db: Db) {
       return db.select().from(users).where(and(...conditions)).orderBy(asc(users.id)).limit(query.limit)
     },
 
+    /**
+     * Locks the active administrators' rows for the rest of the transaction and returns their ids,
+     * so two admins demoting each other at once cannot both pass a last-admin check.
+     */
+    async lockActiveAdmins(): Promise<string[]> {
+      const rows = await db
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.role, 'admin'), eq(users.disabled, false), active))
+        .orderBy(asc(users.id))
+        .for('update')
+      return rows.map((row) => row.id)
+    },
+
     async countAdmins(): Promise<number> {
       const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(users).where(and(eq(users.role, 'admin'), eq(users.disabled, false), active))
       return row?.count ?? 0

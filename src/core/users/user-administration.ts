@@ -1,0 +1,32 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { PermissionRegistry } from '../access/permissions.js'
+import { AuditService } from '../audit/audit.service.js'
+import type { Identity } from '../auth/identity.js'
+import type { Db } from '../db/client.js'
+import { UserAccess } from './user-access.js'
+import { UserDataService, type ModuleUserData } from './user-data.service.js'
+import { UsersService } from './users.service.js'
+import { usersStore } from './users.store.js'
+
+export interface UserAdministration {
+  users: UsersService
+  userData: UserDataService
+  audit: AuditService
+}
+
+/** Wires user administration and the audit log: repositories → services. */
+export function createUserAdministration(deps: {
+  db: Db
+  identity: Identity
+  access: PermissionRegistry
+  modules: readonly ModuleUserData[]
+  log: FastifyBaseLogger
+}): UserAdministration {
+  const store = usersStore(deps.db)
+  const access = new UserAccess(deps.access)
+  return {
+    users: new UsersService(store, deps.identity.auth, deps.identity.sessions, access),
+    userData: new UserDataService(store, deps.identity.sessions, access, deps.modules, deps.log),
+    audit: new AuditService(store.repos.audit, deps.access),
+  }
+}

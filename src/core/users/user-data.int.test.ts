@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { useTestApp } from '../../../test/helpers/app.js'
+import { loginAs, registerUser, type TestUser } from '../../../test/helpers/auth.js'
+import { auditRowsAbout, editUser, expectError, getUser, loginRequest, me, refresh, storedSessionRows, storedUserRow } from '../../../test/helpers/user-admin.js'
+import { defineModule } from '../module.js'
+
+/** Modules' part in exports and deletions: one keeps notes per user, one fails, one has no hooks. */
+const notesByUser = new Map<string, string[]>()
+const deletedByModule: Record<string, string[]> = { notebook: [], broken: [] }
+
+const notebook = defineModule({
+  name: 'notebook',
+  permissions: [],
+  createApi: () => ({ notes: notesByUser, deleted: deletedByModule.notebook! }),
+  routes: () => async () => {},
+  exportUserData: async (userId, api) => ({ notes: api.notes.get(userId) ?? [] }),
+  onUserDeleted: async (userId, api) => {
+    api.notes.delete(userId)
+    api.deleted.push(userId)
+  },
+})
+const broken = defineModule({
+  name: 'broken',
+  permissions: [],
+  createApi: () => ({ deleted: deletedByModule.broken! }),
+  routes: () => async () => {},
+  onUserDeleted: async (userId, api) => {
+    api.deleted.push(userId)
+    throw new Error('storage is down')
+  },
+})
+const silent = defineModule({ name: 'silent', permissions: [], createApi: () => ({}), routes: () => async () => {} })
+
+const app = useTestApp({ modules: [broken, notebook, silent] })
+
+const remove = (as: TestUser, id: string) => app().inject({ method: 'DELETE', url: `/api/users/${id}`, headers: as.headers })
+const exportOf = (as: TestUser, id: string) => app().inject({ url: `/api/users/${id}/export`, headers: as.headers })
+
+describe('DELETE /api/users/:id', () => {
+  it('deleting your own account erases it, signs you out everywhere and tells every module', async () => {
+    const user = await registerUser(app(), { name: 'Gone Soon', username: `gone_${randomUUID().slice(0, 8)}` })
+    const secondDevice = (await loginRequest(app(), user.email, user.password)).json<{ accessToken: string; refreshToken: string }>()
+    notesByUser.set(user.id, ['private thought'])
+
+    const response = await remove(user, user.id)
+    expect(response.statusCode, response.body).toBe(204)
+    expect(response.body).toBe('')
+
+    expect(await storedUserRow(app(), user.id)).toMatchObject({
+      email: `deleted-${user.id}@deleted.invalid`,
+      username: null,
+      name: 'Deleted user',
+      avatarUrl: null,
+      passwordHash: null,
+      disabled: true,
+      deletedAt: expect.any(Date),
+    })
+    for (const session of await storedSessionRows(app(), user.id)) expect(session).toMatchObject({ revokedAt: expect.any(Date), ip: null, userAgent: null })
+
+    for (const accessToken of [user.accessToken, secondDevice.accessToken]) expectError(await me(app(), accessToken), 401, 'SESSION_REVOKED')
+    for (const refreshToken of [user.refreshToken, secondDevice.refreshToken]) expect((await refresh(app(), refreshToken)).statusCode).toBe(401)
+    expectError(await loginRequest(app(), user.email, user.password), 401, 'INVALID_CREDENTIALS')
+
+    expect(deletedByModule.notebook).toContain(user.id)
+    expect(deletedByModule.broken).toContain(user.id)
+    expect(notesByUser.has(user.id)).toBe(false)
+    expect((await auditRowsAbout(app(), user.id)).find((row) => row.action === 'user.deleted')).toMatchObject({ actorId: user.id, targetId: user.id })
+  })
+
+  it('a deleted account is 404 to administrators, missing from lists, and its address can register again', async () => {
+    const [admin, user] = [await loginAs(app(), 'admin'), await registerUser(app(), { name: `Listed ${randomUUID()}` })]
+    expect((await remove(user, user.id)).statusCode).toBe(204)
+    expectError(await getUser(app(), admin, user.id), 404, 'NOT_FOUND')
+    expectError(await exportOf(admin, user.id), 404, 'NOT_FOUND')
+    expectError(await editUser(app(), admin, user.id, { name: 'Zombie', version: 2 }), 404, 'NOT_FOUND')
+    expectError(await remove(admin, user.id), 404, 'NOT_FOUND')
+    const list = await app().inject({ url: `/api/users?q=${user.email}`, headers: admin.headers })
+    expect(list.json()).toEqual({ items: [], nextCursor: null })
+    const again = await registerUser(app(), { email: user.email })
+    expect(again.id).not.toBe(user.id)
+  })
+
+  it('an administrator may delete any account, recorded with actor and target', async () => {
+    const [admin, user] = [await loginAs(app(), 'admin'), await registerUser(app())]
+    expect((await remove(admin, user.id)).statusCode).toBe(204)
+    expectError(await me(app(), user.accessToken), 401, 'SESSION_REVOKED')
+    const rows = await auditRowsAbout(app(), user.id)
+    expect(rows.find((row) => row.action === 'user.deleted')).toMatchObject({ actorId: admin.id, targetId: user.id })
+    expect(rows.find((row) => row.action === 'auth.sessions_revoked')).toMatchObject({ actorId: admin.id, details: { reason: 'account_deleted', sessions: 1 } })
+  })
+
+  it('refuses others (404), anonymous callers (401) and bad ids (400), deleting nothing', async () => {
+    const [owner, other, worker] = [await registerUser(app()), await registerUser(app()), await loginAs(app(), 'worker')]
+    expectError(await remove(other, owner.id), 404, 'NOT_FOUND')
+    expectError(await remove(worker, owner.id), 404, 'NOT_FOUND')
+    expectError(await app().inject({ method: 'DELETE', url: `/api/users/${owner.id}` }), 401, 'UNAUTHENTICATED')
+    expectError(await remove(owner, 'nope'), 400, 'VALIDATION_FAILED')
+    expect(await storedUserRow(app(), owner.id)).toMatchObject({ deletedAt: null, email: owner.email })
+    expect((await me(app(), owner.accessToken)).statusCode).toBe(200)
+  })
+})
+
+describe('GET /api/users/:id/export', () => {
+  it('gives you everything stored about you, without secrets', async () => {
+    const user = await registerUser(app(), { name: 'Exporter' })
+    await loginRequest(app(), user.email, user.password)
+    await editUser(app(), user, user.id, { avatarUrl: 'https://img.example/me.png', version: 1 })
+    notesByUser.set(user.id, ['first', 'second'])
+
+    const response = await exportOf(user, user.id)
+    expect(response.statusCode, response.body).toBe(200)
+    expect(response.headers['content-disposition']).toBe(`attachment; filename="user-${user.id}.json"`)
+    const data = response.json()
+    expect(data.account).toEqual({ ...(await getUser(app(), user, user.id)).json(), emailVerifiedAt: null })
+    expect(data.account).toMatchObject({ email: user.email, name: 'Exporter', avatarUrl: 'https://img.example/me.png' })
+    expect(data.sessions).toHaveLength(2)
+    for (const session of data.sessions) {
+      expect(Object.keys(session).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'ip', 'lastUsedAt', 'revokedAt', 'revokedReason', 'userAgent'])
+    }
+    expect(data.auditLog.map((entry: { action: string }) => entry.action).sort()).toEqual(['auth.login', 'auth.register', 'user.updated'])
+    expect(data.modules).toEqual({ notebook: { notes: ['first', 'second'] } })
+    expect(data.exportedAt).toMatch(/^\d{4}-\d\d-\d\dT/)
+
+    expect(response.body).not.toMatch(/password|argon2|sealed|tokenHash/i)
+    for (const secret of [user.refreshToken, user.accessToken]) expect(response.body).not.toContain(secret)
+  })
+
+  it('lets holders of users:read export anyone (audited), without other people’s addresses', async () => {
+    const [admin, user] = [await loginAs(app(), 'admin'), await registerUser(app())]
+    await app().inject({ method: 'PATCH', url: `/api/users/${user.id}`, headers: { ...admin.headers, 'user-agent': 'admin-console/1.0' }, payload: { name: 'Renamed', version: 1 } })
+
+    const byAdmin = await exportOf(admin, user.id)
+    expect(byAdmin.statusCode, byAdmin.body).toBe(200)
+    expect(byAdmin.json().account).toMatchObject({ id: user.id, name: 'Renamed' })
+    expect((await auditRowsAbout(app(), user.id)).find((row) => row.action === 'user.exported')).toMatchObject({ actorId: admin.id })
+
+    const own = (await exportOf(user, user.id)).json<{ auditLog: { action: string; actorId: string; ip: string | null; userAgent: string | null }[] }>()
+    const byOthers = own.auditLog.filter((entry) => entry.actorId !== user.id)
+    expect(byOthers.map((entry) => entry.action).sort()).toEqual(['user.exported', 'user.updated'])
+    for (const entry of byOthers) expect(entry).toMatchObject({ actorId: admin.id, ip: null, userAgent: null })
+    expect(own.auditLog.find((entry) => entry.action === 'auth.register')).toMatchObject({ ip: '127.0.0.1' })
+  })
+
+  it('answers 404 for other people’s exports, 401 without a token', async () => {
+    const [owner, other, worker] = [await registerUser(app()), await registerUser(app()), await loginAs(app(), 'worker')]
+    expectError(await exportOf(other, owner.id), 404, 'NOT_FOUND')
+    expectError(await exportOf(worker, owner.id), 404, 'NOT_FOUND')
+    expectError(await app().inject({ url: `/api/users/${owner.id}/export` }), 401, 'UNAUTHENTICATED')
+  })
+})

@@ -1,0 +1,23 @@
+import { desc, eq } from 'drizzle-orm'
+import { sessions, type SessionRow } from '../auth/db/schema.js'
+import type { Db } from '../db/client.js'
+
+/** What a user's export and erasure need from the session table, beyond the auth flows' queries. */
+export function createUserDataRepository(db: Db) {
+  return {
+    /** Every session, live or ended, newest first: the export shows where the account was used. */
+    sessionsOf(userId: string): Promise<SessionRow[]> {
+      return db.select().from(sessions).where(eq(sessions.userId, userId)).orderBy(desc(sessions.createdAt))
+    },
+
+    /**
+     * Erasure forgets where the user signed in from. The rows stay (revoked), because instances
+     * reload recent revocations from them.
+     */
+    async forgetSessionOrigins(userId: string): Promise<void> {
+      await db.update(sessions).set({ ip: null, userAgent: null }).where(eq(sessions.userId, userId))
+    },
+  }
+}
+
+export type UserDataRepository = ReturnType<typeof createUserDataRepository>

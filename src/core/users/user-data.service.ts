@@ -1,0 +1,114 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Actor } from '../access/actor.js'
+import type { SessionRow } from '../auth/db/schema.js'
+import type { RequestMeta } from '../auth/request-meta.js'
+import type { SessionService } from '../auth/session.service.js'
+import { toAuditEntryView, type AuditEntryView } from '../audit/audit.view.js'
+import { notFound } from '../errors/app-error.js'
+import { assertAnotherAdminRemains, isActiveAdmin, type UserAccess } from './user-access.js'
+import { toUserView, type UserView } from './user.view.js'
+import type { UsersStore } from './users.store.js'
+
+/** An enabled module's part in exports and deletions, bound to the module's api. */
+export interface ModuleUserData {
+  readonly name: string
+  exportUserData?(userId: string): Promise<unknown>
+  onUserDeleted?(userId: string): Promise<void>
+}
+
+export interface UserExport {
+  exportedAt: string
+  account: UserView & { emailVerifiedAt: string | null }
+  sessions: ExportedSession[]
+  auditLog: AuditEntryView[]
+  modules: Record<string, unknown>
+}
+
+interface ExportedSession {
+  id: string
+  ip: string | null
+  userAgent: string | null
+  createdAt: string
+  lastUsedAt: string
+  expiresAt: string
+  revokedAt: string | null
+  revokedReason: string | null
+}
+
+/** A user's data as a whole: the export (right of access) and deletion (right to erasure). */
+export class UserDataService {
+  constructor(
+    private readonly store: UsersStore,
+    private readonly sessions: SessionService,
+    private readonly access: UserAccess,
+    private readonly modules: readonly ModuleUserData[],
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /**
+   * Erases the account's personal data and ends its sessions at once; the id stays so that
+   * records others see keep a valid reference. Then each module erases its part.
+   */
+  async remove(actor: Actor, id: string, meta: RequestMeta): Promise<void> {
+    this.access.requireSelfOr(actor, id, 'users:manage', 'Deleting')
+    await this.store.transaction(async (repos) => {
+      const user = await repos.users.findById(id)
+      if (!user) throw notFound('User')
+      if (isActiveAdmin(user)) await assertAnotherAdminRemains(repos.users, id)
+      await repos.users.erase(id)
+      await repos.userData.forgetSessionOrigins(id)
+      await repos.audit.append({ action: 'user.deleted', actorId: actor.id, targetId: id, ...meta })
+    })
+    await this.sessions.revoke({ userId: id }, 'account_deleted', { action: 'auth.sessions_revoked', actorId: actor.id, targetId: id, ...meta })
+    await this.notifyDeleted(id)
+  }
+
+  /** Everything stored about the user. An administrator's export of someone else is audited. */
+  async export(actor: Actor, id: string, meta: RequestMeta): Promise<UserExport> {
+    this.access.requireSelfOr(actor, id, 'users:read', 'Exporting')
+    const { users, userData, audit } = this.store.repos
+    const user = await users.findById(id)
+    if (!user) throw notFound('User')
+    const sessions = await userData.sessionsOf(id)
+    const entries = await audit.listForUser(id)
+    const modules: Record<string, unknown> = {}
+    for (const module of this.modules) if (module.exportUserData) modules[module.name] = await module.exportUserData(id)
+    if (actor.id !== id) await audit.append({ action: 'user.exported', actorId: actor.id, targetId: id, ...meta })
+    return {
+      exportedAt: new Date().toISOString(),
+      account: { ...toUserView(user), emailVerifiedAt: user.emailVerifiedAt?.toISOString() ?? null },
+      sessions: sessions.map(toExportedSession),
+      // Where someone else acted on the account, their address is theirs, not this user's.
+      auditLog: entries.map(toAuditEntryView).map((entry) => (entry.actorId === id ? entry : { ...entry, ip: null, userAgent: null })),
+      modules,
+    }
+  }
+
+  /**
+   * The account is already erased and signed out; a module that fails is logged for the
+   * operator and does not stop the others.
+   */
+  private async notifyDeleted(userId: string): Promise<void> {
+    for (const module of this.modules) {
+      if (!module.onUserDeleted) continue
+      try {
+        await module.onUserDeleted(userId)
+      } catch (err) {
+        this.log.error({ err, module: module.name, userId }, 'a module failed to erase a deleted user’s data')
+      }
+    }
+  }
+}
+
+function toExportedSession(row: SessionRow): ExportedSession {
+  return {
+    id: row.id,
+    ip: row.ip,
+    userAgent: row.userAgent,
+    createdAt: row.createdAt.toISOString(),
+    lastUsedAt: row.lastUsedAt.toISOString(),
+    expiresAt: row.expiresAt.toISOString(),
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+    revokedReason: row.revokedReason,
+  }
+}

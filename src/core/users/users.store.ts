@@ -1,0 +1,17 @@
+import { createAuditRepository } from '../audit/audit.repository.js'
+import type { Db } from '../db/client.js'
+import { unitOfWork, type UnitOfWork } from '../db/unit-of-work.js'
+import { createUserDataRepository } from './user-data.repository.js'
+import { createUsersRepository } from './users.repository.js'
+
+/** The repositories user administration writes together, in one transaction when needed. */
+export function usersStore(db: Db) {
+  return unitOfWork(db, (handle) => ({
+    users: createUsersRepository(handle),
+    audit: createAuditRepository(handle),
+    userData: createUserDataRepository(handle),
+  }))
+}
+
+export type UsersStore = ReturnType<typeof usersStore>
+export type UsersRepos = UsersStore extends UnitOfWork<infer R> ? R : never
