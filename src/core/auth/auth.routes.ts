@@ -94,7 +94,7 @@ export async function authRoutes(instance: FastifyInstance, { identity, rateLimi
   app.put(
     '/auth/password',
     {
-      schema: { tags, security, summary: 'Change the password', description: 'Ends every other session of the account.', body: S.ChangePasswordBody, response: { 204: { type: 'null', description: 'Changed' }, ...errorResponses(400, 401, 429) } },
+      schema: { tags, security, summary: 'Change the password', description: 'Ends every other session of the account. Wrong current passwords count as failed sign-ins (429 past the limit).', body: S.ChangePasswordBody, response: { 204: { type: 'null', description: 'Changed' }, ...errorResponses(400, 401, 429) } },
     },
     async (request, reply) => {
       await auth.changePassword(requireActor(request), request.body, requestMeta(request))

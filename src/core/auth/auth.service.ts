@@ -69,16 +69,17 @@ export class AuthService {
 
   /** Unknown account and wrong password answer alike, after the same argon2 work. */
   async login(input: { email?: string; username?: string; password: string }, meta: RequestMeta): Promise<SignedIn> {
-    const account = (input.email ?? input.username ?? '').toLowerCase()
-    await this.throttle.check(account, meta.ip)
+    const login = (input.email ?? input.username ?? '').toLowerCase()
     const user = await this.store.repos.users.findByLogin(input)
+    // Failures count against the account whichever name it is given by (e-mail or username).
+    const account = user ? accountKey(user.id) : `login:${login}`
+    await this.throttle.attempt(account, meta.ip)
     if (!(await this.hasher.verify(user?.passwordHash, input.password)) || !user) {
-      await this.throttle.failed(account, meta.ip)
-      await this.store.repos.audit.append({ action: 'auth.login_failed', actorId: user?.id ?? null, ...meta, details: { login: account } })
+      await this.store.repos.audit.append({ action: 'auth.login_failed', actorId: user?.id ?? null, ...meta, details: { login } })
       throw new AppError('INVALID_CREDENTIALS')
     }
+    await this.throttle.succeeded(account, meta.ip)
     if (user.disabled) throw new AppError('ACCOUNT_DISABLED')
-    await this.throttle.succeeded(account)
     if (this.hasher.needsRehash(user.passwordHash!)) {
       await this.store.repos.users.update(user.id, { passwordHash: await this.hasher.hash(input.password) })
     }
@@ -91,10 +92,15 @@ export class AuthService {
     await this.sessions.revoke({ sessionId: actor.sessionId }, 'logout', { action: 'auth.logout', actorId: actor.id, ...meta })
   }
 
-  /** Other sessions end; the current one stays signed in. */
+  /**
+   * Other sessions end; the current one stays signed in. Wrong current passwords count like failed
+   * sign-ins, so a stolen access token cannot be used to guess the password and take the account.
+   */
   async changePassword(actor: Actor, input: { currentPassword: string; newPassword: string }, meta: RequestMeta): Promise<void> {
     const user = await this.requireUser(actor.id)
+    await this.throttle.attempt(accountKey(user.id), meta.ip)
     if (!(await this.hasher.verify(user.passwordHash, input.currentPassword))) throw new AppError('CURRENT_PASSWORD_INCORRECT')
+    await this.throttle.succeeded(accountKey(user.id), meta.ip)
     assertPassword(input.newPassword, user.email, 'newPassword')
     await this.store.repos.users.update(user.id, { passwordHash: await this.hasher.hash(input.newPassword) })
     await this.sessions.revoke({ userId: user.id, ...(actor.sessionId ? { exceptSessionId: actor.sessionId } : {}) }, 'password_changed', {
@@ -123,14 +129,22 @@ export class AuthService {
     void this.sendReset(email.toLowerCase()).catch((err: unknown) => this.log.error({ err }, 'password reset e-mail failed'))
   }
 
+  /** A refused password leaves the link usable: the token is used up only with the change that it allows. */
   async resetPassword(token: string, password: string, meta: RequestMeta): Promise<void> {
     if (passwordProblem(password)) assertPassword(password)
-    const userId = await this.store.repos.emailTokens.consume(hashToken(token), PURPOSE.reset)
+    const tokenHash = hashToken(token)
+    const userId = await this.store.repos.emailTokens.findLive(tokenHash, PURPOSE.reset)
     const user = userId ? await this.store.repos.users.findById(userId) : undefined
     if (!user) throw new AppError('INVALID_EMAIL_TOKEN')
     assertPassword(password, user.email)
-    // The link proved the mailbox is theirs, so the address counts as verified too.
-    await this.store.repos.users.update(user.id, { passwordHash: await this.hasher.hash(password), emailVerifiedAt: user.emailVerifiedAt ?? new Date() })
+    const passwordHash = await this.hasher.hash(password)
+    const changed = await this.store.transaction(async (repos) => {
+      if ((await repos.emailTokens.consume(tokenHash, PURPOSE.reset)) !== user.id) return false
+      // The link proved the mailbox is theirs, so the address counts as verified too.
+      await repos.users.update(user.id, { passwordHash, emailVerifiedAt: user.emailVerifiedAt ?? new Date() })
+      return true
+    })
+    if (!changed) throw new AppError('INVALID_EMAIL_TOKEN')
     await this.sessions.revoke({ userId: user.id }, 'password_reset', { action: 'auth.password_reset', actorId: user.id, ...meta })
   }
 
@@ -175,6 +189,9 @@ export class AuthService {
     }
   }
 }
+
+/** The login throttle's key for an existing account, whichever name it signs in with. */
+const accountKey = (userId: string): string => `user:${userId}`
 
 function assertPassword(password: string, email?: string, field = 'password'): void {
   const problem = passwordProblem(password, email ? { email } : {})

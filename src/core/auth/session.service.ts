@@ -63,12 +63,16 @@ export class SessionService {
 
     if (!found.rotatedAt) {
       const next = randomToken()
-      const rotated = await this.store.transaction(async (repos) => {
-        if (!(await repos.sessions.markRotated(tokenHash))) return false
+      const outcome = await this.store.transaction(async (repos) => {
+        // The session row before its tokens, the order revocation locks them in: a logout racing
+        // a refresh then waits for it instead of deadlocking with it.
+        if (!(await repos.sessions.lockLive(session.id))) return 'ended'
+        if (!(await repos.sessions.markRotated(tokenHash))) return 'lost'
         await repos.sessions.addToken(session.id, hashToken(next), this.sealer.seal(next, session.id), { ...meta, expiresAt: this.expiry() })
-        return true
+        return 'rotated'
       })
-      if (rotated) return this.pair(session.userId, session.id, role, next)
+      if (outcome === 'ended') throw new AppError('INVALID_REFRESH_TOKEN')
+      if (outcome === 'rotated') return this.pair(session.userId, session.id, role, next)
     }
     // Rotated already — by a concurrent request a moment ago, or long ago.
     const current = await this.store.repos.sessions.findToken(tokenHash)

@@ -42,6 +42,12 @@ export function createSessionsRepository(db: Db) {
       return row
     },
 
+    /** Locks a live session's row for the rest of the transaction; false when the session has ended. */
+    async lockLive(sessionId: string): Promise<boolean> {
+      const rows = await db.select({ id: sessions.id }).from(sessions).where(and(eq(sessions.id, sessionId), liveSession)).for('update')
+      return rows.length > 0
+    },
+
     /** Marks the token used; false when another request rotated it first. */
     async markRotated(tokenHash: string): Promise<boolean> {
       const rows = await db
@@ -105,6 +111,16 @@ export function createEmailTokensRepository(db: Db) {
   return {
     async insert(token: { tokenHash: string; userId: string; purpose: string; expiresAt: Date }): Promise<void> {
       await db.insert(emailTokens).values(token)
+    },
+
+    /** The user of a live token, without using it up. */
+    async findLive(tokenHash: string, purpose: string): Promise<string | undefined> {
+      const [row] = await db
+        .select({ userId: emailTokens.userId })
+        .from(emailTokens)
+        .where(and(eq(emailTokens.tokenHash, tokenHash), eq(emailTokens.purpose, purpose), isNull(emailTokens.usedAt), gt(emailTokens.expiresAt, sql`now()`)))
+        .limit(1)
+      return row?.userId
     },
 
     /** Uses a live token once; returns its user, or undefined if invalid, expired or used. */

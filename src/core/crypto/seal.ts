@@ -1,6 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 
 const VERSION = 'v1'
+const IV_BYTES = 12
+/** GCM accepts tags as short as 4 bytes unless told otherwise; a short tag is a forgery made easy. */
+const TAG_BYTES = 16
 
 /**
  * Authenticated encryption (AES-256-GCM) for secrets the server must read back: a sealed value
@@ -13,19 +16,22 @@ export class Sealer {
   }
 
   seal(plaintext: string, context: string): string {
-    const iv = randomBytes(12)
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv)
+    const iv = randomBytes(IV_BYTES)
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES })
     cipher.setAAD(Buffer.from(context))
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()])
     return [VERSION, iv, cipher.getAuthTag(), ciphertext].map((part) => (typeof part === 'string' ? part : part.toString('base64url'))).join('.')
   }
 
+  /** The plaintext; throws if the value was altered, sealed with another key or for another context. */
   open(sealed: string, context: string): string {
-    const [version, iv, tag, ciphertext] = sealed.split('.')
-    if (version !== VERSION || !iv || !tag || ciphertext === undefined) throw new Error('Malformed sealed value')
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'))
+    const parts = sealed.split('.')
+    if (parts.length !== 4 || parts[0] !== VERSION) throw new Error('Malformed sealed value')
+    const [iv, tag, ciphertext] = parts.slice(1).map((part) => Buffer.from(part, 'base64url')) as [Buffer, Buffer, Buffer]
+    if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) throw new Error('Malformed sealed value')
+    const decipher = createDecipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES })
     decipher.setAAD(Buffer.from(context))
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'))
-    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8')
+    decipher.setAuthTag(tag)
+    return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString('utf8')
   }
 }

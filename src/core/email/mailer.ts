@@ -16,9 +16,16 @@ export interface Mailer {
   close(): void
 }
 
+/**
+ * nodemailer waits up to 2 minutes to connect, 30 s for the greeting and 10 minutes on a silent
+ * socket; a request that sends mail (registration) would hang that long on a stuck SMTP server.
+ * Parameters in SMTP_URL's query string (`?connectionTimeout=…`) still take precedence.
+ */
+export const SMTP_TIMEOUT_MS = 10_000
+
 /** Real delivery over SMTP (SMTP_URL). */
-export function smtpMailer(url: string, from: string): Mailer {
-  const transport: Transporter = nodemailer.createTransport(url)
+export function smtpMailer(url: string, from: string, timeoutMs = SMTP_TIMEOUT_MS): Mailer {
+  const transport: Transporter = nodemailer.createTransport({ url, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs })
   return {
     async send({ to, subject, text, html }) {
       await transport.sendMail({ from, to, subject, text, ...(html ? { html } : {}) })
