@@ -7,7 +7,7 @@ export default defineConfig({
     pool: 'forks',
     // Two cores here; each worker holds one embedded PostgreSQL (~700 MB), loaded once per file.
     maxWorkers: 2,
-    testTimeout: 30_000,
+    testTimeout: 60_000,
     hookTimeout: 60_000,
   },
 })

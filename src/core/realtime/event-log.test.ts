@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto'
+import { Redis } from 'ioredis'
+import { afterAll, describe, expect, it } from 'vitest'
+import { MemoryEventLog, type EventLog } from './event-log.js'
+import { RedisEventLog } from './redis-event-log.js'
+
+const redisUrl = process.env.REDIS_URL
+const redis = redisUrl ? new Redis(redisUrl) : undefined
+afterAll(() => redis?.disconnect())
+
+const implementations: [string, (policy: { minAgeMs: number; minCount: number }) => EventLog][] = [
+  ['memory', (policy) => new MemoryEventLog(policy)],
+  ...(redis ? [['redis', (policy: { minAgeMs: number; minCount: number }) => new RedisEventLog(redis, policy)] as [string, (policy: { minAgeMs: number; minCount: number }) => EventLog]] : []),
+]
+
+describe.each(implementations)('event log (%s)', (_name, make) => {
+  const room = () => `test:${randomUUID()}`
+
+  it('numbers events 1, 2, 3… per room', async () => {
+    const log = make({ minAgeMs: 60_000, minCount: 10 })
+    const [a, b] = [room(), room()]
+    expect((await log.append(a, 'x', { n: 1 })).seq).toBe(1)
+    expect((await log.append(a, 'x', { n: 2 })).seq).toBe(2)
+    expect((await log.append(b, 'x', null)).seq).toBe(1)
+    expect(await log.head(a)).toBe(2)
+    expect(await log.head(room())).toBe(0)
+  })
+
+  it('replays every event after since, in order', async () => {
+    const log = make({ minAgeMs: 60_000, minCount: 10 })
+    const r = room()
+    for (let n = 1; n <= 5; n++) await log.append(r, 'message.sent', { n })
+    const replay = await log.replay(r, 2)
+    expect(replay.kind).toBe('events')
+    expect(replay.kind === 'events' && replay.events.map((e) => [e.seq, (e.data as { n: number }).n])).toEqual([[3, 3], [4, 4], [5, 5]])
+    expect(await log.replay(r, 5)).toEqual({ kind: 'events', events: [], seq: 5 })
+  })
+
+  it('keeps at least minCount events; older ones past minAge are dropped and asking for them resets', async () => {
+    const log = make({ minAgeMs: 0, minCount: 3 })
+    const r = room()
+    for (let n = 1; n <= 6; n++) await log.append(r, 'x', { n })
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    await log.append(r, 'x', { n: 7 })
+    expect(await log.replay(r, 4)).toMatchObject({ kind: 'events', seq: 7 })
+    expect(await log.replay(r, 1)).toEqual({ kind: 'reset', seq: 7 })
+  })
+
+  it('keeps young events beyond minCount', async () => {
+    const log = make({ minAgeMs: 60_000, minCount: 2 })
+    const r = room()
+    for (let n = 1; n <= 6; n++) await log.append(r, 'x', { n })
+    const replay = await log.replay(r, 0)
+    expect(replay.kind === 'events' && replay.events).toHaveLength(6)
+  })
+
+  it('a client ahead of the log resets', async () => {
+    const log = make({ minAgeMs: 60_000, minCount: 2 })
+    expect(await log.replay(room(), 9)).toEqual({ kind: 'reset', seq: 0 })
+  })
+})

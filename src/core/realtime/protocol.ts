@@ -1,0 +1,43 @@
+/** Close codes of the realtime protocol (docs/realtime.md). */
+export const CLOSE = {
+  /** No, invalid or revoked credentials. */
+  UNAUTHORIZED: 4401,
+  /** The client read too slowly: its send buffer passed the limit. */
+  SLOW_CONSUMER: 4409,
+  /** The server is shutting down; reconnect (to another instance). */
+  GOING_AWAY: 1001,
+} as const
+
+export type ClientMessage =
+  | { type: 'subscribe'; room: string; since?: number; ref?: unknown }
+  | { type: 'unsubscribe'; room: string; ref?: unknown }
+  | { type: 'ping'; ref?: unknown }
+
+/** `<kind>` or `<kind>:<id>`: the kind names the owner (`user`, or a module such as `chat`). */
+const ROOM = /^[a-z][a-z0-9-]*(:[A-Za-z0-9._:-]{1,200})?$/
+
+/** Parses and validates a client frame; returns an error message for anything else. */
+export function parseClientMessage(raw: string): ClientMessage | { error: string } {
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  } catch {
+    return { error: 'Messages must be JSON.' }
+  }
+  if (!value || typeof value !== 'object') return { error: 'Messages must be JSON objects.' }
+  const message = value as Record<string, unknown>
+  switch (message.type) {
+    case 'ping':
+      return { type: 'ping', ref: message.ref }
+    case 'subscribe':
+    case 'unsubscribe': {
+      if (typeof message.room !== 'string' || !ROOM.test(message.room)) return { error: 'room must look like "<kind>" or "<kind>:<id>".' }
+      if (message.type === 'unsubscribe') return { type: 'unsubscribe', room: message.room, ref: message.ref }
+      const since = message.since
+      if (since !== undefined && (typeof since !== 'number' || !Number.isInteger(since) || since < 0)) return { error: 'since must be a non-negative integer.' }
+      return { type: 'subscribe', room: message.room, ref: message.ref, ...(since !== undefined ? { since } : {}) }
+    }
+    default:
+      return { error: 'type must be subscribe, unsubscribe or ping.' }
+  }
+}
