@@ -25,6 +25,9 @@ export async function authRoutes(instance: FastifyInstance, { identity, rateLimi
     await app.register(rateLimit, {
       max: rateLimitPerMinute,
       timeWindow: 60_000,
+      // With Redis down the limit is skipped rather than failing every auth request; sign-in
+      // attempts stay limited by the login throttle, which falls back to memory.
+      skipOnError: true,
       ...(app.platform.redis ? { redis: app.platform.redis, nameSpace: 'plinth:auth-rate:' } : {}),
       errorResponseBuilder: (_request, context) =>
         new AppError('RATE_LIMITED', `Too many requests to /api/auth; retry in ${Math.ceil(context.ttl / 1000)} s.`, { limitPerMinute: context.max }),

@@ -145,6 +145,7 @@ export class AuthService {
       return true
     })
     if (!changed) throw new AppError('INVALID_EMAIL_TOKEN')
+    await this.throttle.unlock(accountKey(user.id))
     await this.sessions.revoke({ userId: user.id }, 'password_reset', { action: 'auth.password_reset', actorId: user.id, ...meta })
   }
 

@@ -23,7 +23,11 @@ export class LoginThrottle {
   constructor(settings: ThrottleSettings, redis?: Redis) {
     const make = (keyPrefix: string, points: number): RateLimiterAbstract => {
       const options = { keyPrefix, points, duration: settings.lockoutSeconds, blockDuration: settings.lockoutSeconds }
-      return redis ? new RateLimiterRedis({ ...options, storeClient: redis, useRedisPackage: false }) : new RateLimiterMemory(options)
+      // While Redis is unreachable each instance keeps counting in memory: limits loosen to
+      // per-instance ones instead of every sign-in failing.
+      return redis
+        ? new RateLimiterRedis({ ...options, storeClient: redis, useRedisPackage: false, insuranceLimiter: new RateLimiterMemory(options) })
+        : new RateLimiterMemory(options)
     }
     this.perAccount = make('plinth:login-fail:account', settings.maxFailuresPerAccount)
     this.perIp = make('plinth:login-fail:ip', settings.maxFailuresPerIp)
@@ -45,6 +49,11 @@ export class LoginThrottle {
     const failure = refusals.find((reason) => !(reason instanceof RateLimiterRes))
     if (failure !== undefined) throw failure instanceof Error ? failure : new Error('login throttle store failed', { cause: failure })
     throw tooMany(refusals as RateLimiterRes[])
+  }
+
+  /** Ends an account's lockout (its owner proved control of the mailbox by resetting the password). */
+  async unlock(account: string): Promise<void> {
+    await this.perAccount.delete(account)
   }
 
   /** The password was right: the account's count starts over and the attempt does not count against the IP. */

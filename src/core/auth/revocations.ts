@@ -2,6 +2,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
 
 const CHANNEL = 'plinth:session-revoked'
+/** With Redis, how often the list is also reloaded from the database as a safety net. */
+const RESYNC_MS = 30_000
 
 /**
  * Sessions revoked recently enough that their access tokens may still be unexpired. Every
@@ -12,6 +14,7 @@ const CHANNEL = 'plinth:session-revoked'
 export class RevocationList {
   private readonly revoked = new Map<string, number>()
   private subscriber: Redis | undefined
+  private resyncTimer: NodeJS.Timeout | undefined
   private readonly listeners = new Set<(sessionId: string) => void>()
 
   constructor(
@@ -30,9 +33,13 @@ export class RevocationList {
     this.subscriber.on('ready', () => void this.resync().catch((err: unknown) => this.log.error({ err }, 'revocation resync failed')))
     this.subscriber.on('error', () => {})
     await this.subscriber.subscribe(CHANNEL).catch((err: unknown) => this.log.warn({ err }, 'revocation channel unavailable'))
+    // A publish that failed while subscribers stayed connected is caught up here.
+    this.resyncTimer = setInterval(() => void this.resync().catch((err: unknown) => this.log.error({ err }, 'revocation resync failed')), RESYNC_MS)
+    this.resyncTimer.unref()
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.resyncTimer)
     await this.subscriber?.quit().catch(() => this.subscriber?.disconnect())
   }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../../../test/helpers/app.js'
 import { registerUser, uniqueEmail } from '../../../test/helpers/auth.js'
-import { expectError, loginRequest, sleep, uniqueIp, useExtraApp } from '../../../test/helpers/identity.js'
+import { expectError, linkToken, loginRequest, sleep, uniqueIp, useExtraApp, waitForMessage } from '../../../test/helpers/identity.js'
 
 /**
  * Every test here sends from an IP of its own (`uniqueIp`), so counters kept in a shared Redis
@@ -61,6 +61,20 @@ describe('lockout per account (LOGIN_MAX_FAILURES)', () => {
 
     const statuses = responses.map((response) => response.statusCode).sort()
     expect(statuses).toEqual([401, 401, 401, 429, 429, 429])
+  })
+
+  it('a password reset ends the lockout: the owner proved control of the mailbox', async () => {
+    const user = await registerUser(app())
+    const ip = uniqueIp()
+    await failTimes(3, { email: user.email, password: WRONG }, ip)
+    expectLockedOut(await loginRequest(throttled(), { email: user.email, password: user.password }, ip))
+
+    await throttled().inject({ method: 'POST', url: '/api/auth/password/forgot', payload: { email: user.email } })
+    const token = linkToken((await waitForMessage(throttled(), user.email, /Reset your password/)).text, '/reset-password')
+    const newPassword = 'a brand new passphrase'
+    expect((await throttled().inject({ method: 'POST', url: '/api/auth/password/reset', payload: { token, password: newPassword } })).statusCode).toBe(204)
+
+    expect((await loginRequest(throttled(), { email: user.email, password: newPassword }, ip)).statusCode).toBe(200)
   })
 
   it('ends the lockout after LOGIN_LOCKOUT_SECONDS', async () => {

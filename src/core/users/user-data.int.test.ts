@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../../../test/helpers/app.js'
 import { loginAs, registerUser, type TestUser } from '../../../test/helpers/auth.js'
 import { auditRowsAbout, editUser, expectError, getUser, loginRequest, me, refresh, storedSessionRows, storedUserRow } from '../../../test/helpers/user-admin.js'
+import { createOutboxRepository } from '../email/outbox.repository.js'
 import { defineModule } from '../module.js'
 
 /** Modules' part in exports and deletions: one keeps notes per user, one fails, one has no hooks. */
@@ -42,6 +43,8 @@ describe('DELETE /api/users/:id', () => {
     const user = await registerUser(app(), { name: 'Gone Soon', username: `gone_${randomUUID().slice(0, 8)}` })
     const secondDevice = (await loginRequest(app(), user.email, user.password)).json<{ accessToken: string; refreshToken: string }>()
     notesByUser.set(user.id, ['private thought'])
+    const outbox = createOutboxRepository(app().platform.database.db)
+    expect(await outbox.listFor(user.email)).not.toEqual([])
 
     const response = await remove(user, user.id)
     expect(response.statusCode, response.body).toBe(204)
@@ -56,6 +59,7 @@ describe('DELETE /api/users/:id', () => {
       disabled: true,
       deletedAt: expect.any(Date),
     })
+    expect(await outbox.listFor(user.email)).toEqual([])
     for (const session of await storedSessionRows(app(), user.id)) expect(session).toMatchObject({ revokedAt: expect.any(Date), ip: null, userAgent: null })
 
     for (const accessToken of [user.accessToken, secondDevice.accessToken]) expectError(await me(app(), accessToken), 401, 'SESSION_REVOKED')

@@ -1,4 +1,5 @@
 import { desc, eq } from 'drizzle-orm'
+import { emailOutbox } from '../email/db/schema.js'
 import { sessions, type SessionRow } from '../auth/db/schema.js'
 import type { Db } from '../db/client.js'
 
@@ -16,6 +17,11 @@ export function createUserDataRepository(db: Db) {
      */
     async forgetSessionOrigins(userId: string): Promise<void> {
       await db.update(sessions).set({ ip: null, userAgent: null }).where(eq(sessions.userId, userId))
+    },
+
+    /** Messages kept for the address (development outbox) hold the name and links. */
+    async forgetMessagesTo(email: string): Promise<void> {
+      await db.delete(emailOutbox).where(eq(emailOutbox.to, email))
     },
   }
 }

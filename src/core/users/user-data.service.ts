@@ -57,6 +57,7 @@ export class UserDataService {
       if (isActiveAdmin(user)) await assertAnotherAdminRemains(repos.users, id)
       await repos.users.erase(id)
       await repos.userData.forgetSessionOrigins(id)
+      await repos.userData.forgetMessagesTo(user.email)
       await repos.audit.append({ action: 'user.deleted', actorId: actor.id, targetId: id, ...meta })
     })
     await this.sessions.revoke({ userId: id }, 'account_deleted', { action: 'auth.sessions_revoked', actorId: actor.id, targetId: id, ...meta })
