@@ -25,7 +25,7 @@ import { installOpenApi } from './core/http/openapi.js'
 import { installSecurity } from './core/http/security.js'
 import { selectModules, type ModuleDefinition } from './core/module.js'
 import { healthRoutes } from './core/observability/health.routes.js'
-import { loggerOptions, requestIdFrom } from './core/observability/logger.js'
+import { RequestLogController, logDestination, loggerOptions, requestIdFrom } from './core/observability/logger.js'
 import { installMetrics } from './core/observability/metrics.js'
 import { createRedis, firstConnection } from './core/redis/client.js'
 
@@ -60,8 +60,10 @@ declare module 'fastify' {
 const version = (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version
 
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
+  const destination = options.logStream ? undefined : logDestination()
   const app = Fastify({
-    logger: loggerOptions(config.logLevel, options.logStream),
+    logger: loggerOptions(config.logLevel, options.logStream ?? destination!),
+    logController: new RequestLogController(),
     genReqId: requestIdFrom,
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
@@ -78,6 +80,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     if (!options.database) await database.close()
   }
   app.addHook('onClose', release)
+  if (destination) app.addHook('onClose', async () => destination.flushSync())
   try {
     await configure(app, config, options, database, redis)
   } catch (error) {

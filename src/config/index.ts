@@ -35,6 +35,11 @@ export interface Config {
     readonly passwordHashing: 'owasp' | 'fast-for-tests'
   }
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string }
+  readonly realtime: {
+    readonly heartbeatMs: number
+    readonly maxBufferedBytes: number
+    readonly retention: { readonly minAgeMs: number; readonly minCount: number }
+  }
 }
 
 export class ConfigError extends Error {
@@ -79,6 +84,11 @@ export function loadConfig(source: RawEnv = process.env): Config {
       passwordHashing: env.NODE_ENV === 'test' ? 'fast-for-tests' : 'owasp',
     },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
+    realtime: {
+      heartbeatMs: env.REALTIME_HEARTBEAT_MS,
+      maxBufferedBytes: env.REALTIME_MAX_BUFFER_BYTES,
+      retention: { minAgeMs: env.REALTIME_RETENTION_SECONDS * 1000, minCount: env.REALTIME_RETENTION_EVENTS },
+    },
   })
 }
 

@@ -34,6 +34,10 @@ export const EnvSchema = Type.Object({
   LOGIN_LOCKOUT_SECONDS: Type.Integer({ minimum: 1, default: 900 }),
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ minLength: 3, default: 'Plinth <no-reply@localhost>' }),
+  REALTIME_HEARTBEAT_MS: Type.Integer({ minimum: 100, default: 30_000 }),
+  REALTIME_MAX_BUFFER_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  REALTIME_RETENTION_SECONDS: Type.Integer({ minimum: 0, default: 300 }),
+  REALTIME_RETENTION_EVENTS: Type.Integer({ minimum: 0, default: 1000 }),
 })
 
 export type Env = Static<typeof EnvSchema>
@@ -69,4 +73,8 @@ export const envHints: Record<keyof Env, string> = {
   LOGIN_LOCKOUT_SECONDS: 'an integer number of seconds ≥ 1',
   SMTP_URL: 'an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example:587',
   MAIL_FROM: 'a sender, e.g. Plinth <no-reply@example.com>',
+  REALTIME_HEARTBEAT_MS: 'an integer number of milliseconds ≥ 100',
+  REALTIME_MAX_BUFFER_BYTES: 'an integer number of bytes ≥ 1024',
+  REALTIME_RETENTION_SECONDS: 'an integer number of seconds ≥ 0',
+  REALTIME_RETENTION_EVENTS: 'an integer number of events ≥ 0',
 }

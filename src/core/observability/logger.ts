@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import type { FastifyServerOptions } from 'fastify'
+import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import pino from 'pino'
 
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/
 
@@ -17,28 +18,35 @@ export function redactUrl(url: string): string {
   return url.replace(SECRET_QUERY_PARAMS, '$1[REDACTED]')
 }
 
-/** Body and header fields that may carry secrets, wherever they appear in a logged object. */
-const SECRET_KEYS = [
-  'password',
-  'currentPassword',
-  'newPassword',
-  'token',
-  'accessToken',
-  'refreshToken',
-  'secret',
-  'apiKey',
-  'authorization',
-  'cookie',
-]
+/** Keys whose values may be secrets, wherever they appear in a logged object (case-insensitive). */
+const SECRET_KEYS = new Set(
+  ['password', 'currentPassword', 'newPassword', 'token', 'accessToken', 'refreshToken', 'secret', 'apiKey', 'authorization', 'cookie', 'set-cookie'].map(
+    (key) => key.toLowerCase(),
+  ),
+)
+/** Keys Plinth's own request lines use; their serializers already keep secrets out. */
+const SERIALIZED_KEYS = new Set(['req', 'res', 'responseTime', 'err'])
+const MAX_DEPTH = 4
 
-export const redactPaths = [
-  ...SECRET_KEYS,
-  ...SECRET_KEYS.map((key) => `*.${key}`),
-  ...SECRET_KEYS.map((key) => `*.*.${key}`),
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
-]
+/**
+ * Replaces secret-looking fields with "[REDACTED]" in whatever an application log line carries.
+ * The request lines (the hot path) are left alone without a walk; pino's path-based redaction
+ * cost half the throughput of light requests.
+ */
+export function scrubSecrets(object: Record<string, unknown>): Record<string, unknown> {
+  for (const key in object) if (!SERIALIZED_KEYS.has(key)) return scrub(object, 0) as Record<string, unknown>
+  return object
+}
+
+function scrub(value: unknown, depth: number): unknown {
+  if (depth > MAX_DEPTH || value === null || typeof value !== 'object' || value instanceof Date || Buffer.isBuffer(value)) return value
+  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1))
+  const copy: Record<string, unknown> = {}
+  for (const [key, inner] of Object.entries(value)) {
+    copy[key] = SECRET_KEYS.has(key.toLowerCase()) ? '[REDACTED]' : SERIALIZED_KEYS.has(key) && depth === 0 ? inner : scrub(inner, depth + 1)
+  }
+  return copy
+}
 
 interface SerializableRequest {
   method: string
@@ -47,11 +55,19 @@ interface SerializableRequest {
   headers: Record<string, unknown>
 }
 
-export function loggerOptions(level: string, stream?: NodeJS.WritableStream): FastifyServerOptions['logger'] {
+/**
+ * Stdout through an asynchronous buffer: a synchronous write per line cost more than half of a
+ * light request's time. `flushLogs` empties it on shutdown.
+ */
+export function logDestination(): pino.DestinationStream & { flushSync(): void } {
+  return pino.destination({ dest: 1, sync: false, minLength: 4096 })
+}
+
+export function loggerOptions(level: string, stream: NodeJS.WritableStream | pino.DestinationStream): FastifyServerOptions['logger'] {
   return {
     level,
-    ...(stream ? { stream } : {}),
-    redact: { paths: redactPaths, censor: '[REDACTED]' },
+    stream,
+    formatters: { log: scrubSecrets },
     serializers: {
       req: (req: SerializableRequest) => ({
         method: req.method,
@@ -60,5 +76,19 @@ export function loggerOptions(level: string, stream?: NodeJS.WritableStream): Fa
         userAgent: req.headers['user-agent'],
       }),
     },
+  }
+}
+
+/**
+ * One line per request, written when it completes (method, URL, status, time, request id),
+ * instead of Fastify's two: half the logging cost, and the line has everything.
+ */
+export class RequestLogController extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime }
+    if (error) reply.log.error({ ...line, err: error }, 'request errored')
+    else reply.log.info(line, 'request completed')
   }
 }
