@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Config } from './config/index.js'
-import type { Authenticator } from './core/access/actor.js'
+import type { Actor, Authenticator } from './core/access/actor.js'
+import { createRealtime, installGateway, type RealtimePublisher, type RoomOwner } from './core/realtime/index.js'
 import { authRoutes } from './core/auth/auth.routes.js'
 import { UserView } from './core/auth/auth.schemas.js'
 import { createIdentity, type Identity } from './core/auth/identity.js'
@@ -122,8 +123,10 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
   await app.register(healthRoutes, { database, redis, metrics })
   app.addSchema(UserView)
   await app.register(authRoutes, { prefix: '/api', identity, rateLimitPerMinute: config.auth.rateLimitPerMinute })
+  const realtime = await createRealtime(config, redis, app)
   // Module apis exist before any route: user export and deletion call into every enabled module.
-  const modules = createModules(app, selectModules(options.modules ?? availableModules, config.modules))
+  const modules = createModules(app, selectModules(options.modules ?? availableModules, config.modules), realtime)
+  installGateway(app, realtime, identity, modules.map(roomOwnerOf), config)
   const userAdmin = createUserAdministration({ db: database.db, identity, access, modules: modules.map(userDataOf), log: app.log })
   await app.register(usersRoutes, { prefix: '/api', users: userAdmin.users, userData: userAdmin.userData })
   await app.register(auditRoutes, { prefix: '/api', audit: userAdmin.audit })
@@ -136,14 +139,22 @@ interface LoadedModule {
 }
 
 /** Declares every module's permissions and error codes, then wires each one's api. */
-function createModules(app: FastifyInstance, definitions: ModuleDefinition[]): LoadedModule[] {
+function createModules(app: FastifyInstance, definitions: ModuleDefinition[], realtime: RealtimePublisher): LoadedModule[] {
   const { config, database, access } = app.platform
   for (const definition of definitions) access.declare(...definition.permissions)
   return definitions.map((definition) => {
     if (definition.errors) registerErrorCodes(definition.errors)
-    const api = definition.createApi({ config, db: database.db, log: app.log.child({ module: definition.name }), access })
+    const api = definition.createApi({ config, db: database.db, log: app.log.child({ module: definition.name }), access, realtime })
     return { definition, api }
   })
+}
+
+/** A module's say on its realtime rooms, bound to its api. */
+function roomOwnerOf({ definition, api }: LoadedModule): RoomOwner {
+  return {
+    name: definition.name,
+    ...(definition.authorizeRoom ? { authorizeRoom: (actor: Actor, room: string) => definition.authorizeRoom!(actor, room, api) } : {}),
+  }
 }
 
 /** A module's export and deletion hooks, bound to its api. */

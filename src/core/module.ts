@@ -4,6 +4,7 @@ import type { Actor } from './access/actor.js'
 import type { PermissionDef, PermissionRegistry } from './access/permissions.js'
 import type { Db } from './db/client.js'
 import type { ErrorSpec } from './errors/catalog.js'
+import type { RealtimePublisher } from './realtime/index.js'
 
 /** What the platform hands a module: its only way to reach shared services. */
 export interface ModuleContext {
@@ -11,6 +12,8 @@ export interface ModuleContext {
   readonly db: Db
   readonly log: FastifyBaseLogger
   readonly access: PermissionRegistry
+  /** Publish to realtime rooms, after the transaction that caused the event commits. */
+  readonly realtime: RealtimePublisher
 }
 
 /**

@@ -4,7 +4,7 @@ import { AppError } from '../errors/app-error.js'
 import type { AccessTokens } from './access-tokens.js'
 import type { RevocationList } from './revocations.js'
 
-/** The bearer token of a request: `Authorization: Bearer …`, or `?token=` for WebSocket upgrades. */
+/** The bearer token of a request (`Authorization: Bearer …`); WebSocket upgrades also accept `?token=` (realtime/gateway.ts). */
 export function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization
   if (header) {
@@ -21,9 +21,16 @@ export function bearerToken(request: FastifyRequest): string | undefined {
  * No token: anonymous (routes that need an actor answer 401).
  */
 export function jwtAuthenticator(tokens: AccessTokens, revocations: RevocationList): Authenticator {
+  const verify = accessTokenVerifier(tokens, revocations)
   return async (request): Promise<Actor | null> => {
     const token = bearerToken(request)
-    if (!token) return null
+    return token ? verify(token) : null
+  }
+}
+
+/** The actor of an access token, or 401 (invalid, expired or revoked). */
+export function accessTokenVerifier(tokens: AccessTokens, revocations: RevocationList): (token: string) => Promise<Actor> {
+  return async (token) => {
     const claims = await tokens.verify(token)
     if (revocations.isRevoked(claims.sessionId)) throw new AppError('SESSION_REVOKED')
     return { id: claims.userId, role: claims.role, sessionId: claims.sessionId }

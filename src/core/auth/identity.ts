@@ -1,14 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Config } from '../../config/index.js'
-import type { Authenticator } from '../access/actor.js'
+import type { Actor, Authenticator } from '../access/actor.js'
 import { Sealer } from '../crypto/seal.js'
 import type { Db } from '../db/client.js'
 import { outboxMailer, smtpMailer, type Mailer } from '../email/mailer.js'
 import { createOutboxRepository } from '../email/outbox.repository.js'
 import { AccessTokens } from './access-tokens.js'
 import { AuthService } from './auth.service.js'
-import { jwtAuthenticator } from './authenticate.js'
+import { accessTokenVerifier, jwtAuthenticator } from './authenticate.js'
 import { identityStore, type IdentityStore } from './identity-store.js'
 import { LoginThrottle } from './login-throttle.js'
 import { OWASP_PARAMETERS, PasswordHasher, TEST_PARAMETERS } from './passwords.js'
@@ -24,6 +24,8 @@ export interface Identity {
   readonly auth: AuthService
   readonly mailer: Mailer
   readonly authenticate: Authenticator
+  /** For connections that are not HTTP requests (WebSocket upgrades). */
+  readonly verifyAccessToken: (token: string) => Promise<Actor>
   close(): Promise<void>
 }
 
@@ -57,6 +59,7 @@ export async function createIdentity(config: Config, db: Db, redis: Redis | unde
     auth,
     mailer,
     authenticate: jwtAuthenticator(tokens, revocations),
+    verifyAccessToken: accessTokenVerifier(tokens, revocations),
     close: async () => {
       await revocations.stop()
       mailer.close()

@@ -35,7 +35,7 @@ export interface EventLog {
 export function trimmable(events: readonly RoomEvent[], policy: RetentionPolicy, now: number): number {
   let removable = 0
   const excess = events.length - policy.minCount
-  while (removable < excess && now - Date.parse(events[removable]!.at) > policy.minAgeMs) removable++
+  while (removable < excess && now - Date.parse(events[removable]!.at) >= policy.minAgeMs) removable++
   return removable
 }
 

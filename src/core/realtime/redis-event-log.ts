@@ -20,7 +20,7 @@ if excess > 0 then
   local cutoff = tonumber(ARGV[3]) - tonumber(ARGV[4])
   local remove = 0
   for _, member in ipairs(oldest) do
-    if tonumber(string.match(member, '^(%d+)|')) < cutoff then remove = remove + 1 else break end
+    if tonumber(string.match(member, '^(%d+)|')) <= cutoff then remove = remove + 1 else break end
   end
   if remove > 0 then redis.call('ZREMRANGEBYRANK', KEYS[2], 0, remove - 1) end
 end

@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
+import type { Config } from '../../config/index.js'
+import type { Actor } from '../access/actor.js'
+import type { Identity } from '../auth/identity.js'
+import { MemoryEventLog } from './event-log.js'
+import { RealtimeGateway } from './gateway.js'
+import { Realtime } from './realtime.js'
+import { RedisEventLog } from './redis-event-log.js'
+
+/** What modules get: publish after the transaction that caused the event has committed. */
+export interface RealtimePublisher {
+  publish(room: string, event: string, data: unknown): Promise<unknown>
+}
+
+/** A module's say on its rooms (`<module>` and `<module>:<id>`). */
+export interface RoomOwner {
+  name: string
+  authorizeRoom?(actor: Actor, room: string): Promise<boolean>
+}
+
+export async function createRealtime(config: Config, redis: Redis | undefined, app: FastifyInstance): Promise<Realtime> {
+  const log = redis ? new RedisEventLog(redis, config.realtime.retention) : new MemoryEventLog(config.realtime.retention)
+  const realtime = new Realtime(log, app.log, redis)
+  await realtime.start()
+  app.addHook('onClose', () => realtime.stop())
+  return realtime
+}
+
+/**
+ * Opens `/api/realtime` on the app's server. Sockets of a revoked session close at once, and
+ * every socket is closed (1001) before the server stops on shutdown.
+ */
+export function installGateway(app: FastifyInstance, realtime: Realtime, identity: Identity, owners: readonly RoomOwner[], config: Config): RealtimeGateway {
+  const gateway = new RealtimeGateway({
+    realtime,
+    authenticate: identity.verifyAccessToken,
+    authorizeRoom: roomAuthorizer(owners),
+    heartbeatMs: config.realtime.heartbeatMs,
+    maxBufferedBytes: config.realtime.maxBufferedBytes,
+    log: app.log,
+  })
+  gateway.attach(app.server)
+  const unsubscribe = identity.revocations.onRevoked((sessionId) => gateway.closeSession(sessionId))
+  app.addHook('preClose', async () => {
+    unsubscribe()
+    gateway.close()
+  })
+  return gateway
+}
+
+/** `user:<id>` is its user's own; any other kind belongs to the module of that name. */
+export function roomAuthorizer(owners: readonly RoomOwner[]): (actor: Actor, room: string) => Promise<boolean> {
+  const byName = new Map(owners.map((owner) => [owner.name, owner]))
+  return async (actor, room) => {
+    const [kind, id] = splitRoom(room)
+    if (kind === 'user') return id === actor.id
+    const owner = byName.get(kind)
+    return owner?.authorizeRoom ? owner.authorizeRoom(actor, room) : false
+  }
+}
+
+function splitRoom(room: string): [string, string | undefined] {
+  const colon = room.indexOf(':')
+  return colon === -1 ? [room, undefined] : [room.slice(0, colon), room.slice(colon + 1)]
+}
