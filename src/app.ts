@@ -127,7 +127,7 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
   // Module apis exist before any route: user export and deletion call into every enabled module.
   const modules = createModules(app, selectModules(options.modules ?? availableModules, config.modules), realtime)
   installGateway(app, realtime, identity, modules.map(roomOwnerOf), config)
-  const userAdmin = createUserAdministration({ db: database.db, identity, access, modules: modules.map(userDataOf), log: app.log })
+  const userAdmin = createUserAdministration({ db: database.db, identity, access, modules: modules.map(userDataOf), realtime, log: app.log })
   await app.register(usersRoutes, { prefix: '/api', users: userAdmin.users, userData: userAdmin.userData })
   await app.register(auditRoutes, { prefix: '/api', audit: userAdmin.audit })
   for (const { definition, api } of modules) await app.register(definition.routes(api), { prefix: '/api' })

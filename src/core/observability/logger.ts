@@ -56,11 +56,11 @@ interface SerializableRequest {
 }
 
 /**
- * Stdout through an asynchronous buffer: a synchronous write per line cost more than half of a
- * light request's time. `flushLogs` empties it on shutdown.
+ * Stdout through an asynchronous buffer, written at 4 KiB or every 250 ms: a synchronous write
+ * per line cost a third of a light request's time. The app flushes it on close.
  */
 export function logDestination(): pino.DestinationStream & { flushSync(): void } {
-  return pino.destination({ dest: 1, sync: false, minLength: 4096 })
+  return pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 })
 }
 
 export function loggerOptions(level: string, stream: NodeJS.WritableStream | pino.DestinationStream): FastifyServerOptions['logger'] {

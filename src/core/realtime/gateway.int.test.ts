@@ -95,6 +95,16 @@ describe('subscribing', () => {
     expect(await socket.subscribe(`user:${user.id}`)).toMatchObject({ type: 'subscribed' })
   })
 
+  it('a profile change reaches the user’s own room (their other devices)', async () => {
+    const user = await loginAs(app())
+    const socket = await ready(user)
+    await socket.subscribe(`user:${user.id}`)
+    const patch = await app().inject({ method: 'PATCH', url: `/api/users/${user.id}`, headers: user.headers, payload: { name: 'Renamed', version: 1 } })
+    expect(patch.statusCode, patch.body).toBe(200)
+    const [event] = await socket.events(`user:${user.id}`, 1)
+    expect(event).toMatchObject({ event: 'user.updated', seq: 1, data: { id: user.id, name: 'Renamed', version: 2 } })
+  })
+
   it('answers malformed messages with BAD_REQUEST and stays open', async () => {
     const socket = await ready(await loginAs(app()))
     socket.send('not json')

@@ -3,6 +3,7 @@ import type { PermissionRegistry } from '../access/permissions.js'
 import { AuditService } from '../audit/audit.service.js'
 import type { Identity } from '../auth/identity.js'
 import type { Db } from '../db/client.js'
+import type { RealtimePublisher } from '../realtime/index.js'
 import { UserAccess } from './user-access.js'
 import { UserDataService, type ModuleUserData } from './user-data.service.js'
 import { UsersService } from './users.service.js'
@@ -20,12 +21,13 @@ export function createUserAdministration(deps: {
   identity: Identity
   access: PermissionRegistry
   modules: readonly ModuleUserData[]
+  realtime: RealtimePublisher
   log: FastifyBaseLogger
 }): UserAdministration {
   const store = usersStore(deps.db)
   const access = new UserAccess(deps.access)
   return {
-    users: new UsersService(store, deps.identity.auth, deps.identity.sessions, access),
+    users: new UsersService(store, deps.identity.auth, deps.identity.sessions, access, deps.realtime),
     userData: new UserDataService(store, deps.identity.sessions, access, deps.modules, deps.log),
     audit: new AuditService(store.repos.audit, deps.access),
   }

@@ -1,3 +1,4 @@
+import type { RealtimePublisher } from '../realtime/index.js'
 import type { Actor } from '../access/actor.js'
 import type { Role } from '../access/roles.js'
 import type { AuthService } from '../auth/auth.service.js'
@@ -47,6 +48,7 @@ export class UsersService {
     private readonly auth: AuthService,
     private readonly sessions: SessionService,
     private readonly access: UserAccess,
+    private readonly realtime: RealtimePublisher,
   ) {}
 
   async list(actor: Actor, query: UserListOptions): Promise<{ items: UserView[]; nextCursor: string | null }> {
@@ -89,7 +91,10 @@ export class UsersService {
     if (revokeReason) {
       await this.sessions.revoke({ userId: id }, revokeReason, { action: 'auth.sessions_revoked', actorId: actor.id, targetId: id, ...meta })
     }
-    return toUserView(user)
+    const view = toUserView(user)
+    // The user's other devices refresh their copy of the profile.
+    await this.realtime.publish(`user:${id}`, 'user.updated', view)
+    return view
   }
 }
 
