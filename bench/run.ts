@@ -1,6 +1,6 @@
 import { benchDatabase, type BenchDatabase } from './lib/database.js'
-import { loadProblems, ratios, type Outcome } from './lib/outcome.js'
-import { printFailures, printRatios, printTable } from './lib/report.js'
+import { goals, latencyComparisons, loadProblems, ratios, type Outcome } from './lib/outcome.js'
+import { printFailures, printGoals, printLatencies, printRatios, printTable } from './lib/report.js'
 import { machine, writeResults } from './lib/results.js'
 import { ServerPool } from './lib/server-pool.js'
 import { readSettings, type LoadSettings } from './lib/settings.js'
@@ -35,11 +35,13 @@ async function main(): Promise<number> {
     process.off('SIGTERM', interrupt)
   }
 
-  const ratioList = ratios(outcomes)
+  const comparisons = { ratios: ratios(outcomes), goals: goals(outcomes), latencies: latencyComparisons(outcomes) }
   console.log('')
   printTable(outcomes)
-  printRatios(ratioList)
-  const path = writeResults({ startedAt, database, settings }, outcomes, ratioList)
+  printRatios(comparisons.ratios)
+  printLatencies(comparisons.latencies)
+  printGoals(comparisons.goals)
+  const path = writeResults({ startedAt, database, settings, threadPoolSize: threadPoolSize() }, outcomes, comparisons)
   console.log(`\nResults written to ${path}`)
   printFailures(outcomes)
   return outcomes.some((outcome) => outcome.problems.length > 0) ? 1 : 0
@@ -47,6 +49,12 @@ async function main(): Promise<number> {
 
 async function runScenario(scenario: Scenario, pool: ServerPool, settings: LoadSettings, database: BenchDatabase): Promise<Outcome> {
   console.log(`\n▶ ${scenario.title}`)
+  if (scenario.requires === 'postgres' && database.kind !== 'postgres') {
+    const skipped = 'needs PostgreSQL (DATABASE_URL)'
+    console.log(`  skipped: ${skipped}`)
+    return { scenario, measurement: undefined, problems: [], skipped }
+  }
+  const connections = scenario.connections?.(settings) ?? settings.connections
   try {
     const server = await pool.use(scenario.server)
     const reported = server.ready.database
@@ -54,9 +62,9 @@ async function runScenario(scenario: Scenario, pool: ServerPool, settings: LoadS
     const target = { url: server.url, ready: server.ready }
     await scenario.check(target)
     console.log(`  warm-up ${settings.warmupSeconds} s (discarded)…`)
-    const warmup = await scenario.measure(target, { connections: settings.connections, durationSeconds: settings.warmupSeconds })
+    const warmup = await scenario.measure(target, { connections, durationSeconds: settings.warmupSeconds })
     console.log(`  measuring ${settings.durationSeconds} s…`)
-    const measurement = await scenario.measure(target, { connections: settings.connections, durationSeconds: settings.durationSeconds })
+    const measurement = await scenario.measure(target, { connections, durationSeconds: settings.durationSeconds })
     const problems = [...loadProblems('warm-up', warmup), ...loadProblems('measurement', measurement)]
     for (const problem of problems) console.error(`  !! ${problem}`)
     return { scenario, measurement, problems }
@@ -70,10 +78,15 @@ async function runScenario(scenario: Scenario, pool: ServerPool, settings: LoadS
 function printHeader(settings: LoadSettings, database: BenchDatabase): void {
   const host = machine()
   console.log('Plinth benchmark')
-  console.log(`  load:     ${settings.connections} connections, ${settings.durationSeconds} s per scenario after a ${settings.warmupSeconds} s warm-up`)
+  console.log(`  load:     ${settings.connections} connections (argon2-bound scenarios: ${settings.loginConcurrency}), ${settings.durationSeconds} s per scenario after a ${settings.warmupSeconds} s warm-up`)
   console.log(`  database: ${database.description}`)
-  console.log(`  machine:  ${host.cpus} CPUs (${host.cpuModel}), Node ${host.node}, ${host.platform}`)
+  console.log(`  machine:  ${host.cpus} CPUs (${host.cpuModel}), Node ${host.node}, ${host.platform}, libuv thread pool ${threadPoolSize() ?? '4 (default)'}`)
   console.log('  servers run in child processes; load comes from this process')
+}
+
+/** Passed through to every server (see ServerPool): argon2 runs on libuv's thread pool. */
+function threadPoolSize(): string | undefined {
+  return process.env.UV_THREADPOOL_SIZE?.trim() || undefined
 }
 
 main().then(

@@ -1,7 +1,12 @@
 import autocannon from 'autocannon'
 
-/** What one load run produced; every scenario reports this shape, whatever drives the load. */
+/**
+ * What one load run produced; every scenario reports this shape, whatever drives the load (for the
+ * raw argon2id baseline a "request" is one `verify` call).
+ */
 export interface Measurement {
+  /** Concurrent connections (or in-flight operations) of this run. */
+  readonly connections: number
   readonly requestsPerSecond: number
   readonly latencyP50Ms: number
   readonly latencyP99Ms: number
@@ -12,6 +17,8 @@ export interface Measurement {
   readonly timeouts: number
   /** Responses by status code, e.g. `{ "200": 81234 }`. */
   readonly statusCodes: Readonly<Record<string, number>>
+  /** A load run at the same time, e.g. the login load under a /health probe; its failures invalidate the scenario too. */
+  readonly alongside?: { readonly label: string; readonly measurement: Measurement }
 }
 
 export interface HttpRequest {
@@ -34,6 +41,7 @@ export async function measureHttp(request: HttpRequest, load: { connections: num
   const statusCodes: Record<string, number> = {}
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stats.count ?? 0
   return {
+    connections: load.connections,
     requestsPerSecond: result.requests.average,
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,

@@ -6,6 +6,8 @@ export interface Outcome {
   readonly scenario: Scenario
   readonly measurement: Measurement | undefined
   readonly problems: readonly string[]
+  /** Why the scenario did not run at all (e.g. it needs PostgreSQL); not a failure. */
+  readonly skipped?: string
 }
 
 export interface Ratio {
@@ -13,6 +15,27 @@ export interface Ratio {
   readonly to: string
   /** req/s of `of` divided by req/s of `to`. */
   readonly value: number
+}
+
+/** A ratio a scenario must reach; `value` is undefined when either side has no clean measurement. */
+export interface Goal {
+  readonly of: string
+  readonly to: string
+  readonly goal: number
+  readonly value: number | undefined
+  readonly met: boolean | undefined
+  /** Why it was not evaluated. */
+  readonly reason?: string
+}
+
+/** Two scenarios' latency percentiles side by side (ms). */
+export interface LatencyComparison {
+  readonly of: string
+  readonly to: string
+  readonly ofP50Ms: number
+  readonly ofP99Ms: number
+  readonly toP50Ms: number
+  readonly toP99Ms: number
 }
 
 /** Problems in a load run: any non-2xx answer or connection error makes its numbers meaningless. */
@@ -23,21 +46,82 @@ export function loadProblems(phase: string, measurement: Measurement): string[] 
     problems.push(`${phase}: ${measurement.non2xx} non-2xx responses (${codes.map(([code, count]) => `${code}×${count}`).join(', ')})`)
   }
   if (measurement.errors > 0) problems.push(`${phase}: ${measurement.errors} connection errors (${measurement.timeouts} timeouts)`)
+  if (measurement.totalRequests === 0) problems.push(`${phase}: no request completed`)
+  const { alongside } = measurement
+  if (alongside) problems.push(...loadProblems(`${phase}, ${alongside.label} alongside`, alongside.measurement))
   return problems
 }
 
-/** Every scenario against the baseline, plus the comparisons scenarios declare; failed scenarios take no part. */
+/** Every scenario against the baseline (unless it opts out), plus the comparisons scenarios declare; failed scenarios take no part. */
 export function ratios(outcomes: readonly Outcome[]): Ratio[] {
-  const byKey = new Map(outcomes.map((outcome) => [outcome.scenario.key, outcome]))
+  const byKey = keyed(outcomes)
   const baseline = outcomes.find((outcome) => outcome.scenario.baseline)
   const result: Ratio[] = []
   const add = (of: Outcome, to: Outcome | undefined): void => {
-    if (!clean(of) || !to || !clean(to) || to.measurement.requestsPerSecond === 0) return
-    result.push({ of: of.scenario.label, to: to.scenario.label, value: of.measurement.requestsPerSecond / to.measurement.requestsPerSecond })
+    const value = ratio(of, to)
+    if (value !== undefined) result.push({ of: of.scenario.label, to: to!.scenario.label, value })
   }
-  for (const outcome of outcomes) if (outcome !== baseline) add(outcome, baseline)
-  for (const outcome of outcomes) for (const key of outcome.scenario.compareTo ?? []) add(outcome, byKey.get(key))
+  for (const outcome of outcomes) if (outcome !== baseline && outcome.scenario.againstBaseline !== false) add(outcome, baseline)
+  for (const outcome of outcomes) for (const comparison of outcome.scenario.compareTo ?? []) add(outcome, byKey.get(comparisonKey(comparison)))
   return result
+}
+
+/** Every declared goal, met or not, or why it could not be evaluated. */
+export function goals(outcomes: readonly Outcome[]): Goal[] {
+  const byKey = keyed(outcomes)
+  const result: Goal[] = []
+  for (const of of outcomes) {
+    for (const comparison of of.scenario.compareTo ?? []) {
+      if (typeof comparison === 'string' || comparison.goal === undefined) continue
+      const to = byKey.get(comparison.key)
+      const base = { of: of.scenario.label, to: to?.scenario.label ?? comparison.key, goal: comparison.goal }
+      const value = ratio(of, to)
+      if (value !== undefined) result.push({ ...base, value, met: value >= comparison.goal })
+      else result.push({ ...base, value: undefined, met: undefined, reason: [notEvaluated(of), notEvaluated(to)].filter(Boolean).join('; ') })
+    }
+  }
+  return result
+}
+
+/** The p50/p99 comparisons scenarios declare (`latencyComparedTo`); failed scenarios take no part. */
+export function latencyComparisons(outcomes: readonly Outcome[]): LatencyComparison[] {
+  const byKey = keyed(outcomes)
+  const result: LatencyComparison[] = []
+  for (const of of outcomes) {
+    for (const key of of.scenario.latencyComparedTo ?? []) {
+      const to = byKey.get(key)
+      if (!clean(of) || !to || !clean(to)) continue
+      result.push({
+        of: of.scenario.label,
+        to: to.scenario.label,
+        ofP50Ms: of.measurement.latencyP50Ms,
+        ofP99Ms: of.measurement.latencyP99Ms,
+        toP50Ms: to.measurement.latencyP50Ms,
+        toP99Ms: to.measurement.latencyP99Ms,
+      })
+    }
+  }
+  return result
+}
+
+function ratio(of: Outcome, to: Outcome | undefined): number | undefined {
+  if (!clean(of) || !to || !clean(to) || to.measurement.requestsPerSecond === 0) return undefined
+  return of.measurement.requestsPerSecond / to.measurement.requestsPerSecond
+}
+
+function notEvaluated(outcome: Outcome | undefined): string | undefined {
+  if (!outcome) return 'a scenario it names is not in the list'
+  if (outcome.skipped) return `${outcome.scenario.label} skipped: ${outcome.skipped}`
+  if (!clean(outcome)) return `${outcome.scenario.label} failed`
+  return undefined
+}
+
+function keyed(outcomes: readonly Outcome[]): Map<string, Outcome> {
+  return new Map(outcomes.map((outcome) => [outcome.scenario.key, outcome]))
+}
+
+function comparisonKey(comparison: string | { readonly key: string }): string {
+  return typeof comparison === 'string' ? comparison : comparison.key
 }
 
 function clean(outcome: Outcome): outcome is Outcome & { measurement: Measurement } {

@@ -1,17 +1,27 @@
-import type { Outcome, Ratio } from './outcome.js'
+import type { Measurement } from './autocannon.js'
+import type { Goal, LatencyComparison, Outcome, Ratio } from './outcome.js'
 
-const COLUMNS = ['req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'] as const
+const COLUMNS = ['conns', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'] as const
+const ALONGSIDE = '  + alongside: '
 
 export function printTable(outcomes: readonly Outcome[]): void {
-  const width = Math.max(8, ...outcomes.map((outcome) => outcome.scenario.title.length))
+  const names = outcomes.flatMap(({ scenario, measurement }) => [scenario.title, ...(measurement?.alongside ? [`${ALONGSIDE}${measurement.alongside.label}`] : [])])
+  const width = Math.max(8, ...names.map((name) => name.length))
   const row = (name: string, cells: readonly string[]): string => `${name.padEnd(width)}  ${cells.map((cell) => cell.padStart(9)).join('  ')}`
+  const cellsOf = (m: Measurement): string[] => [
+    String(m.connections),
+    m.requestsPerSecond.toFixed(0),
+    m.latencyP50Ms.toFixed(0),
+    m.latencyP99Ms.toFixed(0),
+    String(m.non2xx),
+    String(m.errors),
+  ]
   console.log(row('scenario', COLUMNS))
   console.log('-'.repeat(width + COLUMNS.length * 11))
-  for (const { scenario, measurement: m, problems } of outcomes) {
-    const cells = m
-      ? [m.requestsPerSecond.toFixed(0), m.latencyP50Ms.toFixed(0), m.latencyP99Ms.toFixed(0), String(m.non2xx), String(m.errors)]
-      : COLUMNS.map(() => '—')
-    console.log(`${row(scenario.title, cells)}${problems.length > 0 ? '  << FAILED' : ''}`)
+  for (const { scenario, measurement: m, problems, skipped } of outcomes) {
+    const mark = skipped ? `  (skipped: ${skipped})` : problems.length > 0 ? '  << FAILED' : ''
+    console.log(`${row(scenario.title, m ? cellsOf(m) : COLUMNS.map(() => '—'))}${mark}`)
+    if (m?.alongside) console.log(row(`${ALONGSIDE}${m.alongside.label}`, cellsOf(m.alongside.measurement)))
   }
 }
 
@@ -20,6 +30,30 @@ export function printRatios(list: readonly Ratio[]): void {
   const width = Math.max(...list.map((ratio) => ratio.of.length))
   console.log('\nThroughput ratios (req/s):')
   for (const ratio of list) console.log(`  ${ratio.of.padEnd(width)} = ${formatRatio(ratio.value)}× ${ratio.to}`)
+}
+
+/** Goals are targets, not validity: one not met is reported, it does not fail the run. */
+export function printGoals(list: readonly Goal[]): void {
+  if (list.length === 0) return
+  const names = list.map((goal) => `${goal.of} ≥ ${goal.goal.toFixed(2)}× ${goal.to}`)
+  const width = Math.max(...names.map((name) => name.length))
+  console.log('\nGoals (req/s ratios):')
+  list.forEach((goal, i) => {
+    const verdict = goal.value === undefined ? `not evaluated (${goal.reason})` : `${formatRatio(goal.value)}  ${goal.met ? 'met' : 'NOT MET'}`
+    console.log(`  ${names[i]!.padEnd(width)}  ${verdict}`)
+  })
+}
+
+export function printLatencies(list: readonly LatencyComparison[]): void {
+  if (list.length === 0) return
+  const width = Math.max(...list.map((entry) => entry.of.length))
+  const toWidth = Math.max(...list.map((entry) => entry.to.length))
+  console.log('\nLatency (p50 / p99 ms):')
+  for (const entry of list) {
+    const of = `${entry.ofP50Ms.toFixed(0)} / ${entry.ofP99Ms.toFixed(0)}`
+    const to = `${entry.toP50Ms.toFixed(0)} / ${entry.toP99Ms.toFixed(0)}`
+    console.log(`  ${entry.of.padEnd(width)}  ${of.padStart(11)}   vs  ${entry.to.padEnd(toWidth)}  ${to.padStart(11)}`)
+  }
 }
 
 /** Two decimals, or two significant digits below 0.1 so that small ratios stay comparable. */

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import type { BenchDatabase } from './database.js'
-import type { Outcome, Ratio } from './outcome.js'
+import type { Goal, LatencyComparison, Outcome, Ratio } from './outcome.js'
 import type { LoadSettings } from './settings.js'
 
 const resultsDir = join(import.meta.dirname, '..', 'results')
@@ -11,10 +11,18 @@ export interface RunInfo {
   readonly startedAt: Date
   readonly database: BenchDatabase
   readonly settings: LoadSettings
+  /** UV_THREADPOOL_SIZE given to the servers, or undefined for Node's default (4). */
+  readonly threadPoolSize: string | undefined
+}
+
+export interface Comparisons {
+  readonly ratios: readonly Ratio[]
+  readonly goals: readonly Goal[]
+  readonly latencies: readonly LatencyComparison[]
 }
 
 /** Writes `bench/results/<timestamp>-<db>.json` (gitignored) and returns its path. */
-export function writeResults(run: RunInfo, outcomes: readonly Outcome[], ratioList: readonly Ratio[]): string {
+export function writeResults(run: RunInfo, outcomes: readonly Outcome[], comparisons: Comparisons): string {
   mkdirSync(resultsDir, { recursive: true })
   const stamp = run.startedAt.toISOString().replace(/[:.]/g, '-')
   const path = join(resultsDir, `${stamp}-${run.database.kind}.json`)
@@ -23,16 +31,19 @@ export function writeResults(run: RunInfo, outcomes: readonly Outcome[], ratioLi
     finishedAt: new Date().toISOString(),
     database: run.database,
     machine: machine(),
-    settings: run.settings,
+    settings: { ...run.settings, uvThreadpoolSize: run.threadPoolSize ?? 'default (4)' },
     ok: outcomes.every((outcome) => outcome.problems.length === 0),
-    scenarios: outcomes.map(({ scenario, measurement, problems }) => ({
+    scenarios: outcomes.map(({ scenario, measurement, problems, skipped }) => ({
       key: scenario.key,
       title: scenario.title,
       server: scenario.server,
       measurement: measurement ?? null,
       problems,
+      ...(skipped === undefined ? {} : { skipped }),
     })),
-    ratios: ratioList,
+    ratios: comparisons.ratios,
+    goals: comparisons.goals,
+    latencies: comparisons.latencies,
   }
   writeFileSync(path, `${JSON.stringify(document, null, 2)}\n`)
   return path

@@ -35,9 +35,12 @@ export class ServerPool {
     await running?.stop()
   }
 
-  /** Only what node and tsx need: the servers take their configuration from the bench, not the shell. */
+  /**
+   * Only what node and tsx need, plus libuv's thread-pool size (where argon2 hashes: the app and the
+   * raw argon2 baseline must get the same one). Servers take their configuration from the bench, not the shell.
+   */
   private baseEnv(): Record<string, string | undefined> {
-    const { PATH, HOME, TMPDIR } = this.parentEnv
-    return { PATH, HOME, TMPDIR, NODE_ENV: 'production' }
+    const { PATH, HOME, TMPDIR, UV_THREADPOOL_SIZE } = this.parentEnv
+    return { PATH, HOME, TMPDIR, UV_THREADPOOL_SIZE, NODE_ENV: 'production' }
   }
 }

@@ -1,16 +1,24 @@
-/** How hard and how long every scenario is loaded; the same for all scenarios of one run. */
+/** How hard and how long scenarios are loaded; the same for all scenarios of one run. */
 export interface LoadSettings {
+  /** Connections of the throughput scenarios (raw, /health, /me, DB reads). */
   readonly connections: number
+  /**
+   * Concurrency of the argon2-bound scenarios: login, the raw argon2id baseline and the login load
+   * under the /health probe. Far below `connections`: each login holds ~19 MiB and a thread-pool
+   * thread for tens of milliseconds, so 50 would only measure a queue.
+   */
+  readonly loginConcurrency: number
   readonly durationSeconds: number
   /** A run of this length precedes each measurement and is discarded (JIT, pools, caches). */
   readonly warmupSeconds: number
 }
 
-const DEFAULTS: LoadSettings = { connections: 50, durationSeconds: 10, warmupSeconds: 2 }
+const DEFAULTS: LoadSettings = { connections: 50, loginConcurrency: 8, durationSeconds: 10, warmupSeconds: 2 }
 
 export function readSettings(env: NodeJS.ProcessEnv): LoadSettings {
   return {
     connections: positiveInteger(env, 'BENCH_CONNECTIONS', DEFAULTS.connections),
+    loginConcurrency: positiveInteger(env, 'BENCH_LOGIN_CONCURRENCY', DEFAULTS.loginConcurrency),
     durationSeconds: positiveInteger(env, 'BENCH_DURATION', DEFAULTS.durationSeconds),
     warmupSeconds: positiveInteger(env, 'BENCH_WARMUP', DEFAULTS.warmupSeconds),
   }

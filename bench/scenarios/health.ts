@@ -9,3 +9,15 @@ export const health = httpScenario({
   request: () => ({ url: '/health' }),
   verify: (body) => (field(body, 'status') === 'ok' ? undefined : 'expected status "ok"'),
 })
+
+/** /health from one connection on an otherwise idle server: the reference for the probe under login load. */
+export const healthOneConnection = httpScenario({
+  key: 'health-1c',
+  label: '/health idle, 1 conn',
+  title: 'Plinth GET /health, 1 connection, idle',
+  server: 'app',
+  againstBaseline: false,
+  connections: () => 1,
+  request: () => ({ url: '/health' }),
+  verify: (body) => (field(body, 'status') === 'ok' ? undefined : 'expected status "ok"'),
+})

@@ -1,5 +1,6 @@
 import { measureHttp, type HttpRequest, type Measurement } from '../lib/autocannon.js'
 import type { ReadyLine } from '../lib/child.js'
+import type { LoadSettings } from '../lib/settings.js'
 import type { ServerName } from '../servers/index.js'
 
 /** The server a scenario runs against: its base URL and whatever its ready line announced. */
@@ -12,6 +13,9 @@ export interface LoadRun {
   readonly connections: number
   readonly durationSeconds: number
 }
+
+/** Another scenario this one is divided by (req/s), optionally with the goal the ratio must reach. */
+export type Comparison = string | { readonly key: string; readonly goal?: number }
 
 /**
  * One measured workload. The harness starts `server`, calls `check` once, then `measure` twice
@@ -27,8 +31,16 @@ export interface Scenario {
   readonly server: ServerName
   /** The scenario every other one is divided by (exactly one). */
   readonly baseline?: boolean
-  /** Keys of other scenarios this one is also compared with. */
-  readonly compareTo?: readonly string[]
+  /** `false`: no ratio to the baseline (a different concurrency or unit would make it meaningless). Default true. */
+  readonly againstBaseline?: boolean
+  /** Other scenarios this one's req/s is divided by; a `goal` is reported as met or not. */
+  readonly compareTo?: readonly Comparison[]
+  /** Other scenarios whose p50/p99 are printed next to this one's. */
+  readonly latencyComparedTo?: readonly string[]
+  /** Concurrency of this scenario's load; default `settings.connections`. */
+  readonly connections?: (settings: LoadSettings) => number
+  /** Runs only on this database; elsewhere it is reported as skipped (not failed). */
+  readonly requires?: 'postgres'
   /** Throws, explaining why, unless one request gets the expected answer: load on a broken route measures nothing. */
   check(target: Target): Promise<void>
   measure(target: Target, load: LoadRun): Promise<Measurement>

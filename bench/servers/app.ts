@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,18 +7,28 @@ import type { FastifyInstance } from 'fastify'
 import { v7 as uuidv7 } from 'uuid'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config/index.js'
+import type { Authenticator } from '../../src/core/access/actor.js'
 import { headerActor, notesModule } from '../../test/fixtures/notes/index.js'
 import { createNotesTable } from '../../test/fixtures/notes/schema.js'
 import { exitOnShutdown, failStartup, printReady } from './lifecycle.js'
 
 /**
- * The real Plinth app, built as `src/server.ts` builds it, with the notes fixture module and
- * header authentication (`x-test-actor`). Request logging stays on at `info`: its cost is part
- * of what a production instance pays.
+ * The real Plinth app, built as `src/server.ts` builds it, with the notes fixture module. Requests
+ * with an `x-test-actor` header (the notes scenario) use the fixture's header authentication; all
+ * others the real bearer-token authentication. Request logging stays on at `info`: its cost is part
+ * of what a production instance pays. NODE_ENV=production keeps argon2id at OWASP_PARAMETERS.
+ *
+ * Configured for load from one client IP: no /api/auth rate limit, no login lockout, and access
+ * tokens that outlive the run. It registers one account through the API and announces its id,
+ * e-mail, password and access token on the ready line (the login and /me scenarios use them).
  */
 const dataDir = mkdtempSync(join(tmpdir(), 'plinth-bench-'))
 const removeDataDir = (): void => rmSync(dataDir, { recursive: true, force: true })
 const actor = `${uuidv7()}:user`
+const email = `bench-${uuidv7()}@example.com`
+const password = `bench-${randomBytes(18).toString('base64url')}`
+/** No failures are expected; lockouts must not end a run that hits one account from one IP. */
+const NO_LOCKOUT = '1000000000'
 let app: FastifyInstance | undefined
 
 exitOnShutdown(async () => {
@@ -36,13 +47,29 @@ async function start(): Promise<void> {
     LOG_LEVEL: 'info',
     DATABASE_URL: process.env.DATABASE_URL,
     DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE,
+    AUTH_RATE_LIMIT_PER_MINUTE: '0',
+    LOGIN_MAX_FAILURES: NO_LOCKOUT,
+    LOGIN_MAX_FAILURES_PER_IP: NO_LOCKOUT,
+    ACCESS_TOKEN_TTL_SECONDS: '3600',
   })
-  app = await buildApp(config, { modules: [notesModule], authenticate: headerActor })
+  app = await buildApp(config, { modules: [notesModule], authenticate })
   await app.platform.database.db.execute(createNotesTable)
   const noteId = await insertNote(app)
+  const { userId, accessToken } = await register(app)
   await app.listen({ host: config.host, port: config.port })
   const { port } = app.server.address() as AddressInfo
-  printReady({ port, noteId, actor, database: app.platform.database.kind })
+  printReady({ port, noteId, actor, userId, email, password, accessToken, database: app.platform.database.kind })
+}
+
+/** The notes fixture's `x-test-actor` header when present, otherwise the app's own (JWT) authentication. */
+const authenticate: Authenticator = (request) =>
+  request.headers['x-test-actor'] === undefined ? request.server.platform.identity.authenticate(request) : headerActor(request)
+
+async function register(app: FastifyInstance): Promise<{ userId: string; accessToken: string }> {
+  const response = await app.inject({ method: 'POST', url: '/api/auth/register', payload: { email, password, name: 'Bench User' } })
+  if (response.statusCode !== 201) throw new Error(`POST /api/auth/register answered ${response.statusCode}: ${response.body}`)
+  const body = response.json<{ user: { id: string }; accessToken: string }>()
+  return { userId: body.user.id, accessToken: body.accessToken }
 }
 
 async function insertNote(app: FastifyInstance): Promise<string> {
