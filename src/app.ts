@@ -4,7 +4,8 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Config } from './config/index.js'
 import type { Actor, Authenticator } from './core/access/actor.js'
-import { createRealtime, installGateway, type RealtimePublisher, type RoomOwner } from './core/realtime/index.js'
+import { createPresence, createRealtime, installGateway, type RealtimePublisher, type RoomOwner } from './core/realtime/index.js'
+import type { PresenceReader } from './core/realtime/presence.js'
 import { authRoutes } from './core/auth/auth.routes.js'
 import { UserView } from './core/auth/auth.schemas.js'
 import { createIdentity, type Identity } from './core/auth/identity.js'
@@ -124,9 +125,10 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
   app.addSchema(UserView)
   await app.register(authRoutes, { prefix: '/api', identity, rateLimitPerMinute: config.auth.rateLimitPerMinute })
   const realtime = await createRealtime(config, redis, app)
+  const presence = await createPresence(config, redis, app)
   // Module apis exist before any route: user export and deletion call into every enabled module.
-  const modules = createModules(app, selectModules(options.modules ?? availableModules, config.modules), realtime)
-  installGateway(app, realtime, identity, modules.map(roomOwnerOf), config)
+  const modules = createModules(app, selectModules(options.modules ?? availableModules, config.modules), { realtime, presence })
+  installGateway(app, { realtime, presence, identity }, modules.map(roomOwnerOf), config)
   const userAdmin = createUserAdministration({ db: database.db, identity, access, modules: modules.map(userDataOf), realtime, log: app.log })
   await app.register(usersRoutes, { prefix: '/api', users: userAdmin.users, userData: userAdmin.userData })
   await app.register(auditRoutes, { prefix: '/api', audit: userAdmin.audit })
@@ -139,12 +141,12 @@ interface LoadedModule {
 }
 
 /** Declares every module's permissions and error codes, then wires each one's api. */
-function createModules(app: FastifyInstance, definitions: ModuleDefinition[], realtime: RealtimePublisher): LoadedModule[] {
+function createModules(app: FastifyInstance, definitions: ModuleDefinition[], live: { realtime: RealtimePublisher; presence: PresenceReader }): LoadedModule[] {
   const { config, database, access } = app.platform
   for (const definition of definitions) access.declare(...definition.permissions)
   return definitions.map((definition) => {
     if (definition.errors) registerErrorCodes(definition.errors)
-    const api = definition.createApi({ config, db: database.db, log: app.log.child({ module: definition.name }), access, realtime })
+    const api = definition.createApi({ config, db: database.db, log: app.log.child({ module: definition.name }), access, ...live })
     return { definition, api }
   })
 }

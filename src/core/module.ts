@@ -5,6 +5,7 @@ import type { PermissionDef, PermissionRegistry } from './access/permissions.js'
 import type { Db } from './db/client.js'
 import type { ErrorSpec } from './errors/catalog.js'
 import type { RealtimePublisher } from './realtime/index.js'
+import type { PresenceReader } from './realtime/presence.js'
 
 /** What the platform hands a module: its only way to reach shared services. */
 export interface ModuleContext {
@@ -14,6 +15,8 @@ export interface ModuleContext {
   readonly access: PermissionRegistry
   /** Publish to realtime rooms, after the transaction that caused the event commits. */
   readonly realtime: RealtimePublisher
+  /** Who is connected, on any instance; the module decides who may see it. */
+  readonly presence: PresenceReader
 }
 
 /**

@@ -11,11 +11,13 @@ import type { RealtimePublisher } from './index.js'
 /** A module owning `board:<id>` rooms; `board:secret-*` is refused to everyone. */
 /** One per app built, in build order: the file's app first. */
 const publishers: RealtimePublisher[] = []
+const presenceChanges: string[] = []
 const board = defineModule({
   name: 'board',
   permissions: [],
   createApi: (ctx) => {
     publishers.push(ctx.realtime)
+    ctx.presence.onChange((userId, online) => presenceChanges.push(`${userId}:${online ? 'online' : 'offline'}`))
     return {}
   },
   routes: () => async () => {},
@@ -72,6 +74,17 @@ describe('connecting', () => {
     const socket = await ready(user)
     await app().inject({ method: 'POST', url: '/api/auth/logout', headers: user.headers })
     expect((await socket.closed).code).toBe(4401)
+  })
+})
+
+describe('presence', () => {
+  it('a user is online while a socket is open, and modules hear the changes', async () => {
+    const user = await loginAs(app())
+    const socket = await ready(user)
+    await expect.poll(() => presenceChanges).toContain(`${user.id}:online`)
+    socket.close()
+    await socket.closed
+    await expect.poll(() => presenceChanges).toContain(`${user.id}:offline`)
   })
 })
 

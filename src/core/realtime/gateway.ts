@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import type { Actor } from '../access/actor.js'
 import { errorBody } from '../errors/error-handler.js'
 import { CLOSE, parseClientMessage } from './protocol.js'
+import type { Presence } from './presence.js'
 import type { Realtime } from './realtime.js'
 
 export const REALTIME_PATH = '/api/realtime'
@@ -14,6 +15,7 @@ export interface GatewayOptions {
   /** Resolves the actor of an access token; throws when it is invalid or revoked. */
   authenticate(token: string): Promise<Actor>
   authorizeRoom(actor: Actor, room: string): Promise<boolean>
+  presence: Presence
   heartbeatMs: number
   /** Past this many unsent bytes a socket is closed as a slow consumer. */
   maxBufferedBytes: number
@@ -86,7 +88,9 @@ export class RealtimeGateway {
       this.connections.delete(connection)
       for (const stop of connection.rooms.values()) stop()
       connection.rooms.clear()
+      void this.options.presence.disconnected(actor.id).catch((err: unknown) => this.options.log.warn({ err }, 'presence update failed'))
     })
+    await this.options.presence.connected(actor.id).catch((err: unknown) => this.options.log.warn({ err }, 'presence update failed'))
     this.send(connection, '{"type":"ready"}')
   }
 

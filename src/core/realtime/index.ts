@@ -4,6 +4,7 @@ import type { Config } from '../../config/index.js'
 import type { Actor } from '../access/actor.js'
 import type { Identity } from '../auth/identity.js'
 import { MemoryEventLog } from './event-log.js'
+import { MemoryPresence, RedisPresence, type Presence } from './presence.js'
 import { RealtimeGateway } from './gateway.js'
 import { Realtime } from './realtime.js'
 import { RedisEventLog } from './redis-event-log.js'
@@ -19,6 +20,14 @@ export interface RoomOwner {
   authorizeRoom?(actor: Actor, room: string): Promise<boolean>
 }
 
+/** Presence entries outlive a few missed refreshes, then a dead instance's users go offline. */
+export async function createPresence(config: Config, redis: Redis | undefined, app: FastifyInstance): Promise<Presence> {
+  const presence = redis ? new RedisPresence(redis, config.realtime.heartbeatMs * 3, app.log) : new MemoryPresence()
+  await presence.start()
+  app.addHook('onClose', () => presence.stop())
+  return presence
+}
+
 export async function createRealtime(config: Config, redis: Redis | undefined, app: FastifyInstance): Promise<Realtime> {
   const log = redis ? new RedisEventLog(redis, config.realtime.retention) : new MemoryEventLog(config.realtime.retention)
   const realtime = new Realtime(log, app.log, redis)
@@ -31,9 +40,16 @@ export async function createRealtime(config: Config, redis: Redis | undefined, a
  * Opens `/api/realtime` on the app's server. Sockets of a revoked session close at once, and
  * every socket is closed (1001) before the server stops on shutdown.
  */
-export function installGateway(app: FastifyInstance, realtime: Realtime, identity: Identity, owners: readonly RoomOwner[], config: Config): RealtimeGateway {
+export function installGateway(
+  app: FastifyInstance,
+  services: { realtime: Realtime; presence: Presence; identity: Identity },
+  owners: readonly RoomOwner[],
+  config: Config,
+): RealtimeGateway {
+  const { realtime, presence, identity } = services
   const gateway = new RealtimeGateway({
     realtime,
+    presence,
     authenticate: identity.verifyAccessToken,
     authorizeRoom: roomAuthorizer(owners),
     heartbeatMs: config.realtime.heartbeatMs,
