@@ -28,7 +28,8 @@ async function main(): Promise<number> {
 
   const outcomes: Outcome[] = []
   try {
-    for (const scenario of scenarios) outcomes.push(await runScenario(scenario, pool, settings, database))
+    const selected = settings.only.length > 0 ? scenarios.filter((scenario) => settings.only.includes(scenario.key)) : scenarios
+    for (const scenario of selected) outcomes.push(await runScenario(scenario, pool, settings, database))
   } finally {
     await pool.stopAll()
     process.off('SIGINT', interrupt)

@@ -11,9 +11,11 @@ export interface LoadSettings {
   readonly durationSeconds: number
   /** A run of this length precedes each measurement and is discarded (JIT, pools, caches). */
   readonly warmupSeconds: number
+  /** Keys of the scenarios to run (BENCH_ONLY=raw-hello,me,bare-pk); all when empty. */
+  readonly only: readonly string[]
 }
 
-const DEFAULTS: LoadSettings = { connections: 50, loginConcurrency: 8, durationSeconds: 10, warmupSeconds: 2 }
+const DEFAULTS: LoadSettings = { connections: 50, loginConcurrency: 8, durationSeconds: 10, warmupSeconds: 2, only: [] }
 
 export function readSettings(env: NodeJS.ProcessEnv): LoadSettings {
   return {
@@ -21,6 +23,7 @@ export function readSettings(env: NodeJS.ProcessEnv): LoadSettings {
     loginConcurrency: positiveInteger(env, 'BENCH_LOGIN_CONCURRENCY', DEFAULTS.loginConcurrency),
     durationSeconds: positiveInteger(env, 'BENCH_DURATION', DEFAULTS.durationSeconds),
     warmupSeconds: positiveInteger(env, 'BENCH_WARMUP', DEFAULTS.warmupSeconds),
+    only: (env.BENCH_ONLY ?? '').split(',').map((key) => key.trim()).filter(Boolean),
   }
 }
 

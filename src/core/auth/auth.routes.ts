@@ -86,7 +86,8 @@ export async function authRoutes(instance: FastifyInstance, { identity, rateLimi
 
   app.get(
     '/auth/me',
-    { schema: { tags, security, summary: 'The signed-in account', description: 'The account of the access token.', response: { 200: S.UserRef, ...errorResponses(401, 429) } } },
+    // Reads of the signed-in account are not limited per IP: many users may share one (NAT).
+    { config: { rateLimit: false }, schema: { tags, security, summary: 'The signed-in account', description: 'The account of the access token. Not subject to the per-IP limit of /api/auth.', response: { 200: S.UserRef, ...errorResponses(401) } } },
     async (request) => {
       const user = await identity.store.repos.users.findById(requireActor(request).id)
       if (!user) throw new AppError('SESSION_REVOKED')
@@ -107,7 +108,7 @@ export async function authRoutes(instance: FastifyInstance, { identity, rateLimi
 
   app.get(
     '/auth/sessions',
-    { schema: { tags, security, summary: 'Sessions of the signed-in account', description: 'Live sessions, most recently used first.', response: { 200: S.SessionList, ...errorResponses(401, 429) } } },
+    { config: { rateLimit: false }, schema: { tags, security, summary: 'Sessions of the signed-in account', description: 'Live sessions, most recently used first. Not subject to the per-IP limit of /api/auth.', response: { 200: S.SessionList, ...errorResponses(401) } } },
     async (request) => {
       const actor = requireActor(request)
       const rows = await sessions.list(actor.id)

@@ -141,12 +141,10 @@ describe('lockout per IP (LOGIN_MAX_FAILURES_PER_IP)', () => {
 describe('rate limit on /api/auth/* (AUTH_RATE_LIMIT_PER_MINUTE)', () => {
   it('answers 429 RATE_LIMITED in the error shape, with Retry-After, past the limit', async () => {
     const ip = uniqueIp()
-    for (let i = 0; i < 3; i++) {
-      const response = await rateLimited().inject({ url: '/api/auth/me', remoteAddress: ip })
-      expectError(response, 401, 'UNAUTHENTICATED')
-    }
+    const refresh = () => rateLimited().inject({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken: 'x' }, remoteAddress: ip })
+    for (let i = 0; i < 3; i++) expectError(await refresh(), 401, 'INVALID_REFRESH_TOKEN')
 
-    const limited = await rateLimited().inject({ url: '/api/auth/me', remoteAddress: ip })
+    const limited = await refresh()
 
     const error = expectError(limited, 429, 'RATE_LIMITED')
     expect(error.details).toEqual({ limitPerMinute: 3 })
@@ -155,10 +153,19 @@ describe('rate limit on /api/auth/* (AUTH_RATE_LIMIT_PER_MINUTE)', () => {
     expect(retryAfter).toBeLessThanOrEqual(60)
   })
 
+  it('does not limit reads of the signed-in account (many users may share an IP)', async () => {
+    const user = await registerUser(app())
+    const ip = uniqueIp()
+    for (let i = 0; i < 5; i++) {
+      const response = await rateLimited().inject({ url: '/api/auth/me', headers: { authorization: `Bearer ${user.accessToken}` }, remoteAddress: ip })
+      expect(response.statusCode).toBe(200)
+    }
+  })
+
   it('counts every auth route together, and refuses sign-in past the limit', async () => {
     const user = await registerUser(app())
     const ip = uniqueIp()
-    await rateLimited().inject({ url: '/api/auth/me', remoteAddress: ip })
+    await rateLimited().inject({ method: 'POST', url: '/api/auth/password/forgot', payload: { email: user.email }, remoteAddress: ip })
     await rateLimited().inject({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken: 'x' }, remoteAddress: ip })
     expect((await rateLimited().inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password: user.password }, remoteAddress: ip })).statusCode).toBe(200)
 
@@ -168,8 +175,9 @@ describe('rate limit on /api/auth/* (AUTH_RATE_LIMIT_PER_MINUTE)', () => {
 
   it('limits each IP on its own', async () => {
     const busy = uniqueIp()
-    for (let i = 0; i < 4; i++) await rateLimited().inject({ url: '/api/auth/me', remoteAddress: busy })
-    expectError(await rateLimited().inject({ url: '/api/auth/me', remoteAddress: uniqueIp() }), 401, 'UNAUTHENTICATED')
+    const refresh = (ip: string) => rateLimited().inject({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken: 'x' }, remoteAddress: ip })
+    for (let i = 0; i < 4; i++) await refresh(busy)
+    expectError(await refresh(uniqueIp()), 401, 'INVALID_REFRESH_TOKEN')
   })
 
   it('leaves routes outside /api/auth alone', async () => {

@@ -24,6 +24,11 @@ export function uniqueViolation(error: unknown): 'email' | 'username' | undefine
 const active = isNull(users.deletedAt)
 
 export function createUsersRepository(db: Db) {
+  // The hottest query (every /me, every permission check by id): built once, prepared on the server.
+  let byId: { execute(values: { id: string }): Promise<UserRow[]> } | undefined
+  const findByIdPrepared = () =>
+    (byId ??= db.select().from(users).where(and(eq(users.id, sql.placeholder('id')), active)).limit(1).prepare('users_find_by_id'))
+
   return {
     async insert(values: NewUser): Promise<UserRow> {
       const [row] = await db.insert(users).values({ id: newId(), ...values }).returning()
@@ -31,7 +36,7 @@ export function createUsersRepository(db: Db) {
     },
 
     async findById(id: string): Promise<UserRow | undefined> {
-      const [row] = await db.select().from(users).where(and(eq(users.id, id), active)).limit(1)
+      const [row] = await findByIdPrepared().execute({ id })
       return row
     },
 
