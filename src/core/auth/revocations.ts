@@ -1,3 +1,4 @@
+import { closeRedis, subscribe } from '../redis/client.js'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
 
@@ -27,12 +28,12 @@ export class RevocationList {
   async start(): Promise<void> {
     await this.resync()
     if (!this.redis) return
-    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true })
-    this.subscriber.on('message', (_channel: string, sessionId: string) => this.remember(sessionId))
-    // After an outage messages may have been missed: reload from the database.
-    this.subscriber.on('ready', () => void this.resync().catch((err: unknown) => this.log.error({ err }, 'revocation resync failed')))
-    this.subscriber.on('error', () => {})
-    await this.subscriber.subscribe(CHANNEL).catch((err: unknown) => this.log.warn({ err }, 'revocation channel unavailable'))
+    // After an outage messages may have been missed: each reconnection reloads from the database.
+    const { subscriber, subscribed } = subscribe(this.redis, CHANNEL, (sessionId) => this.remember(sessionId), this.log, () =>
+      void this.resync().catch((err: unknown) => this.log.error({ err }, 'revocation resync failed')),
+    )
+    this.subscriber = subscriber
+    await subscribed
     // A publish that failed while subscribers stayed connected is caught up here.
     this.resyncTimer = setInterval(() => void this.resync().catch((err: unknown) => this.log.error({ err }, 'revocation resync failed')), RESYNC_MS)
     this.resyncTimer.unref()
@@ -40,7 +41,7 @@ export class RevocationList {
 
   async stop(): Promise<void> {
     clearInterval(this.resyncTimer)
-    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect())
+    await closeRedis(this.subscriber)
   }
 
   isRevoked(sessionId: string): boolean {

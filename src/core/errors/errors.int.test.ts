@@ -1,15 +1,9 @@
-import { Writable } from 'node:stream'
+import { captureLogs } from '../../../test/helpers/logs.js'
 import { describe, expect, it } from 'vitest'
 import Type from 'typebox'
 import { useTestApp } from '../../../test/helpers/app.js'
 
-const logLines: string[] = []
-const logStream = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    logLines.push(chunk.toString())
-    done()
-  },
-})
+const { stream: logStream, lines: logLines } = captureLogs()
 
 const app = useTestApp({
   env: { LOG_LEVEL: 'info', BODY_LIMIT_BYTES: '2048' },

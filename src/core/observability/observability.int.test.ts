@@ -1,18 +1,12 @@
-import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
+import { captureLogs } from '../../../test/helpers/logs.js'
 import { afterAll, describe, expect, it } from 'vitest'
 import Type from 'typebox'
 import { buildApp } from '../../app.js'
 import { testConfig, useTestApp } from '../../../test/helpers/app.js'
 import { testDatabase } from '../../../test/helpers/database.js'
 
-const logLines: string[] = []
-const logStream = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    logLines.push(chunk.toString())
-    done()
-  },
-})
+const { stream: logStream, lines: logLines } = captureLogs()
 
 const app = useTestApp({
   env: { LOG_LEVEL: 'info' },

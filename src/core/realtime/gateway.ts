@@ -9,6 +9,7 @@ import type { Presence } from './presence.js'
 import type { Realtime } from './realtime.js'
 
 export const REALTIME_PATH = '/api/realtime'
+const CLOSE_GRACE_MS = 5000
 
 export interface GatewayOptions {
   realtime: Realtime
@@ -152,7 +153,8 @@ export class RealtimeGateway {
     if (socket.readyState !== socket.OPEN) return
     if (socket.bufferedAmount > this.options.maxBufferedBytes) {
       socket.close(CLOSE.SLOW_CONSUMER, 'slow consumer')
-      setTimeout(() => socket.terminate(), 1000).unref()
+      // Time for the close frame to get past the backlog; a client that reads nothing is dropped.
+      setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref()
       return
     }
     socket.send(message)

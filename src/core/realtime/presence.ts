@@ -1,3 +1,4 @@
+import { closeRedis, subscribe } from '../redis/client.js'
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
@@ -113,10 +114,9 @@ export class RedisPresence extends Listeners implements Presence {
   }
 
   async start(): Promise<void> {
-    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true })
-    this.subscriber.on('error', () => {})
-    this.subscriber.on('message', (_channel: string, message: string) => this.emit(message.slice(1), message[0] === '1'))
-    await this.subscriber.subscribe(CHANNEL)
+    const { subscriber, subscribed } = subscribe(this.redis, CHANNEL, (message) => this.emit(message.slice(1), message[0] === '1'), this.log)
+    this.subscriber = subscriber
+    await subscribed
     this.timer = setInterval(() => void this.refresh().catch((err: unknown) => this.log.warn({ err }, 'presence refresh failed')), this.ttlMs / 3)
     this.timer.unref()
   }
@@ -124,7 +124,7 @@ export class RedisPresence extends Listeners implements Presence {
   async stop(): Promise<void> {
     clearInterval(this.timer)
     await Promise.all([...this.sockets.keys()].map((userId) => this.leave(userId))).catch(() => {})
-    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect())
+    await closeRedis(this.subscriber)
   }
 
   async connected(userId: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { closeRedis, subscribe } from '../redis/client.js'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { EventLog, Replay, RoomEvent } from './event-log.js'
@@ -24,18 +25,27 @@ export class Realtime {
 
   async start(): Promise<void> {
     if (!this.redis) return
-    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true })
-    this.subscriber.on('error', () => {})
-    this.subscriber.on('message', (_channel: string, json: string) => this.deliver(json))
-    await this.subscriber.subscribe(EVENTS_CHANNEL)
+    const { subscriber, subscribed } = subscribe(this.redis, EVENTS_CHANNEL, (json) => this.deliver(json), this.logger)
+    this.subscriber = subscriber
+    await subscribed
   }
 
   async stop(): Promise<void> {
-    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect())
+    await closeRedis(this.subscriber)
   }
 
-  async publish(room: string, event: string, data: unknown): Promise<RoomEvent> {
-    const entry = await this.log.append(room, event, data)
+  /**
+   * Called after a commit, so a failure here (Redis unreachable) must not fail the request that
+   * already changed the data: it is logged, and clients refetch over REST when they reconnect.
+   */
+  async publish(room: string, event: string, data: unknown): Promise<RoomEvent | undefined> {
+    let entry: RoomEvent
+    try {
+      entry = await this.log.append(room, event, data)
+    } catch (err) {
+      this.logger.error({ err, room, event }, 'realtime event not published')
+      return undefined
+    }
     if (!this.redis) this.deliver(JSON.stringify(entry), entry)
     return entry
   }

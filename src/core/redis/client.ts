@@ -44,3 +44,39 @@ export function firstConnection(redis: Redis, timeoutMs = 5000): Promise<void> {
     redis.once('error', done)
   })
 }
+
+/**
+ * A dedicated subscriber connection for one channel. It never fails the boot: while Redis is
+ * unreachable the subscription waits in the offline queue, and ioredis renews it after every
+ * reconnect. `subscribed` settles when Redis confirmed it, or after a few seconds when Redis is
+ * down. `onReady` runs at each (re)connection, for callers that must catch up.
+ */
+export function subscribe(
+  redis: Redis,
+  channel: string,
+  onMessage: (message: string) => void,
+  log: FastifyBaseLogger,
+  onReady?: () => void,
+): { subscriber: Redis; subscribed: Promise<void> } {
+  const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, connectionName: 'plinth-subscriber' })
+  subscriber.on('error', () => {})
+  subscriber.on('message', (_channel: string, message: string) => onMessage(message))
+  if (onReady) subscriber.on('ready', onReady)
+  const confirmed = subscriber.subscribe(channel).then(
+    () => undefined,
+    (err: unknown) => log.warn({ err, channel }, 'redis subscription failed'),
+  )
+  let timer: NodeJS.Timeout | undefined
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, 3000)
+    timer.unref()
+  })
+  return { subscriber, subscribed: Promise.race([confirmed, waited]).finally(() => clearTimeout(timer)) }
+}
+
+/** Quits politely when connected; otherwise drops the connection (a QUIT would wait for Redis forever). */
+export async function closeRedis(connection: Redis | undefined): Promise<void> {
+  if (!connection) return
+  if (connection.status !== 'ready') return connection.disconnect()
+  await connection.quit().catch(() => connection.disconnect())
+}
