@@ -1,9 +1,11 @@
-import { benchDatabase, type BenchDatabase } from './lib/database.js'
-import { goals, latencyComparisons, loadProblems, ratios, type Outcome } from './lib/outcome.js'
-import { printFailures, printGoals, printLatencies, printRatios, printTable } from './lib/report.js'
+import type { Measurement } from './lib/autocannon.js'
+import { benchDatabase, redactPassword, type BenchDatabase } from './lib/database.js'
+import { goals, latencyComparisons, limitGoals, loadProblems, ratios, type Outcome } from './lib/outcome.js'
+import { printFailures, printGoals, printLatencies, printRatios, printRealtime, printTable } from './lib/report.js'
 import { machine, writeResults } from './lib/results.js'
 import { ServerPool } from './lib/server-pool.js'
 import { readSettings, type LoadSettings } from './lib/settings.js'
+import { stopWsClients } from './lib/ws-clients.js'
 import { scenarios } from './scenarios/index.js'
 import type { Scenario } from './scenarios/scenario.js'
 
@@ -16,12 +18,13 @@ async function main(): Promise<number> {
   const startedAt = new Date()
   const settings = readSettings(process.env)
   const database = benchDatabase(process.env)
-  printHeader(settings, database)
+  const environment: BenchEnvironment = { database, redis: redisUrl(process.env) }
+  printHeader(settings, environment)
 
   const pool = new ServerPool(process.env)
   const interrupt = (): void => {
     console.error('\ninterrupted: stopping servers')
-    void pool.stopAll().finally(() => process.exit(130))
+    void Promise.allSettled([pool.stopAll(), stopWsClients()]).finally(() => process.exit(130))
   }
   process.once('SIGINT', interrupt)
   process.once('SIGTERM', interrupt)
@@ -29,29 +32,43 @@ async function main(): Promise<number> {
   const outcomes: Outcome[] = []
   try {
     const selected = settings.only.length > 0 ? scenarios.filter((scenario) => settings.only.includes(scenario.key)) : scenarios
-    for (const scenario of selected) outcomes.push(await runScenario(scenario, pool, settings, database))
+    for (const scenario of selected) outcomes.push(await runScenario(scenario, pool, settings, environment))
   } finally {
+    await stopWsClients()
     await pool.stopAll()
     process.off('SIGINT', interrupt)
     process.off('SIGTERM', interrupt)
   }
 
-  const comparisons = { ratios: ratios(outcomes), goals: goals(outcomes), latencies: latencyComparisons(outcomes) }
+  const comparisons = { ratios: ratios(outcomes), goals: goals(outcomes), limits: limitGoals(outcomes), latencies: latencyComparisons(outcomes) }
   console.log('')
   printTable(outcomes)
+  printRealtime(outcomes)
   printRatios(comparisons.ratios)
   printLatencies(comparisons.latencies)
-  printGoals(comparisons.goals)
-  const path = writeResults({ startedAt, database, settings, threadPoolSize: threadPoolSize() }, outcomes, comparisons)
+  printGoals(comparisons.goals, comparisons.limits)
+  const path = writeResults({ startedAt, database, redis: environment.redis, settings, threadPoolSize: threadPoolSize() }, outcomes, comparisons)
   console.log(`\nResults written to ${path}`)
   printFailures(outcomes)
   return outcomes.some((outcome) => outcome.problems.length > 0) ? 1 : 0
 }
 
-async function runScenario(scenario: Scenario, pool: ServerPool, settings: LoadSettings, database: BenchDatabase): Promise<Outcome> {
+/** What the bench runs against, besides its settings. */
+interface BenchEnvironment {
+  readonly database: BenchDatabase
+  /** REDIS_URL for the `app-redis` server, password redacted; undefined: the Redis scenarios are skipped. */
+  readonly redis: string | undefined
+}
+
+async function runScenario(scenario: Scenario, pool: ServerPool, settings: LoadSettings, { database, redis }: BenchEnvironment): Promise<Outcome> {
   console.log(`\n▶ ${scenario.title}`)
-  if (scenario.requires === 'postgres' && database.kind !== 'postgres') {
-    const skipped = 'needs PostgreSQL (DATABASE_URL)'
+  const skipped =
+    scenario.requires === 'postgres' && database.kind !== 'postgres'
+      ? 'needs PostgreSQL (DATABASE_URL)'
+      : scenario.requires === 'redis' && redis === undefined
+        ? 'needs Redis (REDIS_URL)'
+        : undefined
+  if (skipped) {
     console.log(`  skipped: ${skipped}`)
     return { scenario, measurement: undefined, problems: [], skipped }
   }
@@ -62,11 +79,14 @@ async function runScenario(scenario: Scenario, pool: ServerPool, settings: LoadS
     if (reported !== undefined && reported !== database.kind) throw new Error(`the ${server.name} server runs on ${JSON.stringify(reported)}, expected ${database.kind}`)
     const target = { url: server.url, ready: server.ready }
     await scenario.check(target)
-    console.log(`  warm-up ${settings.warmupSeconds} s (discarded)…`)
-    const warmup = await scenario.measure(target, { connections, durationSeconds: settings.warmupSeconds })
-    console.log(`  measuring ${settings.durationSeconds} s…`)
-    const measurement = await scenario.measure(target, { connections, durationSeconds: settings.durationSeconds })
-    const problems = [...loadProblems('warm-up', warmup), ...loadProblems('measurement', measurement)]
+    let warmup: Measurement | undefined
+    if (scenario.warmup !== false) {
+      console.log(`  warm-up ${settings.warmupSeconds} s (discarded)…`)
+      warmup = await scenario.measure(target, { connections, durationSeconds: settings.warmupSeconds, settings })
+    }
+    console.log(scenario.warmup === false ? '  measuring (no warm-up)…' : `  measuring ${settings.durationSeconds} s…`)
+    const measurement = await scenario.measure(target, { connections, durationSeconds: settings.durationSeconds, settings })
+    const problems = [...(warmup ? loadProblems('warm-up', warmup) : []), ...loadProblems('measurement', measurement)]
     for (const problem of problems) console.error(`  !! ${problem}`)
     return { scenario, measurement, problems }
   } catch (error) {
@@ -76,13 +96,23 @@ async function runScenario(scenario: Scenario, pool: ServerPool, settings: LoadS
   }
 }
 
-function printHeader(settings: LoadSettings, database: BenchDatabase): void {
+function printHeader(settings: LoadSettings, { database, redis }: BenchEnvironment): void {
   const host = machine()
+  const { realtime } = settings
   console.log('Plinth benchmark')
   console.log(`  load:     ${settings.connections} connections (argon2-bound scenarios: ${settings.loginConcurrency}), ${settings.durationSeconds} s per scenario after a ${settings.warmupSeconds} s warm-up`)
+  console.log(
+    `  realtime: fan-out ${realtime.fanoutSockets} sockets (fixed rate ${realtime.fanoutRate} events/s, ${realtime.payloadBytes}-byte pad), idle ${realtime.idleSockets} sockets, clients in ${realtime.clientProcesses} process(es)`,
+  )
   console.log(`  database: ${database.description}`)
+  console.log(`  redis:    ${redis ?? 'REDIS_URL unset: realtime Redis scenarios skipped'}`)
   console.log(`  machine:  ${host.cpus} CPUs (${host.cpuModel}), Node ${host.node}, ${host.platform}, libuv thread pool ${threadPoolSize() ?? '4 (default)'}`)
-  console.log('  servers run in child processes; load comes from this process')
+  console.log('  servers run in child processes; HTTP load comes from this process, WebSocket clients from their own')
+}
+
+function redisUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const url = env.REDIS_URL?.trim()
+  return url ? redactPassword(url) : undefined
 }
 
 /** Passed through to every server (see ServerPool): argon2 runs on libuv's thread pool. */

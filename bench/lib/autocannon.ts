@@ -1,4 +1,6 @@
 import autocannon from 'autocannon'
+import type { MemoryDetails } from './memory.js'
+import type { FanoutDetails } from './realtime.js'
 
 /**
  * What one load run produced; every scenario reports this shape, whatever drives the load (for the
@@ -19,6 +21,10 @@ export interface Measurement {
   readonly statusCodes: Readonly<Record<string, number>>
   /** A load run at the same time, e.g. the login load under a /health probe; its failures invalidate the scenario too. */
   readonly alongside?: { readonly label: string; readonly measurement: Measurement }
+  /** Realtime fan-out: what was published and delivered (requests are deliveries, latency is publish-to-receive). */
+  readonly fanout?: FanoutDetails
+  /** Memory scenarios: the server's memory at each phase and per unit (requests/s and latency are meaningless there). */
+  readonly memory?: MemoryDetails
 }
 
 export interface HttpRequest {

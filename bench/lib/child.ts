@@ -21,6 +21,8 @@ export interface ChildOptions {
   readonly name: string
   /** Path relative to the repository root, run as `node --import tsx <script>`. */
   readonly script: string
+  /** Node.js options before the script, e.g. `--expose-gc`. */
+  readonly nodeArgs?: readonly string[]
   readonly env: Readonly<Record<string, string | undefined>>
   readonly timeoutMs?: number
 }
@@ -34,7 +36,7 @@ export function startChild(options: ChildOptions): Promise<ChildServer> {
   const env: Record<string, string> = { BENCH_PARENT_PIPE: '1' }
   for (const [key, value] of Object.entries(options.env)) if (value !== undefined) env[key] = value
   // stdin stays open: the server exits when it closes, so it cannot outlive a killed bench.
-  const child = spawn(process.execPath, ['--import', 'tsx', options.script], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', options.script], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] })
 
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-STDERR_TAIL_CHARS)))

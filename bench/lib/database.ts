@@ -11,7 +11,7 @@ export function benchDatabase(env: NodeJS.ProcessEnv): BenchDatabase {
   return { kind: 'postgres', description: `PostgreSQL at ${redactPassword(url)}` }
 }
 
-function redactPassword(url: string): string {
+export function redactPassword(url: string): string {
   try {
     const parsed = new URL(url)
     if (parsed.password) parsed.password = '***'

@@ -28,6 +28,18 @@ export interface Goal {
   readonly reason?: string
 }
 
+/** An absolute goal of one scenario (`Scenario.limits`); `value` is undefined when it has no clean measurement. */
+export interface LimitGoal {
+  readonly of: string
+  readonly what: string
+  readonly comparison: '<' | '≤'
+  readonly limit: number
+  readonly unit: string
+  readonly value: number | undefined
+  readonly met: boolean | undefined
+  readonly reason?: string
+}
+
 /** Two scenarios' latency percentiles side by side (ms). */
 export interface LatencyComparison {
   readonly of: string
@@ -45,8 +57,22 @@ export function loadProblems(phase: string, measurement: Measurement): string[] 
     const codes = Object.entries(measurement.statusCodes).filter(([code]) => !code.startsWith('2'))
     problems.push(`${phase}: ${measurement.non2xx} non-2xx responses (${codes.map(([code, count]) => `${code}×${count}`).join(', ')})`)
   }
-  if (measurement.errors > 0) problems.push(`${phase}: ${measurement.errors} connection errors (${measurement.timeouts} timeouts)`)
+  // A fan-out's errors (closed sockets, unexpected messages) are spelled out below.
+  if (measurement.errors > 0 && !measurement.fanout) problems.push(`${phase}: ${measurement.errors} connection errors (${measurement.timeouts} timeouts)`)
   if (measurement.totalRequests === 0) problems.push(`${phase}: no request completed`)
+  const { fanout } = measurement
+  if (fanout) {
+    // Every socket must get every event exactly once, in order: otherwise deliveries/s counts the wrong thing.
+    const broken = [
+      [fanout.lost, 'lost'],
+      [fanout.duplicated, 'duplicated'],
+      [fanout.outOfOrder, 'out of order'],
+    ].filter(([count]) => (count as number) > 0)
+    if (broken.length > 0) problems.push(`${phase}: events ${broken.map(([count, what]) => `${what as string} ×${count as number}`).join(', ')} (of ${fanout.expectedDeliveries} deliveries)`)
+    if (fanout.closed > 0 || fanout.unexpected > 0) {
+      problems.push(`${phase}: ${fanout.closed} sockets closed, ${fanout.unexpected} unexpected messages${fanout.failures.length > 0 ? ` (${fanout.failures.join('; ')})` : ''}`)
+    }
+  }
   const { alongside } = measurement
   if (alongside) problems.push(...loadProblems(`${phase}, ${alongside.label} alongside`, alongside.measurement))
   return problems
@@ -81,6 +107,18 @@ export function goals(outcomes: readonly Outcome[]): Goal[] {
     }
   }
   return result
+}
+
+/** Every declared limit (`Scenario.limits`), met or not, or why it could not be evaluated. */
+export function limitGoals(outcomes: readonly Outcome[]): LimitGoal[] {
+  return outcomes.flatMap((outcome) =>
+    (outcome.scenario.limits ?? []).map((limit): LimitGoal => {
+      const base = { of: outcome.scenario.label, what: limit.what, comparison: limit.comparison, limit: limit.limit, unit: limit.unit }
+      const value = clean(outcome) ? limit.value(outcome.measurement) : undefined
+      if (value === undefined) return { ...base, value: undefined, met: undefined, reason: notEvaluated(outcome) ?? 'not measured' }
+      return { ...base, value, met: limit.comparison === '<' ? value < limit.limit : value <= limit.limit }
+    }),
+  )
 }
 
 /** The p50/p99 comparisons scenarios declare (`latencyComparedTo`); failed scenarios take no part. */

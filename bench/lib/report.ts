@@ -1,5 +1,5 @@
 import type { Measurement } from './autocannon.js'
-import type { Goal, LatencyComparison, Outcome, Ratio } from './outcome.js'
+import type { Goal, LatencyComparison, LimitGoal, Outcome, Ratio } from './outcome.js'
 
 const COLUMNS = ['conns', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'errors'] as const
 const ALONGSIDE = '  + alongside: '
@@ -8,11 +8,12 @@ export function printTable(outcomes: readonly Outcome[]): void {
   const names = outcomes.flatMap(({ scenario, measurement }) => [scenario.title, ...(measurement?.alongside ? [`${ALONGSIDE}${measurement.alongside.label}`] : [])])
   const width = Math.max(8, ...names.map((name) => name.length))
   const row = (name: string, cells: readonly string[]): string => `${name.padEnd(width)}  ${cells.map((cell) => cell.padStart(9)).join('  ')}`
+  // Memory scenarios have no rate or latency: their numbers are in the memory block.
   const cellsOf = (m: Measurement): string[] => [
     String(m.connections),
-    m.requestsPerSecond.toFixed(0),
-    m.latencyP50Ms.toFixed(0),
-    m.latencyP99Ms.toFixed(0),
+    m.memory ? '—' : m.requestsPerSecond.toFixed(0),
+    m.memory ? '—' : m.latencyP50Ms.toFixed(0),
+    m.memory ? '—' : m.latencyP99Ms.toFixed(0),
     String(m.non2xx),
     String(m.errors),
   ]
@@ -33,15 +34,80 @@ export function printRatios(list: readonly Ratio[]): void {
 }
 
 /** Goals are targets, not validity: one not met is reported, it does not fail the run. */
-export function printGoals(list: readonly Goal[]): void {
-  if (list.length === 0) return
-  const names = list.map((goal) => `${goal.of} ≥ ${goal.goal.toFixed(2)}× ${goal.to}`)
-  const width = Math.max(...names.map((name) => name.length))
-  console.log('\nGoals (req/s ratios):')
-  list.forEach((goal, i) => {
-    const verdict = goal.value === undefined ? `not evaluated (${goal.reason})` : `${formatRatio(goal.value)}  ${goal.met ? 'met' : 'NOT MET'}`
-    console.log(`  ${names[i]!.padEnd(width)}  ${verdict}`)
-  })
+export function printGoals(list: readonly Goal[], limits: readonly LimitGoal[] = []): void {
+  if (list.length === 0 && limits.length === 0) return
+  const rows = [
+    ...list.map((goal) => ({
+      name: `${goal.of} ≥ ${goal.goal.toFixed(2)}× ${goal.to}`,
+      verdict: goal.value === undefined ? `not evaluated (${goal.reason})` : `${formatRatio(goal.value)}  ${goal.met ? 'met' : 'NOT MET'}`,
+    })),
+    ...limits.map((goal) => ({
+      name: `${goal.of} ${goal.what} ${goal.comparison} ${formatLimit(goal.limit, goal.unit)}`,
+      verdict: goal.value === undefined ? `not evaluated (${goal.reason})` : `${formatLimit(goal.value, goal.unit)}  ${goal.met ? 'met' : 'NOT MET'}`,
+    })),
+  ]
+  const width = Math.max(...rows.map((row) => row.name.length))
+  console.log('\nGoals (req/s ratios, then limits):')
+  for (const row of rows) console.log(`  ${row.name.padEnd(width)}  ${row.verdict}`)
+}
+
+function formatLimit(value: number, unit: string): string {
+  return `${value.toFixed(value < 10 ? 2 : 1)} ${unit}`
+}
+
+/**
+ * The realtime scenarios' own numbers: per fan-out run what was published and delivered, latency to
+ * a tenth of a millisecond, CPU of the server and of the clients (a side near 100 % of a core is the
+ * bottleneck); per memory scenario the server's RSS at each phase and per unit.
+ */
+export function printRealtime(outcomes: readonly Outcome[]): void {
+  const fanouts = outcomes.flatMap(({ scenario, measurement }) => (measurement?.fanout ? [{ label: scenario.label, m: measurement, f: measurement.fanout }] : []))
+  if (fanouts.length > 0) {
+    const head = ['sockets', 'events', 'ev/s', 'deliveries/s', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'dup', 'order', 'closed', 'srv CPU', 'cli CPU']
+    const width = Math.max(8, ...fanouts.map(({ label }) => label.length))
+    const line = (name: string, cells: readonly string[]): string => `  ${name.padEnd(width)}  ${cells.map((cell) => cell.padStart(8)).join(' ')}`
+    const first = fanouts[0]!.f
+    console.log(`\nRealtime fan-out (one room; ${first.messageBytes}-byte events; ev/s = events published per second, "max" = as fast as the server can):`)
+    console.log(line('', head))
+    for (const { label, m, f } of fanouts) {
+      console.log(
+        line(label, [
+          String(f.sockets),
+          String(f.events),
+          f.mode === 'max' ? `max ${f.publishedPerSecond.toFixed(0)}` : f.publishedPerSecond.toFixed(0),
+          m.requestsPerSecond.toFixed(0),
+          f.latencyP50Ms.toFixed(1),
+          f.latencyP99Ms.toFixed(1),
+          f.latencyMaxMs.toFixed(1),
+          String(f.lost),
+          String(f.duplicated),
+          String(f.outOfOrder),
+          String(f.closed),
+          `${f.serverCpuPercent.toFixed(0)}%`,
+          `${f.clientCpuPercent.toFixed(0)}%`,
+        ]),
+      )
+    }
+  }
+  const memories = outcomes.flatMap(({ scenario, measurement }) => (measurement?.memory ? [{ label: scenario.label, memory: measurement.memory }] : []))
+  if (memories.length > 0) {
+    const width = Math.max(...memories.flatMap(({ label, memory }) => memory.perUnit.map((p) => `${label}, ${p.label}`.length)))
+    const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`
+    console.log('\nMemory per unit (server after a full GC; "less free heap": RSS minus empty V8 heap pages, see bench/README.md):')
+    console.log(`  ${''.padEnd(width)}  ${['RSS', 'less free heap', 'JS heap'].map((cell) => cell.padStart(14)).join(' ')}   RSS before → after`)
+    for (const { label, memory } of memories) {
+      const before = memory.phases[0]!
+      memory.perUnit.forEach((p, i) => {
+        const after = memory.phases[i + 1]!
+        const cells = [kib(p.rssBytes), kib(p.rssLessFreeHeapBytes), kib(p.heapUsedBytes)].map((cell) => cell.padStart(14)).join(' ')
+        console.log(`  ${`${label}, ${p.label}`.padEnd(width)}  ${cells}   ${mib(before.rssBytes)} → ${mib(after.rssBytes)} (${memory.units} ${memory.unit}s)`)
+      })
+    }
+  }
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 }
 
 export function printLatencies(list: readonly LatencyComparison[]): void {

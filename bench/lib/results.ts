@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join } from 'node:path'
 import type { BenchDatabase } from './database.js'
-import type { Goal, LatencyComparison, Outcome, Ratio } from './outcome.js'
+import type { Goal, LatencyComparison, LimitGoal, Outcome, Ratio } from './outcome.js'
 import type { LoadSettings } from './settings.js'
 
 const resultsDir = join(import.meta.dirname, '..', 'results')
@@ -10,6 +10,8 @@ const resultsDir = join(import.meta.dirname, '..', 'results')
 export interface RunInfo {
   readonly startedAt: Date
   readonly database: BenchDatabase
+  /** REDIS_URL of the realtime Redis scenarios (password redacted), or undefined when they were skipped. */
+  readonly redis: string | undefined
   readonly settings: LoadSettings
   /** UV_THREADPOOL_SIZE given to the servers, or undefined for Node's default (4). */
   readonly threadPoolSize: string | undefined
@@ -18,6 +20,7 @@ export interface RunInfo {
 export interface Comparisons {
   readonly ratios: readonly Ratio[]
   readonly goals: readonly Goal[]
+  readonly limits: readonly LimitGoal[]
   readonly latencies: readonly LatencyComparison[]
 }
 
@@ -30,6 +33,7 @@ export function writeResults(run: RunInfo, outcomes: readonly Outcome[], compari
     startedAt: run.startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     database: run.database,
+    redis: run.redis ?? null,
     machine: machine(),
     settings: { ...run.settings, uvThreadpoolSize: run.threadPoolSize ?? 'default (4)' },
     ok: outcomes.every((outcome) => outcome.problems.length === 0),
@@ -43,6 +47,7 @@ export function writeResults(run: RunInfo, outcomes: readonly Outcome[], compari
     })),
     ratios: comparisons.ratios,
     goals: comparisons.goals,
+    limits: comparisons.limits,
     latencies: comparisons.latencies,
   }
   writeFileSync(path, `${JSON.stringify(document, null, 2)}\n`)

@@ -1,4 +1,4 @@
-import { servers, type ServerName } from '../servers/index.js'
+import { servers, type ServerDefinition, type ServerName } from '../servers/index.js'
 import { startChild, type ChildServer } from './child.js'
 
 /**
@@ -17,10 +17,10 @@ export class ServerPool {
     // Its output was shown at the first failure; one attempt per run is enough.
     if (this.failed.has(name)) throw new Error(`the ${name} server failed to start (see above)`)
     await this.stopAll()
-    const definition = servers[name]
+    const definition: ServerDefinition = servers[name]
     this.currentName = name
     try {
-      this.current = await startChild({ name, script: definition.script, env: { ...this.baseEnv(), ...definition.env(this.parentEnv) } })
+      this.current = await startChild({ name, script: definition.script, nodeArgs: definition.nodeArgs ?? [], env: { ...this.baseEnv(), ...definition.env(this.parentEnv) } })
     } catch (error) {
       this.failed.add(name)
       throw error

@@ -1,5 +1,5 @@
-import { request } from 'node:http'
 import type { Measurement } from '../lib/autocannon.js'
+import { postJson } from '../lib/control.js'
 import type { Scenario } from './scenario.js'
 
 /**
@@ -24,27 +24,4 @@ export const argon2Raw: Scenario = {
     if (typeof answer.requestsPerSecond !== 'number') throw new Error(`the argon2 server answered no measurement: ${JSON.stringify(answer)}`)
     return answer as unknown as Measurement
   },
-}
-
-/** node:http rather than fetch: a run lasts as long as BENCH_DURATION, past fetch's default timeouts. */
-function postJson(url: URL, body: unknown): Promise<Record<string, unknown>> {
-  const text = JSON.stringify(body)
-  return new Promise((resolve, reject) => {
-    const outgoing = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } }, (response) => {
-      let received = ''
-      response.setEncoding('utf8')
-      response.on('data', (chunk: string) => (received += chunk))
-      response.on('error', reject)
-      response.on('end', () => {
-        if (response.statusCode !== 200) return reject(new Error(`POST ${url.pathname} answered ${response.statusCode}: ${received.slice(0, 500)}`))
-        try {
-          resolve(JSON.parse(received) as Record<string, unknown>)
-        } catch {
-          reject(new Error(`POST ${url.pathname} answered invalid JSON: ${received.slice(0, 500)}`))
-        }
-      })
-    })
-    outgoing.on('error', reject)
-    outgoing.end(text)
-  })
 }

@@ -22,7 +22,7 @@ export const healthDuringLogin: Scenario = {
   },
   async measure(target, load) {
     const [probe, logins] = await Promise.all([
-      healthOneConnection.measure(target, { connections: 1, durationSeconds: load.durationSeconds }),
+      healthOneConnection.measure(target, { ...load, connections: 1 }),
       login.measure(target, load),
     ])
     return { ...probe, alongside: { label: 'login load', measurement: logins } }

@@ -1,7 +1,9 @@
 import { argon2Raw } from './argon2-raw.js'
 import { barePk } from './bare-pk.js'
+import { fanoutBareMax, fanoutBareRate, fanoutMax, fanoutRate, fanoutRedisMax, fanoutRedisRate } from './fanout.js'
 import { health, healthOneConnection } from './health.js'
 import { healthDuringLogin } from './health-during-login.js'
+import { idleMemory, idleMemoryBare } from './idle-memory.js'
 import { login } from './login.js'
 import { me } from './me.js'
 import { noteById } from './note-by-id.js'
@@ -10,8 +12,32 @@ import type { Scenario } from './scenario.js'
 
 /**
  * Run in this order, one after another. Scenarios on the same server run back to back, so each
- * server starts once: raw-http, argon2, app, bare-fastify-pk. The argon2 baseline runs just before
- * the login scenarios; the idle /health probe right after the login load has stopped; bare-pk last,
- * once the app has migrated the database and registered the account it reads.
+ * server starts once: raw-http, bare-ws, argon2, app, app-redis, bare-fastify-pk. The memory
+ * scenarios run first on their server, while its process is fresh. The argon2 baseline runs just
+ * before the login scenarios; the idle /health probe right after the login load has stopped; bare-pk
+ * last, once the app has migrated the database and registered the account it reads.
  */
-export const scenarios: readonly Scenario[] = [rawHello, argon2Raw, login, healthDuringLogin, healthOneConnection, health, me, noteById, barePk]
+export const scenarios: readonly Scenario[] = [
+  rawHello,
+  // realtime baseline: bare ws
+  idleMemoryBare,
+  fanoutBareMax,
+  fanoutBareRate,
+  argon2Raw,
+  // app: memory first (fresh process), then HTTP, then realtime
+  idleMemory,
+  // Upload memory goes here (key `upload-memory`, server `app`): a scenario whose measure returns
+  // lib/memory.ts's memoryMeasurement('upload', …) from readings of POST /api/bench/stats.
+  login,
+  healthDuringLogin,
+  healthOneConnection,
+  health,
+  me,
+  noteById,
+  fanoutMax,
+  fanoutRate,
+  // app-redis (skipped without REDIS_URL)
+  fanoutRedisMax,
+  fanoutRedisRate,
+  barePk,
+]

@@ -12,10 +12,24 @@ export interface Target {
 export interface LoadRun {
   readonly connections: number
   readonly durationSeconds: number
+  /** The run's settings, for scenarios with knobs of their own (the realtime ones). */
+  readonly settings: LoadSettings
 }
 
 /** Another scenario this one is divided by (req/s), optionally with the goal the ratio must reach. */
 export type Comparison = string | { readonly key: string; readonly goal?: number }
+
+/** An absolute goal on one of the scenario's own numbers, e.g. fan-out p99 < 50 ms. */
+export interface Limit {
+  /** What is limited, e.g. "p99" or "RSS per socket (connected + subscribed)". */
+  readonly what: string
+  readonly unit: 'ms' | 'KiB'
+  /** `<` (strictly below) or `≤`. */
+  readonly comparison: '<' | '≤'
+  readonly limit: number
+  /** The value in `unit`, or undefined when the measurement does not carry it. */
+  readonly value: (measurement: Measurement) => number | undefined
+}
 
 /**
  * One measured workload. The harness starts `server`, calls `check` once, then `measure` twice
@@ -39,8 +53,15 @@ export interface Scenario {
   readonly latencyComparedTo?: readonly string[]
   /** Concurrency of this scenario's load; default `settings.connections`. */
   readonly connections?: (settings: LoadSettings) => number
-  /** Runs only on this database; elsewhere it is reported as skipped (not failed). */
-  readonly requires?: 'postgres'
+  /** Absolute goals on this scenario's own numbers, reported as met or not. */
+  readonly limits?: readonly Limit[]
+  /**
+   * Runs only on PostgreSQL (DATABASE_URL), or only when the bench has REDIS_URL; elsewhere it is
+   * reported as skipped (not failed).
+   */
+  readonly requires?: 'postgres' | 'redis'
+  /** `false`: no warm-up run (one that would change what is measured, e.g. memory). Default true. */
+  readonly warmup?: boolean
   /** Throws, explaining why, unless one request gets the expected answer: load on a broken route measures nothing. */
   check(target: Target): Promise<void>
   measure(target: Target, load: LoadRun): Promise<Measurement>

@@ -10,17 +10,24 @@ import { loadConfig } from '../../src/config/index.js'
 import type { Authenticator } from '../../src/core/access/actor.js'
 import { headerActor, notesModule } from '../../test/fixtures/notes/index.js'
 import { createNotesTable } from '../../test/fixtures/notes/schema.js'
+import { benchModule } from './fanout-module.js'
 import { exitOnShutdown, failStartup, printReady } from './lifecycle.js'
 
 /**
- * The real Plinth app, built as `src/server.ts` builds it, with the notes fixture module. Requests
- * with an `x-test-actor` header (the notes scenario) use the fixture's header authentication; all
- * others the real bearer-token authentication. Request logging stays on at `info`: its cost is part
- * of what a production instance pays. NODE_ENV=production keeps argon2id at OWASP_PARAMETERS.
+ * The real Plinth app, built as `src/server.ts` builds it, with the notes fixture module and the
+ * bench-only `bench` module (fanout-module.ts: server-side publishing and memory readings for the
+ * realtime scenarios). Requests with an `x-test-actor` header (the notes scenario) use the fixture's
+ * header authentication; all others the real bearer-token authentication. Request logging stays on
+ * at `info`: its cost is part of what a production instance pays. NODE_ENV=production keeps argon2id
+ * at OWASP_PARAMETERS.
  *
  * Configured for load from one client IP: no /api/auth rate limit, no login lockout, and access
  * tokens that outlive the run. It registers one account through the API and announces its id,
- * e-mail, password and access token on the ready line (the login and /me scenarios use them).
+ * e-mail, password and access token on the ready line (the login, /me and realtime scenarios use
+ * them).
+ *
+ * Realtime runs on Redis when the bench passes REDIS_URL (the `app-redis` server), in process
+ * otherwise; the ready line says which (`realtime`).
  */
 const dataDir = mkdtempSync(join(tmpdir(), 'plinth-bench-'))
 const removeDataDir = (): void => rmSync(dataDir, { recursive: true, force: true })
@@ -47,18 +54,20 @@ async function start(): Promise<void> {
     LOG_LEVEL: 'info',
     DATABASE_URL: process.env.DATABASE_URL,
     DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE,
+    REDIS_URL: process.env.REDIS_URL,
     AUTH_RATE_LIMIT_PER_MINUTE: '0',
     LOGIN_MAX_FAILURES: NO_LOCKOUT,
     LOGIN_MAX_FAILURES_PER_IP: NO_LOCKOUT,
     ACCESS_TOKEN_TTL_SECONDS: '3600',
   })
-  app = await buildApp(config, { modules: [notesModule], authenticate })
+  app = await buildApp(config, { modules: [notesModule, benchModule], authenticate })
   await app.platform.database.db.execute(createNotesTable)
   const noteId = await insertNote(app)
   const { userId, accessToken } = await register(app)
   await app.listen({ host: config.host, port: config.port })
   const { port } = app.server.address() as AddressInfo
-  printReady({ port, noteId, actor, userId, email, password, accessToken, database: app.platform.database.kind })
+  const realtime = app.platform.redis ? 'redis' : 'embedded'
+  printReady({ port, noteId, actor, userId, email, password, accessToken, database: app.platform.database.kind, realtime })
 }
 
 /** The notes fixture's `x-test-actor` header when present, otherwise the app's own (JWT) authentication. */

@@ -1,30 +1,59 @@
+/** How to start one bench server: a script run by `lib/child.ts`, with the environment it gets from the bench's. */
+export interface ServerDefinition {
+  readonly script: string
+  /** Node.js options, e.g. `--expose-gc` for the servers whose memory the realtime scenarios read. */
+  readonly nodeArgs?: readonly string[]
+  readonly env: (parent: NodeJS.ProcessEnv) => Record<string, string | undefined>
+}
+
+/** The servers whose `POST …/stats` may collect garbage before reading memory. */
+const EXPOSE_GC = ['--expose-gc']
+
 /** The processes scenarios run against. Each is a script started by `lib/child.ts`, one at a time. */
 export const servers = {
   'raw-http': {
     script: 'bench/servers/raw-http.ts',
-    env: (): Record<string, string | undefined> => ({}),
+    env: () => ({}),
+  },
+  /** The baseline of the realtime scenarios: a bare `ws` server broadcasting the same events. */
+  'bare-ws': {
+    script: 'bench/servers/bare-ws.ts',
+    nodeArgs: EXPOSE_GC,
+    env: () => ({}),
   },
   /** Not an HTTP workload: runs argon2id verifications in its own process when the bench asks (scenarios/argon2-raw.ts). */
   argon2: {
     script: 'bench/servers/argon2.ts',
-    env: (): Record<string, string | undefined> => ({}),
+    env: () => ({}),
   },
+  /** Realtime in process (no REDIS_URL, whatever the bench's environment says). */
   app: {
     script: 'bench/servers/app.ts',
-    env: (parent: NodeJS.ProcessEnv): Record<string, string | undefined> => ({
+    nodeArgs: EXPOSE_GC,
+    env: (parent) => ({
       DATABASE_URL: parent.DATABASE_URL,
       DATABASE_POOL_SIZE: parent.DATABASE_POOL_SIZE,
+    }),
+  },
+  /** The same app on the bench's REDIS_URL (realtime Redis scenarios only; skipped without it). */
+  'app-redis': {
+    script: 'bench/servers/app.ts',
+    nodeArgs: EXPOSE_GC,
+    env: (parent) => ({
+      DATABASE_URL: parent.DATABASE_URL,
+      DATABASE_POOL_SIZE: parent.DATABASE_POOL_SIZE,
+      REDIS_URL: parent.REDIS_URL,
     }),
   },
   /** PostgreSQL only: reads the users the app server registered. */
   'bare-fastify-pk': {
     script: 'bench/servers/bare-fastify-pk.ts',
-    env: (parent: NodeJS.ProcessEnv): Record<string, string | undefined> => ({
+    env: (parent) => ({
       DATABASE_URL: parent.DATABASE_URL,
       DATABASE_POOL_SIZE: parent.DATABASE_POOL_SIZE,
       BENCH_USER_ID: parent.BENCH_USER_ID,
     }),
   },
-} as const
+} as const satisfies Record<string, ServerDefinition>
 
 export type ServerName = keyof typeof servers
