@@ -119,7 +119,7 @@ export class RealtimeGateway {
     connection.rooms.get(room)?.()
     // Listen first and hold live events while the replay is read, then drop what the replay covered.
     let lastSeq = Number.POSITIVE_INFINITY
-    const held: [string, number][] = []
+    const held: [Buffer, number][] = []
     const stop = this.options.realtime.listen(room, (message, event) => {
       if (lastSeq === Number.POSITIVE_INFINITY) held.push([message, event.seq])
       else if (event.seq > lastSeq) {
@@ -148,7 +148,8 @@ export class RealtimeGateway {
     this.send(connection, JSON.stringify(message))
   }
 
-  private send(connection: Connection, message: string): void {
+  /** Text frames; a Buffer is encoded once for every socket of a room instead of once per socket. */
+  private send(connection: Connection, message: string | Buffer): void {
     const { socket } = connection
     if (socket.readyState !== socket.OPEN) return
     if (socket.bufferedAmount > this.options.maxBufferedBytes) {
@@ -157,7 +158,7 @@ export class RealtimeGateway {
       setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref()
       return
     }
-    socket.send(message)
+    socket.send(message, { binary: false })
   }
 
   private beat(): void {

@@ -4,8 +4,8 @@ import type { Redis } from 'ioredis'
 import type { EventLog, Replay, RoomEvent } from './event-log.js'
 import { EVENTS_CHANNEL } from './redis-event-log.js'
 
-/** Receives a room's events already serialized, so one JSON string serves every socket. */
-export type RoomListener = (message: string, event: RoomEvent) => void
+/** Receives a room's events already serialized and encoded, so one buffer serves every socket. */
+export type RoomListener = (message: Buffer, event: RoomEvent) => void
 
 /**
  * The publish side of realtime for core and modules: `publish(room, event, data)` after the
@@ -72,7 +72,7 @@ export class Realtime {
     const event = parsed ?? (JSON.parse(json) as RoomEvent)
     const listeners = this.rooms.get(event.room)
     if (!listeners) return
-    const message = `{"type":"event",${json.slice(1)}`
+    const message = Buffer.from(`{"type":"event",${json.slice(1)}`)
     for (const listener of listeners) {
       try {
         listener(message, event)
