@@ -10,6 +10,8 @@ import { authRoutes } from './core/auth/auth.routes.js'
 import { UserView } from './core/auth/auth.schemas.js'
 import { createIdentity, type Identity } from './core/auth/identity.js'
 import { auditRoutes } from './core/audit/audit.routes.js'
+import { createJobs, type Jobs } from './core/jobs/index.js'
+import { createFiles, filesRoutes, type FilesApi } from './core/files/index.js'
 import { ensureAdmin } from './core/users/admin-bootstrap.js'
 import { corePermissions } from './core/users/permissions.js'
 import { createUserAdministration } from './core/users/user-administration.js'
@@ -29,7 +31,7 @@ import { selectModules, type ModuleDefinition } from './core/module.js'
 import { healthRoutes } from './core/observability/health.routes.js'
 import { RequestLogController, logDestination, loggerOptions, requestIdFrom } from './core/observability/logger.js'
 import { installMetrics } from './core/observability/metrics.js'
-import { createRedis, firstConnection } from './core/redis/client.js'
+import { closeRedis, createRedis, firstConnection } from './core/redis/client.js'
 
 /** Every module Plinth ships, in registration order. `MODULES` selects among them. */
 export const availableModules: readonly ModuleDefinition[] = []
@@ -51,6 +53,7 @@ export interface Platform {
   readonly redis: Redis | undefined
   readonly access: PermissionRegistry
   readonly identity: Identity
+  readonly jobs: Jobs
 }
 
 declare module 'fastify' {
@@ -78,7 +81,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const database = options.database ?? (await createDatabase({ ...config.database, dataDir: config.dataDir }))
   const redis = config.redisUrl ? createRedis(config.redisUrl, app.log) : undefined
   const release = async (): Promise<void> => {
-    await redis?.quit().catch(() => redis.disconnect())
+    await closeRedis(redis)
     if (!options.database) await database.close()
   }
   app.addHook('onClose', release)
@@ -98,10 +101,11 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
 
   const access = new PermissionRegistry()
   access.declare(...corePermissions)
-  const identity = await createIdentity(config, database.db, redis, app.log)
+  const jobs = createJobs({ database, url: config.database.url, ...config.jobs, log: app.log.child({ component: 'jobs' }) })
+  const identity = await createIdentity(config, database.db, redis, app.log, jobs)
   app.addHook('onClose', () => identity.close())
   if (config.auth.admin) await ensureAdmin(config.auth.admin, identity.auth, identity.store.repos.users, app.log)
-  app.decorate('platform', { config, database, redis, access, identity })
+  app.decorate('platform', { config, database, redis, access, identity, jobs })
   app.decorateRequest('actor', null)
   app.decorateRequest('authError', null)
   const authenticate = options.authenticate ?? identity.authenticate
@@ -126,13 +130,20 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
   await app.register(authRoutes, { prefix: '/api', identity, rateLimitPerMinute: config.auth.rateLimitPerMinute })
   const realtime = await createRealtime(config, redis, app)
   const presence = await createPresence(config, redis, app)
+  const files = createFiles({ config, db: database.db, access, log: app.log.child({ component: 'files' }) })
+  app.addHook('onClose', () => files.close())
   // Module apis exist before any route: user export and deletion call into every enabled module.
-  const modules = createModules(app, selectModules(options.modules ?? availableModules, config.modules), { realtime, presence })
+  const modules = createModules(app, selectModules(options.modules ?? availableModules, config.modules), { realtime, presence, files: files.api })
   installGateway(app, { realtime, presence, identity }, modules.map(roomOwnerOf), config)
-  const userAdmin = createUserAdministration({ db: database.db, identity, access, modules: modules.map(userDataOf), realtime, log: app.log })
+  const userAdmin = createUserAdministration({ db: database.db, identity, access, modules: [...modules.map(userDataOf), files.userData], realtime, log: app.log })
   await app.register(usersRoutes, { prefix: '/api', users: userAdmin.users, userData: userAdmin.userData })
   await app.register(auditRoutes, { prefix: '/api', audit: userAdmin.audit })
+  await app.register(filesRoutes, { prefix: '/api', files: files.service, maxUploadBytes: files.maxUploadBytes })
   for (const { definition, api } of modules) await app.register(definition.routes(api), { prefix: '/api' })
+  // Added last so it runs first on close (onClose hooks run in reverse): running jobs still have the
+  // mailer, files and database. The margin lets unfinished jobs be marked failed (and retried) before exit.
+  app.addHook('onReady', () => jobs.start())
+  app.addHook('onClose', () => jobs.stop({ timeoutMs: Math.max(1000, config.shutdownTimeoutMs - 1000) }))
 }
 
 interface LoadedModule {
@@ -141,12 +152,13 @@ interface LoadedModule {
 }
 
 /** Declares every module's permissions and error codes, then wires each one's api. */
-function createModules(app: FastifyInstance, definitions: ModuleDefinition[], live: { realtime: RealtimePublisher; presence: PresenceReader }): LoadedModule[] {
-  const { config, database, access } = app.platform
+function createModules(app: FastifyInstance, definitions: ModuleDefinition[], live: { realtime: RealtimePublisher; presence: PresenceReader; files: FilesApi }): LoadedModule[] {
+  const { config, database, access, jobs } = app.platform
   for (const definition of definitions) access.declare(...definition.permissions)
   return definitions.map((definition) => {
     if (definition.errors) registerErrorCodes(definition.errors)
-    const api = definition.createApi({ config, db: database.db, log: app.log.child({ module: definition.name }), access, ...live })
+    const api = definition.createApi({ config, db: database.db, log: app.log.child({ module: definition.name }), access, jobs, ...live })
+    if (definition.jobs) jobs.define(definition.jobs(api), { owner: definition.name })
     return { definition, api }
   })
 }

@@ -73,4 +73,23 @@ describe('config', () => {
     expect(loadConfig({ DATA_DIR: tempDir(), CORS_ORIGINS: '*' }).corsOrigins).toBe('*')
     expect(loadConfig({ DATA_DIR: tempDir(), MODULES: 'none' }).modules).toEqual([])
   })
+
+  it('stores files on local disk under DATA_DIR by default, on S3 when a bucket is set', () => {
+    const dataDir = tempDir()
+    const local = loadConfig({ DATA_DIR: dataDir })
+    expect(local.files).toEqual({ maxUploadBytes: 26_214_400, storage: { driver: 'local', root: join(dataDir, 'files') }, clamav: undefined })
+    const s3 = loadConfig({ DATA_DIR: dataDir, S3_BUCKET: 'plinth-files', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_FORCE_PATH_STYLE: 'true', CLAMAV_HOST: 'clamd' })
+    expect(s3.files.storage).toEqual({ driver: 's3', bucket: 'plinth-files', region: 'us-east-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true, credentials: undefined })
+    expect(s3.files.clamav).toEqual({ host: 'clamd', port: 3310 })
+    expect(loadConfig({ DATA_DIR: dataDir, S3_BUCKET: 'plinth-files', STORAGE_DRIVER: 'local' }).files.storage.driver).toBe('local')
+  })
+
+  it('refuses S3 without a bucket, half a key pair and a bad upload limit', () => {
+    const found = problems({ STORAGE_DRIVER: 's3', S3_ACCESS_KEY_ID: 'key', MAX_UPLOAD_BYTES: '0' })
+    expect(found).toEqual([
+      expect.stringMatching(/^MAX_UPLOAD_BYTES=.*0.* is invalid/),
+      'S3_BUCKET is required when STORAGE_DRIVER=s3',
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together',
+    ])
+  })
 })

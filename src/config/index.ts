@@ -1,4 +1,4 @@
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import Value from 'typebox/value'
 import { EnvSchema, envHints, type Env } from './schema.js'
 import { loadOrCreateDevSecrets } from './secrets.js'
@@ -40,7 +40,32 @@ export interface Config {
     readonly maxBufferedBytes: number
     readonly retention: { readonly minAgeMs: number; readonly minCount: number }
   }
+  readonly jobs: {
+    /** This process runs job workers, cron and queue maintenance; false: it only sends jobs. */
+    readonly workers: boolean
+    readonly concurrency: number
+    readonly pollIntervalMs: number
+    readonly schema: string
+  }
+  readonly files: {
+    readonly maxUploadBytes: number
+    readonly storage: StorageConfig
+    /** clamd to scan every upload with; `undefined` means uploads are not scanned. */
+    readonly clamav: { readonly host: string; readonly port: number } | undefined
+  }
 }
+
+export type StorageConfig =
+  | { readonly driver: 'local'; readonly root: string }
+  | {
+      readonly driver: 's3'
+      readonly bucket: string
+      readonly region: string
+      readonly endpoint: string | undefined
+      readonly forcePathStyle: boolean
+      /** `undefined`: the AWS SDK's default chain (environment, shared files, instance role). */
+      readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined
+    }
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -89,7 +114,28 @@ export function loadConfig(source: RawEnv = process.env): Config {
       maxBufferedBytes: env.REALTIME_MAX_BUFFER_BYTES,
       retention: { minAgeMs: env.REALTIME_RETENTION_SECONDS * 1000, minCount: env.REALTIME_RETENTION_EVENTS },
     },
+    jobs: { workers: env.JOBS_WORKERS, concurrency: env.JOBS_CONCURRENCY, pollIntervalMs: env.JOBS_POLL_INTERVAL_MS, schema: env.JOBS_SCHEMA },
+    files: {
+      maxUploadBytes: env.MAX_UPLOAD_BYTES,
+      storage: storageConfig(env, dataDir),
+      clamav: env.CLAMAV_HOST ? { host: env.CLAMAV_HOST, port: env.CLAMAV_PORT } : undefined,
+    },
   })
+}
+
+/** S3 when asked for, or implied by S3_BUCKET; otherwise local disk under DATA_DIR/files. */
+function storageConfig(env: Env, dataDir: string): StorageConfig {
+  const driver = env.STORAGE_DRIVER ?? (env.S3_BUCKET ? 's3' : 'local')
+  if (driver === 'local') return { driver, root: join(dataDir, 'files') }
+  return {
+    driver,
+    bucket: env.S3_BUCKET!,
+    region: env.S3_REGION,
+    endpoint: env.S3_ENDPOINT,
+    forcePathStyle: env.S3_FORCE_PATH_STYLE,
+    credentials:
+      env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY } : undefined,
+  }
 }
 
 function parseEnv(source: RawEnv): Env {
@@ -106,6 +152,12 @@ function parseEnv(source: RawEnv): Env {
   }
   if (Boolean(picked.ADMIN_EMAIL) !== Boolean(picked.ADMIN_PASSWORD)) {
     problems.set('ADMIN_EMAIL', 'ADMIN_EMAIL and ADMIN_PASSWORD must be set together')
+  }
+  if (picked.STORAGE_DRIVER === 's3' && !picked.S3_BUCKET) {
+    problems.set('S3_BUCKET', 'S3_BUCKET is required when STORAGE_DRIVER=s3')
+  }
+  if (Boolean(picked.S3_ACCESS_KEY_ID) !== Boolean(picked.S3_SECRET_ACCESS_KEY)) {
+    problems.set('S3_ACCESS_KEY_ID', 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together')
   }
   if (problems.size > 0) throw new ConfigError([...problems.values()])
   return value as Env

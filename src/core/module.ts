@@ -4,6 +4,8 @@ import type { Actor } from './access/actor.js'
 import type { PermissionDef, PermissionRegistry } from './access/permissions.js'
 import type { Db } from './db/client.js'
 import type { ErrorSpec } from './errors/catalog.js'
+import type { FilesApi } from './files/index.js'
+import type { JobDefinition, JobSender } from './jobs/index.js'
 import type { RealtimePublisher } from './realtime/index.js'
 import type { PresenceReader } from './realtime/presence.js'
 
@@ -17,6 +19,10 @@ export interface ModuleContext {
   readonly realtime: RealtimePublisher
   /** Who is connected, on any instance; the module decides who may see it. */
   readonly presence: PresenceReader
+  /** Stored files: usage for quotas, metadata, signed links, storing files the module makes. */
+  readonly files: FilesApi
+  /** Sends jobs (its own, declared by `jobs()`, or the platform's), run with retries by the job queue. */
+  readonly jobs: JobSender
 }
 
 /**
@@ -34,6 +40,11 @@ export interface ModuleDefinition<Api = unknown> {
   routes(api: Api): FastifyPluginAsync
   /** Checked on every realtime subscribe to one of the module's rooms. */
   authorizeRoom?(actor: Actor, room: string, api: Api): Promise<boolean>
+  /**
+   * The module's background jobs, named `<module>.<job>`, registered at boot. Handlers must be
+   * idempotent: a job runs at least once.
+   */
+  jobs?(api: Api): JobDefinition[]
   /** The module's part of a user's data export. */
   exportUserData?(userId: string, api: Api): Promise<unknown>
   /**

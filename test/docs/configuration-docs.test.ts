@@ -8,13 +8,13 @@ describe('configuration documentation', () => {
   it('README has a row for every variable, and only those', () => {
     const readme = readFileSync('README.md', 'utf8')
     const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## API conventions'))
-    const documented = [...section.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((match) => match[1])
+    const documented = [...section.matchAll(/^\| `([A-Z][A-Z0-9_]*)` \|/gm)].map((match) => match[1])
     expect(documented.sort()).toEqual([...variables].sort())
   })
 
   it('.env.example lists every variable, and only those', () => {
     const example = readFileSync('.env.example', 'utf8')
-    const listed = [...example.matchAll(/^([A-Z_]+)=/gm)].map((match) => match[1])
+    const listed = [...example.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1])
     expect(listed.sort()).toEqual([...variables].sort())
   })
 })

@@ -4,7 +4,9 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { auditLog } from '../../src/core/audit/db/schema.js'
 import { emailTokens, sessions } from '../../src/core/auth/db/schema.js'
+import { SendEmail } from '../../src/core/email/email.job.js'
 import { createOutboxRepository } from '../../src/core/email/outbox.repository.js'
+import type { JobRecord } from '../../src/core/jobs/index.js'
 import { users } from '../../src/core/users/db/schema.js'
 import { buildTestApp, type TestAppOptions } from './app.js'
 
@@ -57,6 +59,12 @@ export const loginRequest = (app: FastifyInstance, payload: Record<string, unkno
 
 /** Messages in the outbox for an address, newest first. */
 export const outbox = (app: FastifyInstance, to: string) => createOutboxRepository(app.platform.database.db).listFor(to.toLowerCase())
+
+/** The `email.send` jobs queued for an address, newest first, whatever their state (sent, waiting, failed). */
+export async function queuedEmails(app: FastifyInstance, to: string): Promise<JobRecord[]> {
+  const jobs = await app.platform.jobs.list(SendEmail.name, { limit: 1000 })
+  return jobs.filter((job) => (job.payload as { to?: string }).to === to.toLowerCase())
+}
 
 /** Polls until `probe` returns something (for work done after the response, like forgot-password). */
 export async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {

@@ -2,9 +2,11 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Actor } from '../access/actor.js'
 import type { Role } from '../access/roles.js'
 import { hashToken, randomToken } from '../crypto/random-token.js'
-import type { Mailer } from '../email/mailer.js'
+import { SendEmail } from '../email/email.job.js'
+import type { EmailMessage } from '../email/mailer.js'
 import { passwordResetEmail, verificationEmail } from '../email/templates.js'
 import { AppError } from '../errors/app-error.js'
+import type { JobSender } from '../jobs/index.js'
 import type { UserRow } from '../users/db/schema.js'
 import { uniqueViolation } from '../users/users.repository.js'
 import { toUserView, type UserView } from '../users/user.view.js'
@@ -34,7 +36,7 @@ export class AuthService {
     private readonly sessions: SessionService,
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
-    private readonly mailer: Mailer,
+    private readonly jobs: JobSender,
     private readonly settings: AuthSettings,
     private readonly log: FastifyBaseLogger,
   ) {}
@@ -181,12 +183,15 @@ export class AuthService {
     return `${this.settings.publicUrl}${path}?token=${token}`
   }
 
-  /** A mail failure must not fail the request that caused it: it is logged for the operator. */
-  private async deliver(message: Parameters<Mailer['send']>[0]): Promise<void> {
+  /**
+   * Queued as an `email.send` job, which retries delivery. A queue failure must not fail the request
+   * that caused it: it is logged for the operator.
+   */
+  private async deliver(message: EmailMessage): Promise<void> {
     try {
-      await this.mailer.send(message)
+      await this.jobs.send(SendEmail, message)
     } catch (err) {
-      this.log.error({ err, to: message.to, subject: message.subject }, 'e-mail delivery failed')
+      this.log.error({ err, to: message.to, subject: message.subject }, 'e-mail could not be queued')
     }
   }
 }

@@ -4,8 +4,10 @@ import type { Config } from '../../config/index.js'
 import type { Actor, Authenticator } from '../access/actor.js'
 import { Sealer } from '../crypto/seal.js'
 import type { Db } from '../db/client.js'
+import { sendEmailJob } from '../email/email.job.js'
 import { outboxMailer, smtpMailer, type Mailer } from '../email/mailer.js'
 import { createOutboxRepository } from '../email/outbox.repository.js'
+import { InlineJobs, type JobQueue } from '../jobs/index.js'
 import { AccessTokens } from './access-tokens.js'
 import { AuthService } from './auth.service.js'
 import { accessTokenVerifier, jwtAuthenticator } from './authenticate.js'
@@ -29,8 +31,17 @@ export interface Identity {
   close(): Promise<void>
 }
 
-/** Wires the identity core: repositories → services, with Redis where configured. */
-export async function createIdentity(config: Config, db: Db, redis: Redis | undefined, log: FastifyBaseLogger): Promise<Identity> {
+/**
+ * Wires the identity core: repositories → services, with Redis where configured. E-mails go through
+ * `jobs` (the app's queue, where `email.send` is defined); without one (the CLI) they are sent inline.
+ */
+export async function createIdentity(
+  config: Config,
+  db: Db,
+  redis: Redis | undefined,
+  log: FastifyBaseLogger,
+  jobs: JobQueue = new InlineJobs(log),
+): Promise<Identity> {
   const store = identityStore(db)
   const hasher = new PasswordHasher(config.auth.passwordHashing === 'owasp' ? OWASP_PARAMETERS : TEST_PARAMETERS)
   const tokens = new AccessTokens(config.secrets.jwtSecret, config.auth.accessTokenTtlSeconds)
@@ -49,7 +60,8 @@ export async function createIdentity(config: Config, db: Db, redis: Redis | unde
   const mailer = config.mail.smtpUrl
     ? smtpMailer(config.mail.smtpUrl, config.mail.from)
     : outboxMailer(createOutboxRepository(db), log, config.env !== 'production')
-  const auth = new AuthService(store, sessions, hasher, throttle, mailer, { registration: config.auth.registration, publicUrl: config.publicUrl }, log)
+  jobs.define([sendEmailJob(mailer)])
+  const auth = new AuthService(store, sessions, hasher, throttle, jobs, { registration: config.auth.registration, publicUrl: config.publicUrl }, log)
   return {
     store,
     hasher,

@@ -13,6 +13,7 @@ import {
   storedSessions,
   storedUser,
   useExtraApp,
+  waitForMessage,
 } from '../../../test/helpers/identity.js'
 import { PasswordHasher, TEST_PARAMETERS } from './passwords.js'
 
@@ -120,6 +121,7 @@ describe('POST /api/auth/register', () => {
 
   it('puts a verification e-mail with a link in the outbox', async () => {
     const user = await registerUser(app())
+    await waitForMessage(app(), user.email, /Confirm your e-mail/)
     const messages = await outbox(app(), user.email)
 
     expect(messages).toHaveLength(1)

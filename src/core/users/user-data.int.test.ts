@@ -44,7 +44,8 @@ describe('DELETE /api/users/:id', () => {
     const secondDevice = (await loginRequest(app(), user.email, user.password)).json<{ accessToken: string; refreshToken: string }>()
     notesByUser.set(user.id, ['private thought'])
     const outbox = createOutboxRepository(app().platform.database.db)
-    expect(await outbox.listFor(user.email)).not.toEqual([])
+    // The verification e-mail is sent by a job: wait until it is in the outbox.
+    await expect.poll(async () => (await outbox.listFor(user.email)).length, { timeout: 10_000 }).toBeGreaterThan(0)
 
     const response = await remove(user, user.id)
     expect(response.statusCode, response.body).toBe(204)

@@ -1,0 +1,25 @@
+import type { FileRow } from './db/schema.js'
+
+export interface FileView {
+  id: string
+  ownerId: string
+  name: string
+  contentType: string
+  size: number
+  sha256: string
+  hasThumbnail: boolean
+  createdAt: string
+}
+
+export function toFileView(row: FileRow): FileView {
+  return {
+    id: row.id,
+    ownerId: row.ownerId,
+    name: row.name,
+    contentType: row.contentType,
+    size: row.size,
+    sha256: row.sha256,
+    hasThumbnail: row.thumbnailKey !== null,
+    createdAt: row.createdAt.toISOString(),
+  }
+}

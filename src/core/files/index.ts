@@ -1,0 +1,88 @@
+import type { Readable } from 'node:stream'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Config } from '../../config/index.js'
+import type { PermissionRegistry } from '../access/permissions.js'
+import type { Db } from '../db/client.js'
+import type { ModuleUserData } from '../users/user-data.service.js'
+import { ClamdScanner } from './clamd.js'
+import { toFileView, type FileView } from './file.view.js'
+import { sanitizeFileName } from './file-names.js'
+import { filesStore } from './files.repository.js'
+import { FilesService, type FileLinks } from './files.service.js'
+import { filesPermissions } from './permissions.js'
+import { DEFAULT_LINK_SECONDS, SignedLinks } from './signed-links.js'
+import { createStorage } from './storage/index.js'
+import type { StorageDriver } from './storage/storage.js'
+import { ThumbnailMaker } from './thumbnails.js'
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** What modules get as `ctx.files`. Modules check their own access rules before calling. */
+export interface FilesApi {
+  /** Bytes of the user's stored files (originals; thumbnails are not counted), for quotas. */
+  bytesUsed(userId: string): Promise<number>
+  /** A file's metadata, whoever owns it; `null` when there is no such file. */
+  find(id: string): Promise<FileView | null>
+  /** Stores bytes for `ownerId` with every upload check (type, size, scan, thumbnail). */
+  store(ownerId: string, name: string, body: Readable): Promise<FileView>
+  /** Expiring links to the content (and thumbnail); `null` when there is no such file. */
+  signedUrl(id: string, expiresInSeconds?: number): Promise<FileLinks | null>
+  /** Deletes the file and its objects; `false` when it was already gone. */
+  remove(id: string): Promise<boolean>
+}
+
+export interface Files {
+  readonly service: FilesService
+  /** `make(fileId)`: what a future `files.thumbnail` job calls. */
+  readonly thumbnails: ThumbnailMaker
+  readonly storage: StorageDriver
+  readonly api: FilesApi
+  /** Account deletion erases the user's files. */
+  readonly userData: ModuleUserData
+  readonly maxUploadBytes: number
+  close(): Promise<void>
+}
+
+export function createFiles(deps: { config: Config; db: Db; access: PermissionRegistry; log: FastifyBaseLogger }): Files {
+  const { config, db, access, log } = deps
+  access.declare(...filesPermissions)
+  const { maxUploadBytes, clamav } = config.files
+  const storage = createStorage(config.files.storage)
+  const store = filesStore(db)
+  const thumbnails = new ThumbnailMaker(store.repos, storage, log)
+  const service = new FilesService({
+    store,
+    storage,
+    intake: { storage, scanner: clamav ? new ClamdScanner(clamav) : undefined, maxBytes: maxUploadBytes },
+    thumbnails,
+    links: new SignedLinks(config.secrets.jwtSecret),
+    access,
+    publicUrl: config.publicUrl,
+    log,
+  })
+  const api: FilesApi = {
+    bytesUsed: async (userId) => (await service.usage(userId)).bytes,
+    find: async (id) => {
+      const row = UUID.test(id) ? await store.repos.findById(id) : null
+      return row ? toFileView(row) : null
+    },
+    store: async (ownerId, name, body) => toFileView(await service.create(ownerId, { name: sanitizeFileName(name), body })),
+    signedUrl: async (id, expiresInSeconds = DEFAULT_LINK_SECONDS) => {
+      const row = UUID.test(id) ? await store.repos.findById(id) : null
+      return row ? service.linksTo(row, expiresInSeconds) : null
+    },
+    remove: (id) => service.erase(id),
+  }
+  const userData: ModuleUserData = {
+    name: 'files',
+    onUserDeleted: async (userId) => {
+      const erased = await service.eraseAllOf(userId)
+      if (erased > 0) log.info({ userId, erased }, 'erased the files of a deleted account')
+    },
+  }
+  return { service, thumbnails, storage, api, userData, maxUploadBytes, close: () => storage.close() }
+}
+
+export { filesRoutes } from './files.routes.js'
+export type { FileView } from './file.view.js'
+export type { FileLinks } from './files.service.js'

@@ -1,0 +1,302 @@
+import type { FastifyBaseLogger } from 'fastify'
+import PgBoss from 'pg-boss'
+import type { Static, TSchema } from 'typebox'
+import type { Database } from '../db/client.js'
+import { pgliteExecutor } from './db/pglite-executor.js'
+import { JOB_DEFAULTS, JobCatalog, JobPayloadError, jobName, type JobDefinition, type JobQueue, type JobType, type RegisteredJob, type SendOptions } from './definition.js'
+import { createJobsRepository, type JobRecord, type JobState, type JobsRepository, type SqlExecutor } from './jobs.repository.js'
+
+export interface JobsSettings {
+  /** Run workers, cron and maintenance in this process; false: it only sends (an API-only process). */
+  readonly workers: boolean
+  /** Runs at once of each job, per process (a definition may say otherwise). */
+  readonly concurrency: number
+  /** How often idle workers look for jobs: delayed ones, retries, and those sent by other processes. */
+  readonly pollIntervalMs: number
+  /** PostgreSQL schema of the queue's tables. */
+  readonly schema: string
+}
+
+export interface JobsOptions extends JobsSettings {
+  readonly database: Database
+  /** PostgreSQL (`DATABASE_URL`): pg-boss keeps its own small pool, so jobs never starve the API's. */
+  readonly url: string | undefined
+  readonly log: FastifyBaseLogger
+  /** How often cron schedules are evaluated, in seconds (default 30; tests use 1). */
+  readonly cronCheckSeconds?: number
+}
+
+export interface StopOptions {
+  /** Wait for running jobs (default true); false fails them at once, to be retried. */
+  readonly graceful?: boolean
+  /** How long to wait; jobs still running then are failed (retried if they have attempts left). Default 30 s. */
+  readonly timeoutMs?: number
+}
+
+export interface ScheduleRecord {
+  name: string
+  cron: string
+  timezone: string
+  payload: unknown
+}
+
+/** The platform's job queue: define, start, send, inspect, stop. */
+export interface Jobs extends JobQueue {
+  /** Creates the queues, syncs cron schedules with the definitions and, with workers, starts working. */
+  start(): Promise<void>
+  /** Stops fetching and waits for running jobs (graceful), then releases the queue's connections. */
+  stop(options?: StopOptions): Promise<void>
+  find(name: string, id: string): Promise<JobRecord | undefined>
+  /** Jobs of one name, newest first (default 50). */
+  list(name: string, options?: { state?: JobState; limit?: number }): Promise<JobRecord[]>
+  /** Jobs that used up their attempts: the dead letters, kept for inspection (see docs/architecture.md). */
+  deadLetters(name: string, limit?: number): Promise<JobRecord[]>
+  /** Gives a dead-lettered job one more attempt; false when it is not (or no longer) dead-lettered. */
+  retry(name: string, id: string): Promise<boolean>
+  schedules(): Promise<ScheduleRecord[]>
+}
+
+/** A worker may overrun its timeout briefly (aborting is cooperative) before pg-boss's own expiry fails it. */
+const EXPIRY_GRACE_SECONDS = 30
+/** Dead letters stay in the job table a week (then a week in the archive). */
+const KEEP_FAILED_SECONDS = 7 * 86_400
+
+export function createJobs(options: JobsOptions): Jobs {
+  return new PgBossJobs(options)
+}
+
+class PgBossJobs implements Jobs {
+  private readonly catalog = new JobCatalog()
+  private readonly boss: PgBoss
+  private readonly db: SqlExecutor
+  private readonly repository: JobsRepository
+  private readonly workerIds = new Map<string, string[]>()
+  private readonly busyWorkers = new Set<string>()
+  private readonly running = new Map<AbortController, Promise<unknown>>()
+  private state: 'new' | 'starting' | 'started' | 'stopping' | 'stopped' = 'new'
+
+  constructor(private readonly options: JobsOptions) {
+    const { database, url, schema, workers, pollIntervalMs } = options
+    const cronCheckSeconds = options.cronCheckSeconds ?? 30
+    let connection: PgBoss.DatabaseOptions
+    if (database.kind === 'pglite') connection = { db: pgliteExecutor(database) as PgBoss.Db }
+    else if (url) connection = { connectionString: url, max: Math.min(10, options.concurrency + 2), application_name: 'plinth-jobs' }
+    else throw new Error('Jobs on PostgreSQL need its URL')
+    this.boss = new PgBoss({
+      ...connection,
+      schema,
+      supervise: workers,
+      schedule: workers,
+      pollingIntervalSeconds: pollIntervalMs / 1000,
+      cronMonitorIntervalSeconds: cronCheckSeconds,
+      cronWorkerIntervalSeconds: Math.min(5, cronCheckSeconds),
+      archiveFailedAfterSeconds: KEEP_FAILED_SECONDS,
+    })
+    this.boss.on('error', (err) => options.log.error({ err }, 'job queue error'))
+    this.db = this.boss.getDb()
+    this.repository = createJobsRepository(this.db, schema)
+  }
+
+  define(definitions: readonly JobDefinition[], options?: { owner?: string }): void {
+    if (this.state !== 'new') throw new Error('Define jobs before the job queue starts')
+    this.catalog.define(definitions, options)
+  }
+
+  send<S extends TSchema>(job: JobType<S>, payload: Static<S>, options?: SendOptions): Promise<string | null>
+  send(name: string, payload: unknown, options?: SendOptions): Promise<string | null>
+  async send(job: string | JobType, payload: unknown, options: SendOptions = {}): Promise<string | null> {
+    const { definition } = this.catalog.checked(jobName(job), payload)
+    // Running jobs may still send while the queue stops.
+    if (this.state !== 'started' && this.state !== 'stopping') throw new Error(`Cannot send job "${definition.name}": the job queue is ${this.state}`)
+    const id = await this.boss.send(definition.name, payload as object, { ...retryOptions(definition), ...pgBossSendOptions(options) })
+    if (id !== null && options.startAfter === undefined) this.wake(definition.name)
+    return id
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`The job queue is ${this.state}`)
+    this.state = 'starting'
+    try {
+      await this.boss.start()
+      for (const { definition } of this.catalog.all()) {
+        const queue = { name: definition.name, policy: definition.policy ?? JOB_DEFAULTS.policy, ...retryOptions(definition) }
+        await this.boss.createQueue(definition.name, queue)
+        // createQueue keeps an existing queue as it was: bring its settings up to date with the code.
+        await this.boss.updateQueue(definition.name, queue)
+      }
+      await this.syncSchedules()
+      if (this.options.workers) for (const job of this.catalog.all()) await this.startWorkers(job)
+      this.state = 'started'
+    } catch (error) {
+      this.state = 'stopped'
+      await this.boss.stop({ graceful: false }).catch(() => {})
+      throw error
+    }
+  }
+
+  async stop({ graceful = true, timeoutMs = 30_000 }: StopOptions = {}): Promise<void> {
+    if (this.state === 'new') this.state = 'stopped'
+    if (this.state !== 'started') return
+    this.state = 'stopping'
+    const deadline = Date.now() + timeoutMs
+    // When pg-boss stops waiting (and fails what still runs), handlers are told to give up too.
+    const giveUp = setTimeout(() => this.abortRunning('the job queue stopped before the job finished'), graceful ? timeoutMs : 0)
+    try {
+      // pg-boss stops fetching, waits for its workers' jobs, fails those still running, and closes its pool.
+      await this.boss.stop({ graceful, timeout: timeoutMs, wait: true, close: true })
+      // A job fetched as the workers were told to stop is not in pg-boss's count: wait for it as well.
+      await within([...this.running.values()], deadline - Date.now())
+      // PGlite runs queries in order: once this answers, pg-boss's last completions are written.
+      await this.db.executeSql('SELECT 1').catch(() => {})
+    } finally {
+      clearTimeout(giveUp)
+      this.state = 'stopped'
+    }
+  }
+
+  find(name: string, id: string): Promise<JobRecord | undefined> {
+    return this.repository.find(name, id)
+  }
+
+  list(name: string, options: { state?: JobState; limit?: number } = {}): Promise<JobRecord[]> {
+    return this.repository.list(name, options.state, options.limit ?? 50)
+  }
+
+  deadLetters(name: string, limit = 50): Promise<JobRecord[]> {
+    return this.repository.list(name, 'failed', limit)
+  }
+
+  async retry(name: string, id: string): Promise<boolean> {
+    // pg-boss answers { affected } (its typings say void): one more allowed attempt, state `retry`.
+    const { affected } = (await this.boss.retry(name, id)) as unknown as { affected: number }
+    if (affected > 0) this.wake(name)
+    return affected > 0
+  }
+
+  async schedules(): Promise<ScheduleRecord[]> {
+    const rows = (await this.boss.getSchedules()) as unknown as { name: string; cron: string; timezone: string; data: unknown }[]
+    return rows.map(({ name, cron, timezone, data }) => ({ name, cron, timezone, payload: data })).sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  /** The definitions are the source of truth: a schedule removed from one is removed from the database. */
+  private async syncSchedules(): Promise<void> {
+    const scheduled = new Set((await this.boss.getSchedules()).map((schedule) => schedule.name))
+    for (const { definition, problems } of this.catalog.all()) {
+      const { name, schedule } = definition
+      if (schedule) {
+        const invalid = problems(schedule.payload)
+        if (invalid) throw new JobPayloadError(name, invalid)
+        await this.boss.schedule(name, schedule.cron, schedule.payload as object, { tz: schedule.timezone ?? 'UTC', ...retryOptions(definition) }).catch((error: Error) => {
+          throw new Error(`Job "${name}": cannot schedule "${schedule.cron}" (${schedule.timezone ?? 'UTC'}): ${error.message}`, { cause: error })
+        })
+      } else if (scheduled.has(name)) {
+        await this.boss.unschedule(name)
+      }
+    }
+  }
+
+  private async startWorkers(job: RegisteredJob): Promise<void> {
+    const { name } = job.definition
+    const ids: string[] = []
+    for (let i = 0; i < (job.definition.concurrency ?? this.options.concurrency); i++) {
+      const options = { batchSize: 1, includeMetadata: true as const, pollingIntervalSeconds: this.options.pollIntervalMs / 1000 }
+      let id = ''
+      id = await this.boss.work<unknown>(name, options, async ([fetched]) => {
+        this.busyWorkers.add(id)
+        try {
+          await this.track(job, fetched!)
+        } finally {
+          this.busyWorkers.delete(id)
+          // pg-boss waits a polling interval after every job; a busy queue should be drained at once.
+          this.boss.notifyWorker(id)
+        }
+      })
+      ids.push(id)
+    }
+    this.workerIds.set(name, ids)
+  }
+
+  /**
+   * A job sent from this process need not wait for the next poll: an idle worker fetches it now. When
+   * all are busy, none is needed — each fetches again as soon as its job ends.
+   */
+  private wake(name: string): void {
+    const idle = this.workerIds.get(name)?.find((id) => !this.busyWorkers.has(id))
+    if (idle) this.boss.notifyWorker(idle)
+  }
+
+  private track(job: RegisteredJob, fetched: PgBoss.JobWithMetadata<unknown>): Promise<void> {
+    const controller = new AbortController()
+    const run = this.run(job, fetched, controller.signal)
+    this.running.set(controller, run.catch(() => {}))
+    return run.finally(() => this.running.delete(controller))
+  }
+
+  /** One attempt. pg-boss records the outcome: completed when this resolves, failed (or retried) when it throws. */
+  private async run(job: RegisteredJob, fetched: PgBoss.JobWithMetadata<unknown>, signal: AbortSignal): Promise<void> {
+    const { definition } = job
+    const attempt = fetched.retryCount + 1
+    const maxAttempts = fetched.retryLimit + 1
+    const log = this.options.log.child({ job: fetched.name, jobId: fetched.id })
+    const timeoutSeconds = definition.timeoutSeconds ?? JOB_DEFAULTS.timeoutSeconds
+    const timeout = new AbortController()
+    const timer = setTimeout(() => timeout.abort(new Error(`The job timed out after ${timeoutSeconds} s`)), timeoutSeconds * 1000)
+    const aborted = AbortSignal.any([signal, timeout.signal])
+    try {
+      const invalid = job.problems(fetched.data)
+      if (invalid) {
+        // Retrying cannot make it valid (the schema changed since it was sent, or it was written by hand).
+        await this.repository.exhaustRetries(fetched.name, fetched.id)
+        throw new JobPayloadError(fetched.name, invalid)
+      }
+      await untilAborted(definition.handle(fetched.data, { id: fetched.id, name: fetched.name, attempt, maxAttempts, log, signal: aborted }), aborted)
+    } catch (error) {
+      const final = error instanceof JobPayloadError || attempt >= maxAttempts
+      log[final ? 'error' : 'warn']({ err: error, attempt, maxAttempts }, final ? 'job failed on its last attempt: dead-lettered' : 'job failed; it will be retried')
+      throw error
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  private abortRunning(reason: string): void {
+    for (const controller of this.running.keys()) controller.abort(new Error(reason))
+  }
+}
+
+/** The definition's retry settings, on every job and queue (so the code, not an old queue row, decides). */
+function retryOptions(definition: JobDefinition) {
+  return {
+    retryLimit: definition.retryLimit ?? JOB_DEFAULTS.retryLimit,
+    retryDelay: definition.retryDelaySeconds ?? JOB_DEFAULTS.retryDelaySeconds,
+    retryBackoff: definition.retryBackoff ?? JOB_DEFAULTS.retryBackoff,
+    expireInSeconds: (definition.timeoutSeconds ?? JOB_DEFAULTS.timeoutSeconds) + EXPIRY_GRACE_SECONDS,
+  }
+}
+
+function pgBossSendOptions({ startAfter, singletonKey, singletonSeconds, priority }: SendOptions): PgBoss.SendOptions {
+  return {
+    ...(startAfter !== undefined ? { startAfter } : {}),
+    ...(singletonKey !== undefined ? { singletonKey } : {}),
+    ...(singletonSeconds !== undefined ? { singletonSeconds } : {}),
+    ...(priority !== undefined ? { priority } : {}),
+  }
+}
+
+/** Settles with the work, or rejects with the signal's reason as soon as it is aborted. */
+function untilAborted(work: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error)
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error)
+    signal.addEventListener('abort', onAbort, { once: true })
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
+
+/** Waits for every promise to settle, or for `ms`, whichever comes first. */
+async function within(promises: Promise<unknown>[], ms: number): Promise<void> {
+  if (promises.length === 0 || ms <= 0) return
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([Promise.allSettled(promises), new Promise((resolve) => (timer = setTimeout(resolve, ms)))])
+  clearTimeout(timer)
+}
