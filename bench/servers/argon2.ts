@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks'
 import { verify } from '@node-rs/argon2'
 import { OWASP_PARAMETERS, PasswordHasher } from '../../src/core/auth/passwords.js'
 import type { Measurement } from '../lib/autocannon.js'
-import { exitOnShutdown, failStartup, printReady } from './lifecycle.js'
+import { answer, closeHttpServer, exitOnShutdown, failStartup, printReady, readJson } from './lifecycle.js'
 
 /**
  * The baseline of the login scenario: raw argon2id verifications with the parameters Plinth uses
@@ -92,27 +92,7 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
 }
 
-async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
-  let text = ''
-  for await (const chunk of request) text += (chunk as Buffer).toString()
-  if (!text) return {}
-  const value = JSON.parse(text) as unknown
-  return value && typeof value === 'object' ? (value as Record<string, unknown>) : {}
-}
-
-function answer(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body)
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
-  response.end(text)
-}
-
-exitOnShutdown(
-  () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
-    }),
-)
+exitOnShutdown(() => closeHttpServer(server))
 
 async function start(): Promise<void> {
   stored = await hasher.hash(password)

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { exitOnShutdown, failStartup, printReady } from './lifecycle.js'
+import { answer, closeHttpServer, exitOnShutdown, failStartup, printReady, readJson } from './lifecycle.js'
 import { parsePublishRequest, parseStatsRequest, processStats, publishEvents, TICK_EVENT, type TickData } from './realtime-control.js'
 
 /**
@@ -72,27 +72,11 @@ async function handle(request: IncomingMessage, response: ServerResponse): Promi
   answer(response, 200, await publishEvents(publish, (data) => broadcast(publish.room, data)))
 }
 
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  let text = ''
-  for await (const chunk of request) text += (chunk as Buffer).toString()
-  return text ? (JSON.parse(text) as unknown) : {}
-}
-
-function answer(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body)
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
-  response.end(text)
-}
-
-exitOnShutdown(
-  () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
-      for (const socket of open) socket.terminate()
-      sockets.close()
-    }),
-)
+exitOnShutdown(() => {
+  for (const socket of open) socket.terminate()
+  sockets.close()
+  return closeHttpServer(server)
+})
 
 server.listen(0, '127.0.0.1', () => printReady({ port: (server.address() as AddressInfo).port, realtime: 'bare-ws' }))
 server.on('error', (error) => failStartup(error))

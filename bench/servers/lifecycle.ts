@@ -1,3 +1,5 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+
 /** Shared by the server scripts: the ready line the bench waits for, and a clean exit. */
 
 export function printReady(fields: { port: number } & Record<string, unknown>): void {
@@ -37,4 +39,27 @@ export function failStartup(error: unknown, cleanup: () => void = () => {}): nev
   console.error('bench server failed to start:', error)
   cleanup()
   process.exit(1)
+}
+
+/** The body of a control request as JSON (an empty body is `{}`). */
+export async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+  let text = ''
+  for await (const chunk of request) text += (chunk as Buffer).toString()
+  if (!text) return {}
+  const value = JSON.parse(text) as unknown
+  return value && typeof value === 'object' ? (value as Record<string, unknown>) : {}
+}
+
+export function answer(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+  response.end(text)
+}
+
+/** Stops accepting and drops kept-alive connections: a bench server has nothing in flight worth waiting for. */
+export function closeHttpServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
 }

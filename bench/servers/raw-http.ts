@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { exitOnShutdown, printReady } from './lifecycle.js'
+import { closeHttpServer, exitOnShutdown, printReady } from './lifecycle.js'
 
 /** The baseline: what this machine's Node.js does with no framework, logging or database. */
 const body = JSON.stringify({ hello: 'world' })
@@ -11,11 +11,5 @@ const server = createServer((_request, response) => {
   response.end(body)
 })
 
-exitOnShutdown(
-  () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
-    }),
-)
+exitOnShutdown(() => closeHttpServer(server))
 server.listen(0, '127.0.0.1', () => printReady({ port: (server.address() as AddressInfo).port }))
