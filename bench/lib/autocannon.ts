@@ -25,6 +25,8 @@ export interface Measurement {
   readonly fanout?: FanoutDetails
   /** Memory scenarios: the server's memory at each phase and per unit (requests/s and latency are meaningless there). */
   readonly memory?: MemoryDetails
+  /** The upload scenario: one file streamed through POST /api/files. */
+  readonly upload?: { readonly bytes: number; readonly seconds: number; readonly mibPerSecond: number }
 }
 
 export interface HttpRequest {

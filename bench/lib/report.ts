@@ -103,6 +103,10 @@ export function printRealtime(outcomes: readonly Outcome[]): void {
         console.log(`  ${`${label}, ${p.label}`.padEnd(width)}  ${cells}   ${mib(before.rssBytes)} → ${mib(after.rssBytes)} (${memory.units} ${memory.unit}s)`)
       })
     }
+    for (const { scenario, measurement } of outcomes) {
+      const upload = measurement?.upload
+      if (upload) console.log(`  ${scenario.label}: ${mib(upload.bytes)} stored in ${upload.seconds.toFixed(2)} s (${upload.mibPerSecond.toFixed(0)} MiB/s)`)
+    }
   }
 }
 

@@ -8,12 +8,14 @@ import { login } from './login.js'
 import { me } from './me.js'
 import { noteById } from './note-by-id.js'
 import { rawHello } from './raw-hello.js'
+import { uploadMemory } from './upload-memory.js'
 import type { Scenario } from './scenario.js'
 
 /**
  * Run in this order, one after another. Scenarios on the same server run back to back, so each
  * server starts once: raw-http, bare-ws, argon2, app, app-redis, bare-fastify-pk. The memory
- * scenarios run first on their server, while its process is fresh. The argon2 baseline runs just
+ * scenarios run first on their server, while its process is fresh (the upload after the idle sockets:
+ * its peak is read against its own `before`). The argon2 baseline runs just
  * before the login scenarios; the idle /health probe right after the login load has stopped; bare-pk
  * last, once the app has migrated the database and registered the account it reads.
  */
@@ -26,8 +28,7 @@ export const scenarios: readonly Scenario[] = [
   argon2Raw,
   // app: memory first (fresh process), then HTTP, then realtime
   idleMemory,
-  // Upload memory goes here (key `upload-memory`, server `app`): a scenario whose measure returns
-  // lib/memory.ts's memoryMeasurement('upload', …) from readings of POST /api/bench/stats.
+  uploadMemory,
   login,
   healthDuringLogin,
   healthOneConnection,

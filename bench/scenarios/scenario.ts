@@ -23,7 +23,7 @@ export type Comparison = string | { readonly key: string; readonly goal?: number
 export interface Limit {
   /** What is limited, e.g. "p99" or "RSS per socket (connected + subscribed)". */
   readonly what: string
-  readonly unit: 'ms' | 'KiB'
+  readonly unit: 'ms' | 'KiB' | 'MiB'
   /** `<` (strictly below) or `≤`. */
   readonly comparison: '<' | '≤'
   readonly limit: number

@@ -59,6 +59,8 @@ async function start(): Promise<void> {
     LOGIN_MAX_FAILURES: NO_LOCKOUT,
     LOGIN_MAX_FAILURES_PER_IP: NO_LOCKOUT,
     ACCESS_TOKEN_TTL_SECONDS: '3600',
+    // The upload scenario sends 50 MiB (the default limit is 25 MiB).
+    MAX_UPLOAD_BYTES: String(64 * 1024 * 1024),
   })
   app = await buildApp(config, { modules: [notesModule, benchModule], authenticate })
   await app.platform.database.db.execute(createNotesTable)

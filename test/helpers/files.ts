@@ -35,7 +35,7 @@ export interface UploadedFile {
   contentType: string
   size: number
   sha256: string
-  hasThumbnail: boolean
+  thumbnail: 'pending' | 'ready' | 'failed' | null
   createdAt: string
 }
 
@@ -90,3 +90,16 @@ export function filesUnder(root: string): string[] {
 }
 
 export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+
+/** The file's metadata once its thumbnail job has run (`thumbnail` no longer `pending`). */
+export async function settledFile(app: FastifyInstance, user: TestUser, id: string, timeoutMs = 10_000): Promise<UploadedFile> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const response = await app.inject({ url: `/api/files/${id}`, headers: user.headers })
+    if (response.statusCode !== 200) throw new Error(`GET /api/files/${id} answered ${response.statusCode}: ${response.body}`)
+    const file = response.json<UploadedFile>()
+    if (file.thumbnail !== 'pending') return file
+    if (Date.now() > deadline) throw new Error(`the thumbnail of ${id} was still pending after ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}

@@ -7,7 +7,8 @@ export interface FileView {
   contentType: string
   size: number
   sha256: string
-  hasThumbnail: boolean
+  /** Images only (`null` otherwise): `pending` until the thumbnail job ran, then `ready` or `failed`. */
+  thumbnail: FileRow['thumbnailStatus']
   createdAt: string
 }
 
@@ -19,7 +20,7 @@ export function toFileView(row: FileRow): FileView {
     contentType: row.contentType,
     size: row.size,
     sha256: row.sha256,
-    hasThumbnail: row.thumbnailKey !== null,
+    thumbnail: row.thumbnailStatus,
     createdAt: row.createdAt.toISOString(),
   }
 }

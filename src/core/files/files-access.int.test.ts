@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { TEST_SECRETS, useTestApp } from '../../../test/helpers/app.js'
 import { loginAs, type TestUser } from '../../../test/helpers/auth.js'
-import { filesUnder, image, uploadFile, type UploadedFile } from '../../../test/helpers/files.js'
+import { filesUnder, image, settledFile, type UploadedFile, uploadFile } from '../../../test/helpers/files.js'
 import { defineModule } from '../module.js'
 import type { FilesApi } from './index.js'
 import { SignedLinks } from './signed-links.js'
@@ -24,7 +24,8 @@ const storageRoot = () => join(app().platform.config.dataDir, 'files')
 async function upload(user: TestUser, content: Buffer | string = 'some text\n', filename = 'notes.txt'): Promise<UploadedFile> {
   const response = await uploadFile(app(), user, { content, filename })
   expect(response.statusCode, response.body).toBe(201)
-  return response.json<UploadedFile>()
+  const file = response.json<UploadedFile>()
+  return file.thumbnail === 'pending' ? settledFile(app(), user, file.id) : file
 }
 
 const get = (url: string, user?: TestUser, headers: Record<string, string> = {}) => app().inject({ url, headers: { ...(user?.headers ?? {}), ...headers } })

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../../../test/helpers/app.js'
 import { loginAs, type TestUser } from '../../../test/helpers/auth.js'
-import { elfExecutable, filesUnder, image, multipartBody, peExecutable, uploadFile, type UploadedFile } from '../../../test/helpers/files.js'
+import { TestSocket } from '../../../test/helpers/ws-client.js'
+import { elfExecutable, filesUnder, image, multipartBody, peExecutable, settledFile, uploadFile, type UploadedFile } from '../../../test/helpers/files.js'
 
 const MAX = 1_000_000
 const app = useTestApp({ env: { MAX_UPLOAD_BYTES: String(MAX) } })
@@ -19,6 +21,7 @@ async function uploaded(user: TestUser, content: Buffer | string, filename: stri
 }
 
 async function thumbnailOf(user: TestUser, id: string) {
+  expect(await settledFile(app(), user, id)).toMatchObject({ thumbnail: 'ready' })
   const response = await app().inject({ url: `/api/files/${id}/thumbnail`, headers: user.headers })
   expect(response.statusCode, response.body).toBe(200)
   expect(response.headers['content-type']).toBe('image/webp')
@@ -46,7 +49,7 @@ describe('POST /api/files: images', () => {
       contentType: 'image/png',
       size: png.length,
       sha256: sha256(png),
-      hasThumbnail: true,
+      thumbnail: 'pending',
       createdAt: expect.stringMatching(/Z$/),
     })
     expect(await thumbnailOf(user, file.id)).toMatchObject({ format: 'webp', width: 320, height: 240 })
@@ -57,22 +60,40 @@ describe('POST /api/files: images', () => {
     const user = await loginAs(app())
     const webp = await image('webp', 500, 1000)
     const file = await uploaded(user, webp, 'portrait.webp')
-    expect(file).toMatchObject({ contentType: 'image/webp', hasThumbnail: true })
+    expect(file).toMatchObject({ contentType: 'image/webp', thumbnail: 'pending' })
     expect(await thumbnailOf(user, file.id)).toMatchObject({ format: 'webp', width: 160, height: 320 })
   })
 
   it.each(['jpeg', 'gif', 'avif'] as const)('thumbnails %s images, and never enlarges small ones', async (format) => {
     const user = await loginAs(app())
     const file = await uploaded(user, await image(format, 100, 50), `small.${format}`)
-    expect(file).toMatchObject({ contentType: `image/${format}`, hasThumbnail: true })
+    expect(file).toMatchObject({ contentType: `image/${format}`, thumbnail: 'pending' })
     expect(await thumbnailOf(user, file.id)).toMatchObject({ format: 'webp', width: 100, height: 50 })
+  })
+
+  it('tells the owner in their user room when the thumbnail is ready', async () => {
+    const instance = app()
+    if (!instance.server.listening) await instance.listen({ port: 0, host: '127.0.0.1' })
+    const user = await loginAs(instance)
+    const { port } = instance.server.address() as AddressInfo
+    const socket = TestSocket.connect(`ws://127.0.0.1:${port}/api/realtime`, user.headers)
+    try {
+      await socket.ofType('ready')
+      expect(await socket.subscribe(`user:${user.id}`)).toMatchObject({ type: 'subscribed' })
+      const file = await uploaded(user, await image('png', 40, 30), 'tiny.png')
+      const [event] = await socket.events(`user:${user.id}`, 1, 10_000)
+      expect(event).toMatchObject({ event: 'file.thumbnail', data: { ...file, thumbnail: 'ready' } })
+    } finally {
+      socket.close()
+    }
   })
 
   it('keeps an image whose pixels cannot be decoded, without a thumbnail', async () => {
     const user = await loginAs(app())
     const broken = Buffer.concat([(await image('png', 64, 64)).subarray(0, 60), Buffer.alloc(200)])
     const file = await uploaded(user, broken, 'broken.png')
-    expect(file).toMatchObject({ contentType: 'image/png', hasThumbnail: false })
+    expect(file).toMatchObject({ contentType: 'image/png', thumbnail: 'pending' })
+    expect(await settledFile(app(), user, file.id)).toMatchObject({ thumbnail: 'failed' })
     const thumbnail = await app().inject({ url: `/api/files/${file.id}/thumbnail`, headers: user.headers })
     expect(thumbnail.statusCode).toBe(404)
   })

@@ -28,9 +28,13 @@ export function createFilesRepository(db: Db) {
       return row ?? null
     },
 
-    /** `null` when the file is gone. */
-    async setThumbnail(id: string, key: string): Promise<FileRow | null> {
-      const [row] = await db.update(files).set({ thumbnailKey: key }).where(eq(files.id, id)).returning()
+    /** Records the finished thumbnail (`key`), or that none could be made (`null`); `null` when the file is gone. */
+    async setThumbnail(id: string, key: string | null): Promise<FileRow | null> {
+      const [row] = await db
+        .update(files)
+        .set({ thumbnailKey: key, thumbnailStatus: key ? 'ready' : 'failed' })
+        .where(eq(files.id, id))
+        .returning()
       return row ?? null
     },
 

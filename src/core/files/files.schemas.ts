@@ -11,7 +11,10 @@ export const FileMetadata = Type.Object(
     contentType: Type.String({ description: 'Decided from the bytes, not from the name or the upload header', examples: ['image/png'] }),
     size: Type.Integer({ minimum: 1, description: 'Bytes' }),
     sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'Hex SHA-256 of the content; the ETag of its content' }),
-    hasThumbnail: Type.Boolean({ description: 'Images get a WebP thumbnail at /api/files/{id}/thumbnail' }),
+    thumbnail: Type.Union([Type.Literal('pending'), Type.Literal('ready'), Type.Literal('failed'), Type.Null()], {
+      description:
+        'Images get a WebP thumbnail at /api/files/{id}/thumbnail, made in the background: `pending`, then `ready` (or `failed` for pixels that cannot be decoded); the owner is told by a `file.thumbnail` event in the `user:<id>` room. `null` for other files.',
+    }),
     createdAt: Timestamp,
   },
   { $id: 'FileMetadata', title: 'FileMetadata' },

@@ -3,6 +3,7 @@ import type { Actor } from '../access/actor.js'
 import type { PermissionRegistry } from '../access/permissions.js'
 import { newId } from '../db/columns.js'
 import type { UnitOfWork } from '../db/unit-of-work.js'
+import type { JobSender } from '../jobs/index.js'
 import { AppError, notFound } from '../errors/app-error.js'
 import { decodeCursor, encodeCursor } from '../http/resource/cursor.js'
 import { isImage, servedContentType } from './content-types.js'
@@ -13,7 +14,8 @@ import type { FilesRepository, Usage } from './files.repository.js'
 import { FILES_MANAGE } from './permissions.js'
 import type { SignedLinks } from './signed-links.js'
 import { storageKey, thumbnailKey, type ByteRange, type StorageDriver, type StoredObject } from './storage/storage.js'
-import { THUMBNAIL_TYPE, type ThumbnailMaker } from './thumbnails.js'
+import { MakeThumbnail } from './thumbnail.job.js'
+import { THUMBNAIL_TYPE } from './thumbnails.js'
 import { storeUpload, type IncomingUpload, type IntakeOptions } from './upload-intake.js'
 
 export type Variant = 'content' | 'thumbnail'
@@ -41,7 +43,8 @@ export interface FilesServiceDeps {
   store: UnitOfWork<FilesRepository>
   storage: StorageDriver
   intake: IntakeOptions
-  thumbnails: ThumbnailMaker
+  /** Where the `files.thumbnail` job of each stored image goes. */
+  jobs: JobSender
   links: SignedLinks
   access: PermissionRegistry
   publicUrl: string
@@ -56,21 +59,26 @@ export class FilesService {
 
   /**
    * Stores an upload for `ownerId`: bytes first (refused uploads stop there, leaving nothing),
-   * then the row and the owner's usage in one transaction, then the thumbnail of an image.
+   * then the row and the owner's usage in one transaction; an image's thumbnail is queued after.
    */
   async create(ownerId: string, upload: IncomingUpload): Promise<FileRow> {
-    const { store, storage, intake, thumbnails, log } = this.deps
+    const { store, storage, intake, jobs, log } = this.deps
     const id = newId()
     const key = storageKey(id)
     const stored = await storeUpload(intake, key, upload)
+    const thumbnailStatus = isImage(stored.contentType) ? 'pending' : null
     let row: FileRow
     try {
-      row = await store.transaction((repos) => repos.insert({ id, ownerId, name: upload.name, ...stored, storageKey: key }))
+      row = await store.transaction((repos) => repos.insert({ id, ownerId, name: upload.name, ...stored, storageKey: key, thumbnailStatus }))
     } catch (error) {
       await storage.delete(key).catch((err: unknown) => log.error({ err, key }, 'could not remove the object of a failed upload'))
       throw error
     }
-    return isImage(row.contentType) ? ((await thumbnails.make(id)) ?? row) : row
+    if (thumbnailStatus) {
+      // The upload stands even when the queue is unreachable; the thumbnail then stays pending.
+      await jobs.send(MakeThumbnail, { fileId: id }).catch((err: unknown) => log.error({ err, fileId: id }, 'could not queue a thumbnail'))
+    }
+    return row
   }
 
   async get(actor: Actor, id: string): Promise<FileRow> {

@@ -3,6 +3,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../../config/index.js'
 import type { PermissionRegistry } from '../access/permissions.js'
 import type { Db } from '../db/client.js'
+import type { JobDefinition, JobSender } from '../jobs/index.js'
+import type { RealtimePublisher } from '../realtime/index.js'
 import type { ModuleUserData } from '../users/user-data.service.js'
 import { ClamdScanner } from './clamd.js'
 import { toFileView, type FileView } from './file.view.js'
@@ -13,6 +15,7 @@ import { filesPermissions } from './permissions.js'
 import { DEFAULT_LINK_SECONDS, SignedLinks } from './signed-links.js'
 import { createStorage } from './storage/index.js'
 import type { StorageDriver } from './storage/storage.js'
+import { thumbnailJob } from './thumbnail.job.js'
 import { ThumbnailMaker } from './thumbnails.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -23,7 +26,7 @@ export interface FilesApi {
   bytesUsed(userId: string): Promise<number>
   /** A file's metadata, whoever owns it; `null` when there is no such file. */
   find(id: string): Promise<FileView | null>
-  /** Stores bytes for `ownerId` with every upload check (type, size, scan, thumbnail). */
+  /** Stores bytes for `ownerId` with every upload check (type, size, scan); an image's thumbnail follows. */
   store(ownerId: string, name: string, body: Readable): Promise<FileView>
   /** Expiring links to the content (and thumbnail); `null` when there is no such file. */
   signedUrl(id: string, expiresInSeconds?: number): Promise<FileLinks | null>
@@ -33,8 +36,8 @@ export interface FilesApi {
 
 export interface Files {
   readonly service: FilesService
-  /** `make(fileId)`: what a future `files.thumbnail` job calls. */
-  readonly thumbnails: ThumbnailMaker
+  /** `files.thumbnail`: define it on the queue before it starts. */
+  readonly jobs: JobDefinition[]
   readonly storage: StorageDriver
   readonly api: FilesApi
   /** Account deletion erases the user's files. */
@@ -43,8 +46,17 @@ export interface Files {
   close(): Promise<void>
 }
 
-export function createFiles(deps: { config: Config; db: Db; access: PermissionRegistry; log: FastifyBaseLogger }): Files {
-  const { config, db, access, log } = deps
+export interface FilesDeps {
+  config: Config
+  db: Db
+  access: PermissionRegistry
+  jobs: JobSender
+  realtime: RealtimePublisher
+  log: FastifyBaseLogger
+}
+
+export function createFiles(deps: FilesDeps): Files {
+  const { config, db, access, jobs, realtime, log } = deps
   access.declare(...filesPermissions)
   const { maxUploadBytes, clamav } = config.files
   const storage = createStorage(config.files.storage)
@@ -54,7 +66,7 @@ export function createFiles(deps: { config: Config; db: Db; access: PermissionRe
     store,
     storage,
     intake: { storage, scanner: clamav ? new ClamdScanner(clamav) : undefined, maxBytes: maxUploadBytes },
-    thumbnails,
+    jobs,
     links: new SignedLinks(config.secrets.jwtSecret),
     access,
     publicUrl: config.publicUrl,
@@ -80,7 +92,7 @@ export function createFiles(deps: { config: Config; db: Db; access: PermissionRe
       if (erased > 0) log.info({ userId, erased }, 'erased the files of a deleted account')
     },
   }
-  return { service, thumbnails, storage, api, userData, maxUploadBytes, close: () => storage.close() }
+  return { service, jobs: [thumbnailJob(thumbnails, realtime)], storage, api, userData, maxUploadBytes, close: () => storage.close() }
 }
 
 export { filesRoutes } from './files.routes.js'

@@ -1,6 +1,6 @@
-import { pipeline } from 'node:stream'
+import { pipeline, Readable } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
-import sharp, { type Sharp, type SharpOptions } from 'sharp'
+import sharp, { type SharpOptions } from 'sharp'
 import { isImage } from './content-types.js'
 import type { FileRow } from './db/schema.js'
 import type { FilesRepository } from './files.repository.js'
@@ -17,9 +17,8 @@ export const THUMBNAIL_TYPE = 'image/webp'
 const decoding: SharpOptions = { limitInputPixels: 100_000_000, failOn: 'error' }
 
 /**
- * Makes the WebP thumbnail of an image file. Runs inline after an upload today; it needs only
- * the file id, so a job handler (`files.thumbnail`) can call `make(id)` unchanged once the jobs
- * queue exists. Idempotent: a file that has its thumbnail, or is not an image, is left alone.
+ * Makes the WebP thumbnail of an image file, from the `files.thumbnail` job. Idempotent: a file
+ * whose thumbnail is settled (`ready` or `failed`), or that is not an image, is left alone.
  */
 export class ThumbnailMaker {
   constructor(
@@ -31,28 +30,21 @@ export class ThumbnailMaker {
   /** The file as it is afterwards; `null` when it no longer exists. Never throws for a bad image. */
   async make(fileId: string): Promise<FileRow | null> {
     const file = await this.repository.findById(fileId)
-    if (!file || file.thumbnailKey || !isImage(file.contentType)) return file
-    const key = thumbnailKey(file.id)
+    if (!file || file.thumbnailStatus !== 'pending' || !isImage(file.contentType)) return file
+    // Reading the original and storing the thumbnail may throw (storage outage): the job is retried.
+    const source = this.storage.localPath ? this.storage.localPath(file.storageKey) : (await this.storage.get(file.storageKey))?.body
+    let thumbnail: Buffer
     try {
-      await this.storage.put(key, await this.render(file.storageKey), { contentType: THUMBNAIL_TYPE })
+      if (!source) throw new Error(`The original ${file.storageKey} is missing from storage`)
+      thumbnail = await render(source)
     } catch (err) {
       // The upload stands; the file just has no preview (a truncated or malformed image).
       this.log.warn({ err, fileId }, 'could not make a thumbnail')
-      return file
+      return this.repository.setThumbnail(file.id, null)
     }
+    const key = thumbnailKey(file.id)
+    await this.storage.put(key, Readable.from([thumbnail]), { contentType: THUMBNAIL_TYPE })
     return (await this.repository.setThumbnail(file.id, key)) ?? (await this.dropOrphan(key))
-  }
-
-  /** Reads the original in place on local disk; from S3 sharp collects the (bounded) upload first. */
-  private async render(sourceKey: string): Promise<Sharp> {
-    const resize = (input: Sharp) =>
-      input.rotate().resize({ width: THUMBNAIL_MAX_PX, height: THUMBNAIL_MAX_PX, fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 })
-    if (this.storage.localPath) return resize(sharp(this.storage.localPath(sourceKey), decoding))
-    const original = await this.storage.get(sourceKey)
-    if (!original) throw new Error(`The original ${sourceKey} is missing from storage`)
-    const transformer = resize(sharp(decoding))
-    pipeline(original.body, transformer, () => {})
-    return transformer
   }
 
   /** The file was deleted while its thumbnail was being made. */
@@ -60,4 +52,12 @@ export class ThumbnailMaker {
     await this.storage.delete(key)
     return null
   }
+}
+
+/** The WebP bytes (at most 320 px a side: tens of KB) of an image file on disk or a stream of one. */
+function render(source: string | Readable): Promise<Buffer> {
+  const input = typeof source === 'string' ? sharp(source, decoding) : sharp(decoding)
+  const transformer = input.rotate().resize({ width: THUMBNAIL_MAX_PX, height: THUMBNAIL_MAX_PX, fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 })
+  if (typeof source !== 'string') pipeline(source, transformer, () => {})
+  return transformer.toBuffer()
 }

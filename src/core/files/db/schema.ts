@@ -20,6 +20,8 @@ export const files = pgTable(
     storageKey: text('storage_key').notNull(),
     /** WebP thumbnail of an image; null until made, or when the image could not be decoded. */
     thumbnailKey: text('thumbnail_key'),
+    /** Images only: `pending` until the `files.thumbnail` job ran, then `ready` or `failed`. */
+    thumbnailStatus: text('thumbnail_status', { enum: ['pending', 'ready', 'failed'] }),
     createdAt: timestampMs('created_at').notNull().defaultNow(),
   },
   (table) => [index('files_owner_idx').on(table.ownerId, table.id)],

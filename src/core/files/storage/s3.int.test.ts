@@ -10,7 +10,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp } from '../../../../test/helpers/app.js'
 import { loginAs } from '../../../../test/helpers/auth.js'
-import { elfExecutable, image, uploadFile, type UploadedFile } from '../../../../test/helpers/files.js'
+import { elfExecutable, image, settledFile, type UploadedFile, uploadFile } from '../../../../test/helpers/files.js'
 import { closeTestDatabase } from '../../../../test/helpers/database.js'
 import { S3Storage } from './s3.js'
 import { storageKey, thumbnailKey } from './storage.js'
@@ -116,7 +116,8 @@ describe('the files API on S3 (STORAGE_DRIVER=s3)', () => {
     const response = await uploadFile(app, user, { content: webp, filename: 'scan.webp' })
     expect(response.statusCode, response.body).toBe(201)
     const file = response.json<UploadedFile>()
-    expect(file).toMatchObject({ contentType: 'image/webp', size: webp.length, hasThumbnail: true })
+    expect(file).toMatchObject({ contentType: 'image/webp', size: webp.length, thumbnail: 'pending' })
+    expect(await settledFile(app, user, file.id)).toMatchObject({ thumbnail: 'ready' })
     expect(await keysIn()).toEqual(expect.arrayContaining([storageKey(file.id), thumbnailKey(file.id)]))
 
     const content = await app.inject({ url: `/api/files/${file.id}/content`, headers: user.headers })
