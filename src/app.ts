@@ -11,6 +11,7 @@ import { UserView } from './core/auth/auth.schemas.js'
 import { createIdentity, type Identity } from './core/auth/identity.js'
 import { auditRoutes } from './core/audit/audit.routes.js'
 import { createJobs, type Jobs } from './core/jobs/index.js'
+import { createCache, type Cache } from './core/cache/cache.js'
 import { createFiles, filesRoutes, type FilesApi } from './core/files/index.js'
 import { ensureAdmin } from './core/users/admin-bootstrap.js'
 import { corePermissions } from './core/users/permissions.js'
@@ -130,10 +131,11 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
   await app.register(authRoutes, { prefix: '/api', identity, rateLimitPerMinute: config.auth.rateLimitPerMinute })
   const realtime = await createRealtime(config, redis, app)
   const presence = await createPresence(config, redis, app)
-  const files = createFiles({ config, db: database.db, access, log: app.log.child({ component: 'files' }) })
+  const files = createFiles({ config, db: database.db, access, jobs, realtime, log: app.log.child({ component: 'files' }) })
+  jobs.define(files.jobs, { owner: 'files' })
   app.addHook('onClose', () => files.close())
   // Module apis exist before any route: user export and deletion call into every enabled module.
-  const modules = createModules(app, selectModules(options.modules ?? availableModules, config.modules), { realtime, presence, files: files.api })
+  const modules = createModules(app, selectModules(options.modules ?? availableModules, config.modules), { realtime, presence, files: files.api, cache: createCache(redis) })
   installGateway(app, { realtime, presence, identity }, modules.map(roomOwnerOf), config)
   const userAdmin = createUserAdministration({ db: database.db, identity, access, modules: [...modules.map(userDataOf), files.userData], realtime, log: app.log })
   await app.register(usersRoutes, { prefix: '/api', users: userAdmin.users, userData: userAdmin.userData })
@@ -152,7 +154,7 @@ interface LoadedModule {
 }
 
 /** Declares every module's permissions and error codes, then wires each one's api. */
-function createModules(app: FastifyInstance, definitions: ModuleDefinition[], live: { realtime: RealtimePublisher; presence: PresenceReader; files: FilesApi }): LoadedModule[] {
+function createModules(app: FastifyInstance, definitions: ModuleDefinition[], live: { realtime: RealtimePublisher; presence: PresenceReader; files: FilesApi; cache: Cache }): LoadedModule[] {
   const { config, database, access, jobs } = app.platform
   for (const definition of definitions) access.declare(...definition.permissions)
   return definitions.map((definition) => {

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify'
 import type { Config } from '../config/index.js'
 import type { Actor } from './access/actor.js'
 import type { PermissionDef, PermissionRegistry } from './access/permissions.js'
+import type { Cache } from './cache/cache.js'
 import type { Db } from './db/client.js'
 import type { ErrorSpec } from './errors/catalog.js'
 import type { FilesApi } from './files/index.js'
@@ -23,6 +24,8 @@ export interface ModuleContext {
   readonly files: FilesApi
   /** Sends jobs (its own, declared by `jobs()`, or the platform's), run with retries by the job queue. */
   readonly jobs: JobSender
+  /** In-process LRU, or Redis shared by every instance with REDIS_URL; prefix keys with the module's name. */
+  readonly cache: Cache
 }
 
 /**
