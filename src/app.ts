@@ -12,6 +12,7 @@ import { createIdentity, type Identity } from './core/auth/identity.js'
 import { auditRoutes } from './core/audit/audit.routes.js'
 import { createJobs, type Jobs } from './core/jobs/index.js'
 import { createCache, type Cache } from './core/cache/cache.js'
+import { cylindersModule } from './modules/cylinders/index.js'
 import { createFiles, filesRoutes, type FilesApi } from './core/files/index.js'
 import { ensureAdmin } from './core/users/admin-bootstrap.js'
 import { corePermissions } from './core/users/permissions.js'
@@ -35,7 +36,7 @@ import { installMetrics } from './core/observability/metrics.js'
 import { closeRedis, createRedis, firstConnection } from './core/redis/client.js'
 
 /** Every module Plinth ships, in registration order. `MODULES` selects among them. */
-export const availableModules: readonly ModuleDefinition[] = []
+export const availableModules: readonly ModuleDefinition[] = [cylindersModule]
 
 export interface AppOptions {
   /** A database to use instead of opening one from config; the caller closes it. */

@@ -53,6 +53,10 @@ export interface Config {
     /** clamd to scan every upload with; `undefined` means uploads are not scanned. */
     readonly clamav: { readonly host: string; readonly port: number } | undefined
   }
+  readonly cylinders: {
+    /** Scans and batch moves per minute per account; 0: no limit. */
+    readonly scanRateLimitPerMinute: number
+  }
 }
 
 export type StorageConfig =
@@ -120,6 +124,7 @@ export function loadConfig(source: RawEnv = process.env): Config {
       storage: storageConfig(env, dataDir),
       clamav: env.CLAMAV_HOST ? { host: env.CLAMAV_HOST, port: env.CLAMAV_PORT } : undefined,
     },
+    cylinders: { scanRateLimitPerMinute: env.CYLINDERS_SCAN_RATE_LIMIT_PER_MINUTE },
   })
 }
 

@@ -52,6 +52,7 @@ export const EnvSchema = Type.Object({
   S3_FORCE_PATH_STYLE: Type.Boolean({ default: false }),
   CLAMAV_HOST: Type.Optional(Type.String({ minLength: 1 })),
   CLAMAV_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 3310 }),
+  CYLINDERS_SCAN_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, default: 300 }),
 })
 
 export type Env = Static<typeof EnvSchema>
@@ -105,4 +106,5 @@ export const envHints: Record<keyof Env, string> = {
   S3_FORCE_PATH_STYLE: 'true or false',
   CLAMAV_HOST: 'the host name or address of a clamd daemon',
   CLAMAV_PORT: 'an integer port 1–65535',
+  CYLINDERS_SCAN_RATE_LIMIT_PER_MINUTE: 'an integer ≥ 0 (0 disables the limit)',
 }

@@ -1,0 +1,32 @@
+import type { PermissionRegistry } from '../../core/access/permissions.js'
+import type { Cache } from '../../core/cache/cache.js'
+import type { ModuleContext } from '../../core/module.js'
+import { BatchService } from './batch.service.js'
+import { CylindersService } from './cylinders.service.js'
+import { CylinderNotifier } from './events.js'
+import { cylinderStore, type CylinderStore } from './store.js'
+
+/** What the module's routes, jobs and hooks work with. */
+export interface CylindersApi {
+  readonly access: PermissionRegistry
+  readonly config: { readonly scanRateLimitPerMinute: number }
+  readonly store: CylinderStore
+  readonly cache: Cache
+  readonly cylinders: CylindersService
+  readonly batches: BatchService
+  readonly notifier: CylinderNotifier
+}
+
+export function createCylindersApi(ctx: ModuleContext): CylindersApi {
+  const store = cylinderStore(ctx.db)
+  const notifier = new CylinderNotifier(ctx.realtime, ctx.cache, ctx.log)
+  return {
+    access: ctx.access,
+    config: ctx.config.cylinders,
+    store,
+    cache: ctx.cache,
+    cylinders: new CylindersService(store, notifier),
+    batches: new BatchService(store, notifier),
+    notifier,
+  }
+}

@@ -1,0 +1,153 @@
+import Type from 'typebox'
+import { Page, PaginationQuery, Timestamp, Uuid } from '../../core/http/schemas.js'
+import { CYLINDER_STATUSES, EVENT_TYPES, MOVE_TYPES } from './domain.js'
+import { QR_CODE_PATTERN } from './qr-codes.js'
+
+/** At most this many cylinders per batch (a pallet, a truck): bounded work per request. */
+export const MAX_BATCH = 1000
+
+const Day = Type.String({ format: 'date', description: 'Calendar day, YYYY-MM-DD' })
+const NullableDay = Type.Union([Day, Type.Null()])
+const Status = Type.Enum(CYLINDER_STATUSES, { description: 'available → sent → returned → in_refill → available; quarantined, lost; trashed is final' })
+const QrCode = Type.String({ pattern: QR_CODE_PATTERN, description: 'The code a label encodes', examples: ['CYL-7Z3K9Q2M4X8B1N6T5R0W2Y4C8D'] })
+const ScannedCode = Type.String({ minLength: 1, maxLength: 64, description: 'A scanned QR code (unknown or retired codes are reported per code)' })
+const Text = (max: number) => Type.Union([Type.String({ maxLength: max }), Type.Null()])
+
+export const Cylinder = Type.Object(
+  {
+    id: Uuid,
+    serialNumber: Type.String(),
+    qrCode: QrCode,
+    status: Status,
+    gasType: Type.String(),
+    capacityLiters: Type.Union([Type.Number(), Type.Null()]),
+    owner: Type.Union([Type.String(), Type.Null()]),
+    manufacturedOn: NullableDay,
+    lastTestOn: NullableDay,
+    nextTestDue: Type.Union([Day, Type.Null()], { description: 'Past this day the cylinder may not go to refill or come back filled' }),
+    locationId: Type.Union([Uuid, Type.Null()], { description: 'The customer or refill station it is at; null at the depot' }),
+    sentTo: Type.Union([Type.String(), Type.Null()], { description: 'Free-text destination, when it went somewhere that is not a managed location' }),
+    locationSince: Timestamp,
+    notes: Type.Union([Type.String(), Type.Null()]),
+    version: Type.Integer({ minimum: 1 }),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { $id: 'Cylinder', title: 'Cylinder' },
+)
+export const CylinderRef = Type.Ref('Cylinder')
+export const CylinderPage = Page(CylinderRef, 'CylinderPage')
+
+const newCylinderFields = {
+  serialNumber: Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' }),
+  gasType: Type.String({ minLength: 1, maxLength: 40, pattern: '\\S', examples: ['CO2', 'O2', 'Argon', 'LPG'] }),
+  capacityLiters: Type.Optional(Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 100_000 }), Type.Null()])),
+  owner: Type.Optional(Text(120)),
+  manufacturedOn: Type.Optional(NullableDay),
+  lastTestOn: Type.Optional(NullableDay),
+  nextTestDue: Type.Optional(NullableDay),
+  notes: Type.Optional(Text(2000)),
+}
+
+export const NewCylinder = Type.Object(
+  { ...newCylinderFields, status: Type.Optional(Type.Union([Type.Literal('available'), Type.Literal('returned'), Type.Literal('quarantined')], { default: 'available' })) },
+  { additionalProperties: false },
+)
+
+export const AddBody = Type.Object({ cylinders: Type.Array(NewCylinder, { minItems: 1, maxItems: MAX_BATCH }) }, { additionalProperties: false })
+export const CylinderItems = Type.Object({ items: Type.Array(CylinderRef) }, { title: 'CylinderItems' })
+
+export const EditBody = Type.Object(
+  {
+    version: Type.Integer({ minimum: 1, description: 'The version you read; a stale one is 409 VERSION_CONFLICT with the current record' }),
+    serialNumber: Type.Optional(newCylinderFields.serialNumber),
+    gasType: Type.Optional(newCylinderFields.gasType),
+    capacityLiters: newCylinderFields.capacityLiters,
+    owner: newCylinderFields.owner,
+    manufacturedOn: newCylinderFields.manufacturedOn,
+    lastTestOn: newCylinderFields.lastTestOn,
+    nextTestDue: newCylinderFields.nextTestDue,
+    notes: newCylinderFields.notes,
+  },
+  { additionalProperties: false },
+)
+
+const refs = {
+  qrCodes: Type.Optional(Type.Array(ScannedCode, { maxItems: MAX_BATCH, description: 'Scanned codes (or send cylinderIds)' })),
+  cylinderIds: Type.Optional(Type.Array(Uuid, { maxItems: MAX_BATCH, description: 'Cylinder ids (or send qrCodes)' })),
+}
+
+export const MoveBody = Type.Object(
+  {
+    ...refs,
+    locationId: Type.Optional(Uuid),
+    sentTo: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Free-text destination (the seed’s sentTo) when there is no location' })),
+    clientBatchId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: 'The scanner’s id for this batch: resending it returns the original result (200) and moves nothing' }),
+    ),
+    scannedAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the batch was scanned (offline scanners), within the last 7 days' })),
+    notes: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+)
+
+export const ActionBody = Type.Object({ ...refs, reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { additionalProperties: false })
+export const ReasonBody = Type.Object({ ...refs, reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S' }) }, { additionalProperties: false })
+export const ReleaseBody = Type.Object(
+  { ...refs, lastTestOn: Day, nextTestDue: Day, reason: Type.Optional(Type.String({ maxLength: 500 })) },
+  { additionalProperties: false },
+)
+export const ReprintBody = Type.Object({ cylinderId: Uuid, reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })
+
+export const Shipment = Type.Object(
+  {
+    id: Uuid,
+    type: Type.Enum(MOVE_TYPES),
+    locationId: Type.Union([Uuid, Type.Null()]),
+    sentTo: Type.Union([Type.String(), Type.Null()]),
+    workerId: Uuid,
+    clientBatchId: Type.Union([Type.String(), Type.Null()]),
+    scannedAt: Timestamp,
+    notes: Type.Union([Type.String(), Type.Null()]),
+    count: Type.Integer({ minimum: 1 }),
+    createdAt: Timestamp,
+    items: Type.Array(
+      Type.Object({ cylinderId: Uuid, serialNumber: Type.String(), qrCode: Type.String(), fromStatus: Status, toStatus: Status }),
+    ),
+  },
+  { $id: 'CylinderShipment', title: 'CylinderShipment' },
+)
+export const ShipmentRef = Type.Ref('CylinderShipment')
+
+export const ListQuery = Type.Object(
+  {
+    ...PaginationQuery,
+    status: Type.Optional(Status),
+    locationId: Type.Optional(Uuid),
+    gasType: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
+    testDueBefore: Type.Optional(Type.String({ format: 'date', description: 'Next test due on or before this day' })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Serial number, code, gas type, owner or notes contain this' })),
+  },
+  { additionalProperties: false },
+)
+
+export const HistoryEvent = Type.Object(
+  {
+    id: Uuid,
+    cylinderId: Uuid,
+    type: Type.Enum(EVENT_TYPES),
+    fromStatus: Type.Union([Status, Type.Null()]),
+    toStatus: Type.Union([Status, Type.Null()]),
+    actorId: Type.Union([Uuid, Type.Null()]),
+    at: Timestamp,
+    reason: Type.Union([Type.String(), Type.Null()]),
+    shipmentId: Type.Union([Uuid, Type.Null()]),
+    locationId: Type.Union([Uuid, Type.Null()]),
+    data: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+  },
+  { title: 'CylinderHistoryEvent' },
+)
+export const HistoryPage = Page(HistoryEvent, 'CylinderHistoryPage')
+export const HistoryQuery = Type.Object(PaginationQuery, { additionalProperties: false })
+
+export const CodeParams = Type.Object({ qrCode: ScannedCode }, { additionalProperties: false })

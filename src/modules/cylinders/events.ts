@@ -1,0 +1,76 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Cache } from '../../core/cache/cache.js'
+import type { RealtimePublisher } from '../../core/realtime/index.js'
+import type { CylinderStatus } from './domain.js'
+import type { CylinderRow } from './db/schema.js'
+
+/** The room staff follow (`cylinders:read`). */
+export const CYLINDERS_ROOM = 'cylinders'
+/** Every cached inventory answer lives under this key; any change deletes it. */
+export const INVENTORY_CACHE_KEY = 'cylinders:inventory'
+
+export type CylinderEventName =
+  | 'cylinder.added'
+  | 'cylinder.updated'
+  | 'cylinder.shipped'
+  | 'cylinder.returned'
+  | 'cylinder.refill_sent'
+  | 'cylinder.refill_received'
+  | 'cylinder.quarantined'
+  | 'cylinder.released'
+  | 'cylinder.lost'
+  | 'cylinder.trashed'
+  | 'cylinder.reprinted'
+
+export interface Change {
+  event: CylinderEventName
+  actorId: string
+  /** The cylinders as they are after the change. */
+  cylinders: readonly CylinderRow[]
+  /** Status each changed cylinder had before (moves, actions). */
+  before?: ReadonlyMap<string, CylinderStatus>
+  shipmentId?: string
+}
+
+/**
+ * Called after a change commits: drops the cached inventory (on every instance, with Redis) and
+ * tells the `cylinders` room what changed, then `inventory.changed` with the count per status
+ * that changed. A failure here is logged: the change itself stands.
+ */
+export class CylinderNotifier {
+  constructor(
+    private readonly realtime: RealtimePublisher,
+    private readonly cache: Cache,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  async changed(change: Change): Promise<void> {
+    try {
+      await this.cache.delete(INVENTORY_CACHE_KEY)
+      await this.realtime.publish(CYLINDERS_ROOM, change.event, {
+        actorId: change.actorId,
+        shipmentId: change.shipmentId ?? null,
+        cylinders: change.cylinders.map((c) => ({ id: c.id, serialNumber: c.serialNumber, qrCode: c.qrCode, status: c.status, locationId: c.locationId, version: c.version })),
+      })
+      const delta = statusDelta(change)
+      if (Object.keys(delta).length > 0 || change.event === 'cylinder.updated') {
+        await this.realtime.publish(CYLINDERS_ROOM, 'inventory.changed', { cause: change.event, byStatus: delta })
+      }
+    } catch (err) {
+      this.log.error({ err, event: change.event }, 'could not announce a cylinder change')
+    }
+  }
+}
+
+/** +n / −n per status, leaving out statuses that did not change. */
+function statusDelta(change: Change): Partial<Record<CylinderStatus, number>> {
+  const delta: Partial<Record<CylinderStatus, number>> = {}
+  for (const cylinder of change.cylinders) {
+    const from = change.before ? change.before.get(cylinder.id) : undefined
+    if (from === cylinder.status) continue
+    if (from) delta[from] = (delta[from] ?? 0) - 1
+    delta[cylinder.status] = (delta[cylinder.status] ?? 0) + 1
+  }
+  for (const [status, n] of Object.entries(delta)) if (n === 0) delete delta[status as CylinderStatus]
+  return delta
+}

@@ -1,0 +1,7 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { CylindersApi } from './api.js'
+
+/** Not built yet. */
+export function importRoutes(_api: CylindersApi): FastifyPluginAsync {
+  return async (_instance: FastifyInstance) => {}
+}

@@ -1,0 +1,23 @@
+import { defineModule } from '../../core/module.js'
+import { createCylindersApi, type CylindersApi } from './api.js'
+import { adminRoutes } from './admin.routes.js'
+import { cylindersRoutes } from './cylinders.routes.js'
+import { importRoutes } from './import.routes.js'
+import { labelsRoutes } from './labels.routes.js'
+import { locationsRoutes } from './locations.routes.js'
+import { cylinderErrors } from './errors.js'
+import { CYLINDERS_ROOM } from './events.js'
+import { CYLINDERS_READ, cylinderPermissions } from './permissions.js'
+
+/** Seed 004: gas cylinders with QR labels, batch shipments and refills, compliance, reports, live events. */
+export const cylindersModule = defineModule<CylindersApi>({
+  name: 'cylinders',
+  permissions: cylinderPermissions,
+  errors: cylinderErrors,
+  createApi: createCylindersApi,
+  routes: (api) => async (app) => {
+    for (const routes of [cylindersRoutes, locationsRoutes, labelsRoutes, importRoutes, adminRoutes]) await app.register(routes(api))
+  },
+  // One room for the whole depot: staff who may read cylinders follow every change.
+  authorizeRoom: async (actor, room, api) => room === CYLINDERS_ROOM && api.access.roleHas(actor.role, CYLINDERS_READ),
+})
