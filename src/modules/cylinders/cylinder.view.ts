@@ -48,7 +48,8 @@ export const toShipmentView = (row: ShipmentRow, items: readonly ShipmentItem[])
   notes: row.notes,
   count: row.itemCount,
   createdAt: row.createdAt.toISOString(),
-  items: items.map((item) => ({
+  // By serial number (code-point order), whichever order the rows came in: a replay answers byte for byte.
+  items: [...items].sort((a, b) => (a.serialNumber < b.serialNumber ? -1 : a.serialNumber > b.serialNumber ? 1 : 0)).map((item) => ({
     cylinderId: item.cylinderId,
     serialNumber: item.serialNumber,
     qrCode: item.qrCode,

@@ -1,6 +1,7 @@
 import { defineModule } from '../../core/module.js'
 import { createCylindersApi, type CylindersApi } from './api.js'
 import { adminRoutes } from './admin.routes.js'
+import { toShipmentView } from './cylinder.view.js'
 import { cylindersRoutes } from './cylinders.routes.js'
 import { importRoutes } from './import.routes.js'
 import { labelsRoutes } from './labels.routes.js'
@@ -20,4 +21,15 @@ export const cylindersModule = defineModule<CylindersApi>({
   },
   // One room for the whole depot: staff who may read cylinders follow every change.
   authorizeRoom: async (actor, room, api) => room === CYLINDERS_ROOM && api.access.roleHas(actor.role, CYLINDERS_READ),
+  // The batches a worker scanned. They stay when the account is deleted: the depot's records name
+  // an anonymised account from then on.
+  exportUserData: async (userId, api) => ({
+    shipments: (await api.store.repos.shipments.byWorker(userId, EXPORT_LIMIT)).map((s) => {
+      const { items, ...shipment } = toShipmentView(s, [])
+      void items
+      return shipment
+    }),
+  }),
 })
+
+const EXPORT_LIMIT = 10_000

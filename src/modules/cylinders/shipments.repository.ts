@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm'
+import { and, asc, desc, eq } from 'drizzle-orm'
 import type { Db } from '../../core/db/client.js'
 import { cylinders, cylinderShipmentItems, cylinderShipments, type ShipmentItemRow, type ShipmentRow } from './db/schema.js'
 
@@ -25,6 +25,11 @@ export function createShipmentsRepository(db: Db) {
     async findById(id: string): Promise<ShipmentRow | undefined> {
       const [row] = await db.select().from(cylinderShipments).where(eq(cylinderShipments.id, id))
       return row
+    },
+
+    /** The batches a worker scanned, newest first (their data export). */
+    async byWorker(workerId: string, limit: number): Promise<ShipmentRow[]> {
+      return db.select().from(cylinderShipments).where(eq(cylinderShipments.workerId, workerId)).orderBy(desc(cylinderShipments.scannedAt)).limit(limit)
     },
 
     async items(shipmentId: string): Promise<ShipmentItem[]> {
