@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { and, count, eq } from 'drizzle-orm'
 import { expect } from 'vitest'
 import { newId } from '../../src/core/db/columns.js'
-import { cylinderLocations } from '../../src/modules/cylinders/db/schema.js'
+import { cylinderLocations, cylinderShipments } from '../../src/modules/cylinders/db/schema.js'
 import type { TestUser } from './auth.js'
 
 export interface TestCylinder {
@@ -83,4 +84,14 @@ export async function bringTo(app: FastifyInstance, admin: TestUser, cylinder: T
 async function expectOk(response: Promise<LightMyRequestResponse>): Promise<void> {
   const r = await response
   expect(r.statusCode, r.body).toBe(200)
+}
+
+export async function archiveLocation(app: FastifyInstance, id: string): Promise<void> {
+  await app.platform.database.db.update(cylinderLocations).set({ active: false }).where(eq(cylinderLocations.id, id))
+}
+
+/** Shipments stored under a clientBatchId (any worker). */
+export async function shipmentCount(app: FastifyInstance, clientBatchId: string): Promise<number> {
+  const [row] = await app.platform.database.db.select({ n: count() }).from(cylinderShipments).where(and(eq(cylinderShipments.clientBatchId, clientBatchId)))
+  return row!.n
 }

@@ -1,8 +1,7 @@
-import { sql } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../../../test/helpers/app.js'
 import { loginAs } from '../../../test/helpers/auth.js'
-import { addCylinders, bringTo, createLocation, dayFromToday, getCylinder, moved, post, type TestCylinder } from '../../../test/helpers/cylinders.js'
+import { addCylinders, archiveLocation, bringTo, createLocation, dayFromToday, getCylinder, moved, post, shipmentCount, type TestCylinder } from '../../../test/helpers/cylinders.js'
 import { expectError } from '../../../test/helpers/identity.js'
 
 const app = useTestApp()
@@ -11,11 +10,6 @@ const codes = (cylinders: TestCylinder[]) => cylinders.map((c) => c.qrCode)
 async function statuses(cylinders: TestCylinder[]): Promise<string[]> {
   const admin = await loginAs(app(), 'admin')
   return Promise.all(cylinders.map(async (c) => (await getCylinder(app(), admin, c.id)).status))
-}
-
-async function shipmentCount(clientBatchId: string): Promise<number> {
-  const rows = await app().platform.database.db.execute<{ n: number }>(sql`select count(*)::int as n from cylinder_shipments where client_batch_id = ${clientBatchId}`)
-  return (Array.isArray(rows) ? rows : (rows as { rows: { n: number }[] }).rows)[0]!.n
 }
 
 describe('the full cycle', () => {
@@ -78,7 +72,7 @@ describe('all or nothing', () => {
     expect(failures).toHaveLength(3)
     const after = await Promise.all(cylinders.map((c) => getCylinder(app(), admin, c.id)))
     expect(after).toEqual(before)
-    expect(await shipmentCount('refused-batch-1')).toBe(0)
+    expect(await shipmentCount(app(), 'refused-batch-1')).toBe(0)
   })
 
   it('reports a code replaced by a reprint as retired', async () => {
@@ -112,7 +106,7 @@ describe('all or nothing', () => {
     expectError(await post(app(), admin, 'ship', { ...ids, locationId: station.id }), 422, 'CYLINDER_LOCATION_INVALID')
     expectError(await post(app(), admin, 'ship', { ...ids, locationId: '01900000-0000-7000-8000-000000000000' }), 422, 'CYLINDER_LOCATION_INVALID')
     const customer = await createLocation(app(), 'customer')
-    await app().platform.database.db.execute(sql`update cylinder_locations set active = false where id = ${customer.id}`)
+    await archiveLocation(app(), customer.id)
     expectError(await post(app(), admin, 'ship', { ...ids, locationId: customer.id }), 422, 'CYLINDER_LOCATION_INVALID')
     expectError(await post(app(), admin, 'ship', ids), 400, 'VALIDATION_FAILED')
     expect((await getCylinder(app(), admin, cylinder!.id)).status).toBe('available')
@@ -146,7 +140,7 @@ describe('clientBatchId (offline scanners resend)', () => {
     expect(again.statusCode, again.body).toBe(200)
     expect(again.headers['idempotent-replayed']).toBe('true')
     expect(again.json()).toEqual(first.json())
-    expect(await shipmentCount('scanner-7:batch-42')).toBe(1)
+    expect(await shipmentCount(app(), 'scanner-7:batch-42')).toBe(1)
     const history = await app().inject({ url: `/api/cylinders/${cylinders[0]!.id}/history`, headers: worker.headers })
     expect(history.json<{ items: unknown[] }>().items).toHaveLength(2)
   })
@@ -179,8 +173,8 @@ describe('clientBatchId (offline scanners resend)', () => {
     const body = { qrCodes: codes(cylinders), sentTo: 'C', clientBatchId: 'concurrent-resend' }
     const responses = await Promise.all([post(app(), admin, 'ship', body), post(app(), admin, 'ship', body)])
     expect(responses.map((r) => r.statusCode).sort()).toEqual([200, 201])
-    expect(responses[0]!.json()).toEqual(responses[1]!.json())
-    expect(await shipmentCount('concurrent-resend')).toBe(1)
+    expect(responses[0].json()).toEqual(responses[1].json())
+    expect(await shipmentCount(app(), 'concurrent-resend')).toBe(1)
   })
 })
 
