@@ -89,14 +89,18 @@ ALTER TABLE "cylinder_shipments" ADD CONSTRAINT "cylinder_shipments_worker_id_us
 ALTER TABLE "cylinders" ADD CONSTRAINT "cylinders_location_id_cylinder_locations_id_fk" FOREIGN KEY ("location_id") REFERENCES "public"."cylinder_locations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "cylinder_events_cylinder_idx" ON "cylinder_events" USING btree ("cylinder_id","at","id");--> statement-breakpoint
 CREATE INDEX "cylinder_events_type_at_idx" ON "cylinder_events" USING btree ("type","at");--> statement-breakpoint
+CREATE INDEX "cylinder_events_location_idx" ON "cylinder_events" USING btree ("location_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "cylinder_locations_name_key" ON "cylinder_locations" USING btree (lower("name"));--> statement-breakpoint
 CREATE INDEX "cylinder_locations_kind_idx" ON "cylinder_locations" USING btree ("kind","name");--> statement-breakpoint
 CREATE INDEX "cylinder_shipment_items_cylinder_idx" ON "cylinder_shipment_items" USING btree ("cylinder_id");--> statement-breakpoint
+CREATE INDEX "cylinder_shipment_items_from_location_idx" ON "cylinder_shipment_items" USING btree ("from_location_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "cylinder_shipments_batch_key" ON "cylinder_shipments" USING btree ("worker_id","client_batch_id");--> statement-breakpoint
 CREATE INDEX "cylinder_shipments_scanned_idx" ON "cylinder_shipments" USING btree ("scanned_at","id");--> statement-breakpoint
 CREATE INDEX "cylinder_shipments_location_idx" ON "cylinder_shipments" USING btree ("location_id","scanned_at");--> statement-breakpoint
+CREATE INDEX "cylinder_shipments_worker_idx" ON "cylinder_shipments" USING btree ("worker_id","scanned_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "cylinders_serial_number_key" ON "cylinders" USING btree (lower("serial_number"));--> statement-breakpoint
 CREATE UNIQUE INDEX "cylinders_qr_code_key" ON "cylinders" USING btree ("qr_code");--> statement-breakpoint
 CREATE INDEX "cylinders_status_idx" ON "cylinders" USING btree ("status","id");--> statement-breakpoint
+CREATE INDEX "cylinders_status_since_idx" ON "cylinders" USING btree ("status","location_since");--> statement-breakpoint
 CREATE INDEX "cylinders_location_idx" ON "cylinders" USING btree ("location_id","status");--> statement-breakpoint
 CREATE INDEX "cylinders_next_test_due_idx" ON "cylinders" USING btree ("next_test_due");

@@ -56,6 +56,8 @@ export interface Config {
   readonly cylinders: {
     /** Scans and batch moves per minute per account; 0: no limit. */
     readonly scanRateLimitPerMinute: number
+    /** How long an inventory summary may be served from the cache (every change also clears it); 0: never cached. */
+    readonly inventoryCacheSeconds: number
   }
 }
 
@@ -124,7 +126,7 @@ export function loadConfig(source: RawEnv = process.env): Config {
       storage: storageConfig(env, dataDir),
       clamav: env.CLAMAV_HOST ? { host: env.CLAMAV_HOST, port: env.CLAMAV_PORT } : undefined,
     },
-    cylinders: { scanRateLimitPerMinute: env.CYLINDERS_SCAN_RATE_LIMIT_PER_MINUTE },
+    cylinders: { scanRateLimitPerMinute: env.CYLINDERS_SCAN_RATE_LIMIT_PER_MINUTE, inventoryCacheSeconds: env.CYLINDERS_INVENTORY_CACHE_SECONDS },
   })
 }
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { and, count, eq } from 'drizzle-orm'
+import jsqr from 'jsqr'
+import sharp from 'sharp'
 import { expect } from 'vitest'
 import { newId } from '../../src/core/db/columns.js'
 import { cylinderLocations, cylinderShipments } from '../../src/modules/cylinders/db/schema.js'
@@ -94,4 +96,34 @@ export async function archiveLocation(app: FastifyInstance, id: string): Promise
 export async function shipmentCount(app: FastifyInstance, clientBatchId: string): Promise<number> {
   const [row] = await app.platform.database.db.select({ n: count() }).from(cylinderShipments).where(and(eq(cylinderShipments.clientBatchId, clientBatchId)))
   return row!.n
+}
+
+export interface TestLocation {
+  id: string
+  name: string
+  kind: 'customer' | 'refill_station'
+  contactName: string | null
+  phone: string | null
+  email: string | null
+  address: string | null
+  notes: string | null
+  active: boolean
+  version: number
+  createdAt: string
+  updatedAt: string
+}
+
+/** Creates a location through POST /api/cylinders/locations (as an admin); must answer 201. */
+export async function createLocationViaApi(app: FastifyInstance, admin: TestUser, body: Record<string, unknown> = {}): Promise<TestLocation> {
+  const payload = { name: `Location ${randomUUID().slice(0, 8)}`, kind: 'customer', ...body }
+  const response = await app.inject({ method: 'POST', url: '/api/cylinders/locations', headers: admin.headers, payload })
+  expect(response.statusCode, response.body).toBe(201)
+  return response.json<TestLocation>()
+}
+
+/** What a QR image (PNG, SVG or any format sharp reads) encodes, read as a phone would; undefined when unreadable. */
+export async function decodeQr(image: Buffer): Promise<string | undefined> {
+  const { data, info } = await sharp(image).ensureAlpha().raw().toBuffer({ resolveWithObject: true })
+  // jsqr is CommonJS with an ES-style default: `.default` is what its types describe.
+  return jsqr.default(new Uint8ClampedArray(data), info.width, info.height)?.data
 }

@@ -1,19 +1,27 @@
 import type { PermissionRegistry } from '../../core/access/permissions.js'
 import type { Cache } from '../../core/cache/cache.js'
 import type { ModuleContext } from '../../core/module.js'
+import { AdminShipmentsService } from './admin-shipments.service.js'
 import { BatchService } from './batch.service.js'
 import { CylindersService } from './cylinders.service.js'
 import { CylinderNotifier } from './events.js'
+import { InventoryService } from './inventory.service.js'
+import { LocationsService } from './locations.service.js'
+import { ReportsService } from './reports.service.js'
 import { cylinderStore, type CylinderStore } from './store.js'
 
 /** What the module's routes, jobs and hooks work with. */
 export interface CylindersApi {
   readonly access: PermissionRegistry
-  readonly config: { readonly scanRateLimitPerMinute: number }
+  readonly config: { readonly scanRateLimitPerMinute: number; readonly inventoryCacheSeconds: number }
   readonly store: CylinderStore
   readonly cache: Cache
   readonly cylinders: CylindersService
   readonly batches: BatchService
+  readonly locations: LocationsService
+  readonly inventory: InventoryService
+  readonly reports: ReportsService
+  readonly adminShipments: AdminShipmentsService
   readonly notifier: CylinderNotifier
 }
 
@@ -27,6 +35,10 @@ export function createCylindersApi(ctx: ModuleContext): CylindersApi {
     cache: ctx.cache,
     cylinders: new CylindersService(store, notifier),
     batches: new BatchService(store, notifier),
+    locations: new LocationsService(store, notifier),
+    inventory: new InventoryService(store.repos.inventory, ctx.cache, ctx.config.cylinders.inventoryCacheSeconds * 1000),
+    reports: new ReportsService(store.repos.reports),
+    adminShipments: new AdminShipmentsService(store.repos.adminShipments, store.repos.shipments),
     notifier,
   }
 }

@@ -4,7 +4,7 @@ import { newId } from '../../core/db/columns.js'
 import { isUniqueViolation } from '../../core/db/pg-errors.js'
 import { AppError } from '../../core/errors/app-error.js'
 import { toShipmentView, type ShipmentView } from './cylinder.view.js'
-import type { CylinderRow, LocationRow } from './db/schema.js'
+import type { CylinderRow, LocationRow, ShipmentRow } from './db/schema.js'
 import { ACTIONS, isoDay, MOVES, refuseMove, type Action, type ActionType, type Move, type MoveType, type Refusal } from './domain.js'
 import type { CylinderEventName, CylinderNotifier } from './events.js'
 import type { CylinderRepositories, CylinderStore } from './store.js'
@@ -77,64 +77,73 @@ export class BatchService {
     if (!location && !input.sentTo?.trim() && (move.destination === 'customer' || move.destination === 'refill_station')) {
       throw new AppError('VALIDATION_FAILED', `Say where the cylinders go: locationId or sentTo.`, { locationId: 'locationId or sentTo is required' })
     }
-    let result: { shipment: ShipmentView; cylinders: CylinderRow[]; before: Map<string, CylinderRow['status']> }
+    const plan: Plan = { actor, move, input, location, scannedAt, requestHash }
+    let outcome: Applied | { earlier: ShipmentRow }
     try {
-      result = await this.store.transaction(async (repos) => {
-        const locked = await this.lockAll(repos, refs, move)
-        const before = new Map(locked.map((c) => [c.id, c.status]))
-        const shipmentId = newId()
-        const destination = move.destination === 'depot' ? { locationId: null, sentTo: null } : { locationId: location?.id ?? null, sentTo: location ? null : input.sentTo!.trim() }
-        const moved = await repos.cylinders.place(
-          locked.map((c) => c.id),
-          { status: move.to, ...destination, locationSince: scannedAt },
-        )
-        const items = locked.map((c) => ({ shipmentId, cylinderId: c.id, fromStatus: c.status, toStatus: move.to, fromLocationId: c.locationId }))
-        const shipment = await repos.shipments.insert(
-          {
-            id: shipmentId,
-            type,
-            locationId: location?.id ?? null,
-            sentTo: location ? null : (input.sentTo?.trim() ?? null),
-            workerId: actor.id,
-            clientBatchId: input.clientBatchId ?? null,
-            requestHash,
-            scannedAt,
-            notes: input.notes ?? null,
-            itemCount: locked.length,
-          },
-          items,
-        )
-        await repos.cylinders.insertEvents(
-          locked.map((c) => ({
-            cylinderId: c.id,
-            // A lost cylinder coming back is found: the event says so.
-            type: c.status === 'lost' ? 'found' : move.event,
-            fromStatus: c.status,
-            toStatus: move.to,
-            actorId: actor.id,
-            at: scannedAt,
-            shipmentId,
-            locationId: location?.id ?? c.locationId,
-            reason: c.status === 'lost' ? 'scanned again after being reported lost' : null,
-          })),
-        )
-        const byId = new Map(moved.map((c) => [c.id, c]))
-        const view = toShipmentView(
-          shipment,
-          items.map((item) => ({ ...item, serialNumber: byId.get(item.cylinderId)!.serialNumber, qrCode: byId.get(item.cylinderId)!.qrCode })),
-        )
-        return { shipment: view, cylinders: moved, before }
+      outcome = await this.store.transaction(async (repos) => {
+        const locked = await repos.cylinders.lock(refs.by, refs.values)
+        // Those locks may have been held by the same batch sent twice at once: it has committed by now.
+        const earlier = input.clientBatchId ? await repos.shipments.findByBatch(actor.id, input.clientBatchId) : undefined
+        if (earlier) return { earlier }
+        await this.refuse(repos, refs, move, locked)
+        return this.record(repos, plan, locked)
       })
     } catch (error) {
-      // The same batch sent twice at once: the second insert loses the race; answer what the first stored.
+      // The same batch sent twice at once, naming no cylinder both could lock: the second insert loses.
       if (input.clientBatchId && isUniqueViolation(error, 'cylinder_shipments_batch_key')) {
         const replay = await this.replay(actor, input.clientBatchId, requestHash)
         if (replay) return replay
       }
       throw error
     }
-    await this.notifier.changed({ event: MOVE_EVENTS[type], actorId: actor.id, cylinders: result.cylinders, before: result.before, shipmentId: result.shipment.id })
-    return { shipment: result.shipment, replayed: false }
+    if ('earlier' in outcome) return this.replayOf(outcome.earlier, requestHash)
+    await this.notifier.changed({ event: MOVE_EVENTS[type], actorId: actor.id, cylinders: outcome.cylinders, before: outcome.before, shipmentId: outcome.shipment.id })
+    return { shipment: outcome.shipment, replayed: false }
+  }
+
+  /** Moves the locked cylinders and writes the shipment, its items and one history event each. */
+  private async record(repos: CylinderRepositories, plan: Plan, locked: CylinderRow[]): Promise<Applied> {
+    const { actor, move, input, location, scannedAt, requestHash } = plan
+    const shipmentId = newId()
+    const sentTo = location ? null : (input.sentTo?.trim() ?? null)
+    const destination = move.destination === 'depot' ? { locationId: null, sentTo: null } : { locationId: location?.id ?? null, sentTo }
+    const moved = await repos.cylinders.place(
+      locked.map((c) => c.id),
+      { status: move.to, ...destination, locationSince: scannedAt },
+    )
+    const items = locked.map((c) => ({ shipmentId, cylinderId: c.id, fromStatus: c.status, toStatus: move.to, fromLocationId: c.locationId }))
+    const shipment = await repos.shipments.insert(
+      {
+        id: shipmentId,
+        type: move.type,
+        locationId: location?.id ?? null,
+        sentTo,
+        workerId: actor.id,
+        clientBatchId: input.clientBatchId ?? null,
+        requestHash,
+        scannedAt,
+        notes: input.notes ?? null,
+        itemCount: locked.length,
+      },
+      items,
+    )
+    await repos.cylinders.insertEvents(
+      locked.map((c) => ({
+        cylinderId: c.id,
+        // A lost cylinder coming back is found: the event says so.
+        type: c.status === 'lost' ? 'found' : move.event,
+        fromStatus: c.status,
+        toStatus: move.to,
+        actorId: actor.id,
+        at: scannedAt,
+        shipmentId,
+        locationId: location?.id ?? c.locationId,
+        reason: c.status === 'lost' ? 'scanned again after being reported lost' : null,
+      })),
+    )
+    const byId = new Map(moved.map((c) => [c.id, c]))
+    const withCodes = items.map((item) => ({ ...item, serialNumber: byId.get(item.cylinderId)!.serialNumber, qrCode: byId.get(item.cylinderId)!.qrCode }))
+    return { shipment: toShipmentView(shipment, withCodes), cylinders: moved, before: new Map(locked.map((c) => [c.id, c.status])) }
   }
 
   /** Quarantine, release, lose, trash: the same all-or-nothing check, recorded in each cylinder's history. */
@@ -145,7 +154,8 @@ export class BatchService {
     if (action.needsReason && !reason) throw new AppError('VALIDATION_FAILED', 'Say why.', { reason: 'is required' })
     const testDates = type === 'release' ? this.releaseTestDates(input) : undefined
     const { changed, before } = await this.store.transaction(async (repos) => {
-      const locked = await this.lockAll(repos, refs, action)
+      const locked = await repos.cylinders.lock(refs.by, refs.values)
+      await this.refuse(repos, refs, action, locked)
       const before = new Map(locked.map((c) => [c.id, c.status]))
       const ids = locked.map((c) => c.id)
       // Trashed and lost cylinders keep their last known place; a released one is back at the depot.
@@ -172,13 +182,16 @@ export class BatchService {
   }
 
   private async replay(actor: Actor, clientBatchId: string, requestHash: string): Promise<MoveResult | undefined> {
-    const { shipments } = this.store.repos
-    const existing = await shipments.findByBatch(actor.id, clientBatchId)
-    if (!existing) return undefined
+    const existing = await this.store.repos.shipments.findByBatch(actor.id, clientBatchId)
+    return existing ? this.replayOf(existing, requestHash) : undefined
+  }
+
+  /** The stored answer to a batch sent again; another batch under the same id is refused. */
+  private async replayOf(existing: ShipmentRow, requestHash: string): Promise<MoveResult> {
     if (existing.requestHash !== requestHash) {
-      throw new AppError('CYLINDER_BATCH_ID_REUSED', undefined, { clientBatchId, shipmentId: existing.id })
+      throw new AppError('CYLINDER_BATCH_ID_REUSED', undefined, { clientBatchId: existing.clientBatchId, shipmentId: existing.id })
     }
-    return { shipment: toShipmentView(existing, await shipments.items(existing.id)), replayed: true }
+    return { shipment: toShipmentView(existing, await this.store.repos.shipments.items(existing.id)), replayed: true }
   }
 
   private async checkLocation(move: Move, locationId: string): Promise<LocationRow> {
@@ -194,9 +207,8 @@ export class BatchService {
     return location
   }
 
-  /** Locks every named cylinder and refuses the batch, listing each one, if any cannot change. */
-  private async lockAll(repos: CylinderRepositories, refs: Refs, change: Move | Action): Promise<CylinderRow[]> {
-    const locked = await repos.cylinders.lock(refs.by, refs.values)
+  /** Refuses the batch, listing each one, if any named cylinder is missing or cannot change. */
+  private async refuse(repos: CylinderRepositories, refs: Refs, change: Move | Action, locked: readonly CylinderRow[]): Promise<void> {
     const found = new Map(locked.map((c) => [refs.by === 'id' ? c.id : c.qrCode, c]))
     const missing = refs.values.filter((ref) => !found.has(ref))
     const retired = refs.by === 'qrCode' ? await repos.cylinders.retiredCodes(missing) : new Set<string>()
@@ -215,7 +227,6 @@ export class BatchService {
       const code = refusals.every((r) => r.reason === 'TEST_OVERDUE') ? 'CYLINDER_TEST_OVERDUE' : 'CYLINDER_INVALID_TRANSITION'
       throw new AppError(code, `${refusals.length} of ${refs.values.length} cylinders cannot ${change.type.replace('_', ' ')}; nothing was changed.`, { failures: refusals })
     }
-    return locked
   }
 
   private scanTime(scannedAt: string | undefined): Date {
@@ -238,6 +249,22 @@ export class BatchService {
     if (Object.keys(details).length > 0) throw new AppError('VALIDATION_FAILED', 'A release records the passed test.', details)
     return { lastTestOn: input.lastTestOn!, nextTestDue: input.nextTestDue! }
   }
+}
+
+/** What a move needs once its cylinders are locked. */
+interface Plan {
+  actor: Actor
+  move: Move
+  input: MoveInput
+  location: LocationRow | undefined
+  scannedAt: Date
+  requestHash: string
+}
+
+interface Applied {
+  shipment: ShipmentView
+  cylinders: CylinderRow[]
+  before: Map<string, CylinderRow['status']>
 }
 
 interface Refs {

@@ -20,12 +20,18 @@ export type NewEvent = Omit<CylinderEventRow, 'id' | 'at' | 'reason' | 'shipment
 /** What a move or action sets on every cylinder it changes. */
 export type Placement = Pick<NewCylinderRow, 'status'> & Partial<Pick<NewCylinderRow, 'locationId' | 'sentTo' | 'locationSince' | 'lastTestOn' | 'nextTestDue'>>
 
+/** Rows per INSERT: ~12 parameters each, far below PostgreSQL's 65,535. */
+const CHUNK = 1000
+
 const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 export function createCylindersRepository(db: Db) {
   return {
+    /** In statements of CHUNK rows: PostgreSQL takes at most 65,535 parameters per statement. */
     async insertMany(rows: NewCylinderRow[]): Promise<CylinderRow[]> {
-      return rows.length === 0 ? [] : db.insert(cylinders).values(rows).returning()
+      const inserted: CylinderRow[] = []
+      for (let i = 0; i < rows.length; i += CHUNK) inserted.push(...(await db.insert(cylinders).values(rows.slice(i, i + CHUNK)).returning()))
+      return inserted
     },
 
     async findById(id: string): Promise<CylinderRow | undefined> {
@@ -85,7 +91,9 @@ export function createCylindersRepository(db: Db) {
     },
 
     async insertEvents(events: readonly NewEvent[]): Promise<void> {
-      if (events.length > 0) await db.insert(cylinderEvents).values(events.map((event) => ({ id: newId(), ...event })))
+      for (let i = 0; i < events.length; i += CHUNK) {
+        await db.insert(cylinderEvents).values(events.slice(i, i + CHUNK).map((event) => ({ id: newId(), ...event })))
+      }
     },
 
     /** Newest first by id (time-ordered), `after` the last id of the previous page. */

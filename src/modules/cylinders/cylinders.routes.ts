@@ -130,7 +130,7 @@ export function cylindersRoutes(api: CylindersApi): FastifyPluginAsync {
 
     app.get(
       '/cylinders/:id',
-      { preHandler: can(CYLINDERS_READ), schema: { tags, security, summary: 'A cylinder', params: IdParams, response: { 200: S.CylinderRef, ...errorResponses(400, 401, 403, 404) } } },
+      { preHandler: can(CYLINDERS_READ), schema: { tags, security, summary: 'A cylinder', description: 'Its details, status and where it is.', params: IdParams, response: { 200: S.CylinderRef, ...errorResponses(400, 401, 403, 404) } } },
       async (request) => toCylinderView(await cylinders.get(request.params.id)),
     )
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Cache } from '../../core/cache/cache.js'
 import type { RealtimePublisher } from '../../core/realtime/index.js'
@@ -6,8 +7,22 @@ import type { CylinderRow } from './db/schema.js'
 
 /** The room staff follow (`cylinders:read`). */
 export const CYLINDERS_ROOM = 'cylinders'
-/** Every cached inventory answer lives under this key; any change deletes it. */
-export const INVENTORY_CACHE_KEY = 'cylinders:inventory'
+/**
+ * The inventory summary is cached under `cylinders:inventory:<generation>`, and every change sets a
+ * new generation after it commits. Deleting one key instead would race: a summary computed from
+ * data read just before a commit could be stored just after the delete and outlive the change.
+ * With generations, such a late write lands under a key nobody reads any more.
+ */
+export const INVENTORY_GENERATION_KEY = 'cylinders:inventory-generation'
+export const inventoryCacheKey = (generation: string): string => `cylinders:inventory:${generation}`
+/** Long enough never to expire while summaries are cached; a lost generation just starts a new one. */
+export const GENERATION_TTL_MS = 7 * 24 * 3600_000
+
+export async function newInventoryGeneration(cache: Cache): Promise<string> {
+  const generation = randomUUID()
+  await cache.set(INVENTORY_GENERATION_KEY, generation, GENERATION_TTL_MS)
+  return generation
+}
 
 export type CylinderEventName =
   | 'cylinder.added'
@@ -33,7 +48,7 @@ export interface Change {
 }
 
 /**
- * Called after a change commits: drops the cached inventory (on every instance, with Redis) and
+ * Called after a change commits: retires the cached inventory (on every instance, with Redis) and
  * tells the `cylinders` room what changed, then `inventory.changed` with the count per status
  * that changed. A failure here is logged: the change itself stands.
  */
@@ -44,9 +59,14 @@ export class CylinderNotifier {
     private readonly log: FastifyBaseLogger,
   ) {}
 
+  /** Retires every cached inventory summary (also for changes that are not to cylinders, like a renamed location). */
+  async inventoryChanged(): Promise<void> {
+    await newInventoryGeneration(this.cache)
+  }
+
   async changed(change: Change): Promise<void> {
     try {
-      await this.cache.delete(INVENTORY_CACHE_KEY)
+      await this.inventoryChanged()
       await this.realtime.publish(CYLINDERS_ROOM, change.event, {
         actorId: change.actorId,
         shipmentId: change.shipmentId ?? null,

@@ -6,6 +6,7 @@ import { cylindersRoutes } from './cylinders.routes.js'
 import { importRoutes } from './import.routes.js'
 import { labelsRoutes } from './labels.routes.js'
 import { locationsRoutes } from './locations.routes.js'
+import { reportsRoutes } from './reports.routes.js'
 import { cylinderErrors } from './errors.js'
 import { CYLINDERS_ROOM } from './events.js'
 import { CYLINDERS_READ, cylinderPermissions } from './permissions.js'
@@ -17,7 +18,7 @@ export const cylindersModule = defineModule<CylindersApi>({
   errors: cylinderErrors,
   createApi: createCylindersApi,
   routes: (api) => async (app) => {
-    for (const routes of [cylindersRoutes, locationsRoutes, labelsRoutes, importRoutes, adminRoutes]) await app.register(routes(api))
+    for (const routes of [cylindersRoutes, locationsRoutes, labelsRoutes, importRoutes, adminRoutes, reportsRoutes]) await app.register(routes(api))
   },
   // One room for the whole depot: staff who may read cylinders follow every change.
   authorizeRoom: async (actor, room, api) => room === CYLINDERS_ROOM && api.access.roleHas(actor.role, CYLINDERS_READ),

@@ -1,7 +1,113 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import Type from 'typebox'
+import { requirePermission } from '../../core/access/require-permission.js'
+import { errorResponses, IdParams } from '../../core/http/schemas.js'
 import type { CylindersApi } from './api.js'
+import { toLocationView } from './location.view.js'
+import * as S from './locations.schemas.js'
+import { CYLINDERS_LOCATIONS, CYLINDERS_READ } from './permissions.js'
 
-/** Not built yet. */
-export function locationsRoutes(_api: CylindersApi): FastifyPluginAsync {
-  return async (_instance: FastifyInstance) => {}
+const tags = ['cylinders']
+const security = [{ bearerAuth: [] }]
+const PATH = '/cylinders/locations'
+
+/**
+ * Customers and refill stations. `/cylinders/locations` is a static segment, so the router
+ * prefers it to `/cylinders/:id`.
+ */
+export function locationsRoutes(api: CylindersApi): FastifyPluginAsync {
+  return async (instance: FastifyInstance) => {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>()
+    const can = (key: string) => requirePermission(api.access, key)
+    const { locations } = api
+
+    app.get(
+      PATH,
+      {
+        preHandler: can(CYLINDERS_READ),
+        schema: {
+          tags,
+          security,
+          summary: 'List locations',
+          description: 'Customers and refill stations by name (A–Z), cursor-paginated. Scanners pick a destination with `active=true` and a `kind`.',
+          querystring: S.LocationListQuery,
+          response: { 200: S.LocationPage, ...errorResponses(400, 401, 403) },
+        },
+      },
+      async (request) => {
+        const { limit = 50, cursor, ...filters } = request.query
+        return locations.list(filters, { limit, ...(cursor ? { cursor } : {}) })
+      },
+    )
+
+    app.get(
+      `${PATH}/:id`,
+      {
+        preHandler: can(CYLINDERS_READ),
+        schema: {
+          tags,
+          security,
+          summary: 'A location',
+          description: 'A customer or refill station, archived or not; 404 when there is no such location.',
+          params: IdParams,
+          response: { 200: S.Location, ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      async (request) => toLocationView(await locations.get(request.params.id)),
+    )
+
+    app.post(
+      PATH,
+      {
+        preHandler: can(CYLINDERS_LOCATIONS),
+        schema: {
+          tags,
+          security,
+          summary: 'Add a location (admin)',
+          description: 'A customer or refill station. Names are unique ignoring case: a taken one is 409 LOCATION_NAME_TAKEN.',
+          body: S.CreateLocationBody,
+          response: { 201: S.Location, ...errorResponses(400, 401, 403, 409) },
+        },
+      },
+      async (request, reply) => reply.code(201).send(toLocationView(await locations.create(request.body))),
+    )
+
+    app.patch(
+      `${PATH}/:id`,
+      {
+        preHandler: can(CYLINDERS_LOCATIONS),
+        schema: {
+          tags,
+          security,
+          summary: 'Edit a location (admin)',
+          description:
+            'Send `version` and the fields to change; `active: false` archives it (no new shipments, history kept). A stale version is 409 VERSION_CONFLICT with the current record; a taken name 409 LOCATION_NAME_TAKEN; changing the kind while cylinders are there 409 LOCATION_IN_USE.',
+          params: IdParams,
+          body: S.EditLocationBody,
+          response: { 200: S.Location, ...errorResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) => toLocationView(await locations.edit(request.params.id, request.body)),
+    )
+
+    app.delete(
+      `${PATH}/:id`,
+      {
+        preHandler: can(CYLINDERS_LOCATIONS),
+        schema: {
+          tags,
+          security,
+          summary: 'Delete a location (admin)',
+          description: 'Only a location no cylinder, shipment or history entry refers to (a mistake); otherwise 409 LOCATION_IN_USE: archive it with `active: false` instead.',
+          params: IdParams,
+          response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        await locations.remove(request.params.id)
+        return reply.code(204).send(null)
+      },
+    )
+  }
 }

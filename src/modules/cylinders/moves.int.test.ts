@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../../../test/helpers/app.js'
 import { loginAs } from '../../../test/helpers/auth.js'
@@ -5,6 +6,10 @@ import { addCylinders, archiveLocation, bringTo, createLocation, dayFromToday, g
 import { expectError } from '../../../test/helpers/identity.js'
 
 const app = useTestApp()
+// Unique per run: the PostgreSQL database of a test run may already hold earlier runs' batches.
+const refusedBatch = `refused-${randomUUID()}`
+const scannerBatch = `scanner-7:${randomUUID()}`
+const concurrentBatch = `concurrent-${randomUUID()}`
 const codes = (cylinders: TestCylinder[]) => cylinders.map((c) => c.qrCode)
 
 async function statuses(cylinders: TestCylinder[]): Promise<string[]> {
@@ -59,7 +64,7 @@ describe('all or nothing', () => {
     await bringTo(app(), admin, cylinders[1]!, 'sent')
     await bringTo(app(), admin, cylinders[2]!, 'trashed')
     const before = await Promise.all(cylinders.map((c) => getCylinder(app(), admin, c.id)))
-    const response = await post(app(), admin, 'ship', { qrCodes: [...codes(cylinders), 'CYL-NOSUCHCODE'], sentTo: 'Somewhere', clientBatchId: 'refused-batch-1' })
+    const response = await post(app(), admin, 'ship', { qrCodes: [...codes(cylinders), 'CYL-NOSUCHCODE'], sentTo: 'Somewhere', clientBatchId: refusedBatch })
     const error = expectError(response, 409, 'CYLINDER_INVALID_TRANSITION')
     const failures = error.details.failures as { ref: string; status: string | null; reason: string; cylinderId: string | null }[]
     expect(failures).toEqual(
@@ -72,7 +77,7 @@ describe('all or nothing', () => {
     expect(failures).toHaveLength(3)
     const after = await Promise.all(cylinders.map((c) => getCylinder(app(), admin, c.id)))
     expect(after).toEqual(before)
-    expect(await shipmentCount(app(), 'refused-batch-1')).toBe(0)
+    expect(await shipmentCount(app(), refusedBatch)).toBe(0)
   })
 
   it('reports a code replaced by a reprint as retired', async () => {
@@ -132,7 +137,7 @@ describe('clientBatchId (offline scanners resend)', () => {
     const admin = await loginAs(app(), 'admin')
     const worker = await loginAs(app(), 'worker')
     const cylinders = await addCylinders(app(), admin, 3)
-    const body = { qrCodes: codes(cylinders), sentTo: 'Customer A', clientBatchId: 'scanner-7:batch-42' }
+    const body = { qrCodes: codes(cylinders), sentTo: 'Customer A', clientBatchId: scannerBatch }
     const first = await post(app(), worker, 'ship', body)
     expect(first.statusCode).toBe(201)
     expect(first.headers['idempotent-replayed']).toBe('false')
@@ -140,7 +145,7 @@ describe('clientBatchId (offline scanners resend)', () => {
     expect(again.statusCode, again.body).toBe(200)
     expect(again.headers['idempotent-replayed']).toBe('true')
     expect(again.json()).toEqual(first.json())
-    expect(await shipmentCount(app(), 'scanner-7:batch-42')).toBe(1)
+    expect(await shipmentCount(app(), scannerBatch)).toBe(1)
     const history = await app().inject({ url: `/api/cylinders/${cylinders[0]!.id}/history`, headers: worker.headers })
     expect(history.json<{ items: unknown[] }>().items).toHaveLength(2)
   })
@@ -170,11 +175,11 @@ describe('clientBatchId (offline scanners resend)', () => {
   it('moves once when the same batch arrives twice at the same time', async () => {
     const admin = await loginAs(app(), 'admin')
     const cylinders = await addCylinders(app(), admin, 5)
-    const body = { qrCodes: codes(cylinders), sentTo: 'C', clientBatchId: 'concurrent-resend' }
+    const body = { qrCodes: codes(cylinders), sentTo: 'C', clientBatchId: concurrentBatch }
     const responses = await Promise.all([post(app(), admin, 'ship', body), post(app(), admin, 'ship', body)])
     expect(responses.map((r) => r.statusCode).sort()).toEqual([200, 201])
     expect(responses[0].json()).toEqual(responses[1].json())
-    expect(await shipmentCount(app(), 'concurrent-resend')).toBe(1)
+    expect(await shipmentCount(app(), concurrentBatch)).toBe(1)
   })
 })
 

@@ -1,7 +1,10 @@
 import type { Db } from '../../core/db/client.js'
 import { unitOfWork, type UnitOfWork } from '../../core/db/unit-of-work.js'
+import { createAdminShipmentsRepository } from './admin-shipments.repository.js'
 import { createCylindersRepository } from './cylinders.repository.js'
+import { createInventoryRepository } from './inventory.repository.js'
 import { createLocationsRepository } from './locations.repository.js'
+import { createReportsRepository } from './reports.repository.js'
 import { createShipmentsRepository } from './shipments.repository.js'
 
 /** The module's repositories, together so one transaction can use them all. */
@@ -9,6 +12,9 @@ export const cylinderRepositories = (db: Db) => ({
   cylinders: createCylindersRepository(db),
   shipments: createShipmentsRepository(db),
   locations: createLocationsRepository(db),
+  adminShipments: createAdminShipmentsRepository(db),
+  inventory: createInventoryRepository(db),
+  reports: createReportsRepository(db),
 })
 
 export type CylinderRepositories = ReturnType<typeof cylinderRepositories>

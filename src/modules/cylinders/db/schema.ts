@@ -49,6 +49,8 @@ export const cylinders = pgTable(
     uniqueIndex('cylinders_serial_number_key').on(sql`lower(${table.serialNumber})`),
     uniqueIndex('cylinders_qr_code_key').on(table.qrCode),
     index('cylinders_status_idx').on(table.status, table.id),
+    // Cylinders out longest first (the overdue-returns report).
+    index('cylinders_status_since_idx').on(table.status, table.locationSince),
     index('cylinders_location_idx').on(table.locationId, table.status),
     index('cylinders_next_test_due_idx').on(table.nextTestDue),
   ],
@@ -88,6 +90,7 @@ export const cylinderShipments = pgTable(
     uniqueIndex('cylinder_shipments_batch_key').on(table.workerId, table.clientBatchId),
     index('cylinder_shipments_scanned_idx').on(table.scannedAt, table.id),
     index('cylinder_shipments_location_idx').on(table.locationId, table.scannedAt),
+    index('cylinder_shipments_worker_idx').on(table.workerId, table.scannedAt),
   ],
 )
 
@@ -105,7 +108,12 @@ export const cylinderShipmentItems = pgTable(
     /** Where the cylinder was before this move (a return's customer). */
     fromLocationId: uuid('from_location_id').references(() => cylinderLocations.id),
   },
-  (table) => [primaryKey({ columns: [table.shipmentId, table.cylinderId] }), index('cylinder_shipment_items_cylinder_idx').on(table.cylinderId)],
+  (table) => [
+    primaryKey({ columns: [table.shipmentId, table.cylinderId] }),
+    index('cylinder_shipment_items_cylinder_idx').on(table.cylinderId),
+    // Deleting a location checks nothing refers to it.
+    index('cylinder_shipment_items_from_location_idx').on(table.fromLocationId),
+  ],
 )
 
 /** Append-only history of every cylinder: moves, edits, reprints, quarantine, trash. */
@@ -127,7 +135,11 @@ export const cylinderEvents = pgTable(
     /** What changed (edits: field → [before, after]). */
     data: jsonb('data').$type<Record<string, unknown>>(),
   },
-  (table) => [index('cylinder_events_cylinder_idx').on(table.cylinderId, table.at, table.id), index('cylinder_events_type_at_idx').on(table.type, table.at)],
+  (table) => [
+    index('cylinder_events_cylinder_idx').on(table.cylinderId, table.at, table.id),
+    index('cylinder_events_type_at_idx').on(table.type, table.at),
+    index('cylinder_events_location_idx').on(table.locationId),
+  ],
 )
 
 export type CylinderRow = typeof cylinders.$inferSelect

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest'
+import { MemoryCache } from '../../core/cache/cache.js'
+import type { InventoryCountRow, InventoryRepository } from './inventory.repository.js'
+import { newInventoryGeneration } from './events.js'
+import { InventoryService, summarize } from './inventory.service.js'
+
+const zero = { available: 0, sent: 0, returned: 0, in_refill: 0, quarantined: 0, lost: 0, trashed: 0 }
+const row = (some: Partial<InventoryCountRow>): InventoryCountRow => ({
+  gasType: 'CO2',
+  status: 'available',
+  locationId: null,
+  locationName: null,
+  locationKind: null,
+  sentTo: null,
+  cylinders: 1,
+  ...some,
+})
+const acme = { locationId: 'loc-acme', locationName: 'Acme', locationKind: 'customer' as const }
+
+describe('summarize', () => {
+  it('puts a cylinder at the depot with neither a location nor a sentTo, unless it is trashed', () => {
+    const result = summarize([
+      row({ cylinders: 4 }),
+      row({ status: 'quarantined', cylinders: 2 }),
+      row({ status: 'trashed', cylinders: 3 }),
+      row({ status: 'trashed', ...acme, cylinders: 5 }),
+    ])
+    expect(result.atDepot).toBe(6)
+    expect(result.byLocation).toEqual([])
+    expect(result.byStatus).toEqual({ ...zero, available: 4, quarantined: 2, trashed: 8 })
+    expect(result.total).toBe(14)
+  })
+
+  it('groups places by location, free-text destinations by their text, most cylinders first', () => {
+    const result = summarize([
+      row({ status: 'sent', ...acme, cylinders: 2 }),
+      row({ status: 'lost', gasType: 'O2', ...acme, cylinders: 1 }),
+      row({ status: 'sent', sentTo: 'Site 9', cylinders: 5 }),
+      row({ status: 'in_refill', locationId: 'loc-gasco', locationName: 'GasCo', locationKind: 'refill_station', cylinders: 1 }),
+    ])
+    expect(result.byLocation).toEqual([
+      { locationId: null, name: 'Site 9', kind: null, total: 5, byStatus: { ...zero, sent: 5 } },
+      { locationId: 'loc-acme', name: 'Acme', kind: 'customer', total: 3, byStatus: { ...zero, sent: 2, lost: 1 } },
+      { locationId: 'loc-gasco', name: 'GasCo', kind: 'refill_station', total: 1, byStatus: { ...zero, in_refill: 1 } },
+    ])
+    expect(result.byGasType).toEqual([
+      { gasType: 'CO2', total: 8, byStatus: { ...zero, sent: 7, in_refill: 1 } },
+      { gasType: 'O2', total: 1, byStatus: { ...zero, lost: 1 } },
+    ])
+    expect(result.atDepot).toBe(0)
+  })
+
+  it('answers every status with zeros when there are no cylinders', () => {
+    expect(summarize([])).toEqual({ total: 0, byStatus: zero, byGasType: [], byLocation: [], atDepot: 0 })
+  })
+})
+
+describe('InventoryService', () => {
+  it('computes on a miss, answers from the cache until a change starts a new generation', async () => {
+    let calls = 0
+    const repository: InventoryRepository = { counts: async () => (calls++, [row({ cylinders: calls })]) }
+    const cache = new MemoryCache()
+    const service = new InventoryService(repository, cache, 60_000)
+    const first = await service.get()
+    const second = await service.get()
+    expect([first.cache, second.cache, calls]).toEqual(['miss', 'hit', 1])
+    expect(second.inventory).toEqual(first.inventory)
+    await newInventoryGeneration(cache)
+    const third = await service.get()
+    expect([third.cache, third.inventory.total]).toEqual(['miss', 2])
+  })
+
+  it('computes every time when the cache is off (ttl 0)', async () => {
+    let calls = 0
+    const repository: InventoryRepository = { counts: async () => (calls++, []) }
+    const service = new InventoryService(repository, new MemoryCache(), 0)
+    expect([(await service.get()).cache, (await service.get()).cache, calls]).toEqual(['miss', 'miss', 2])
+  })
+})

@@ -1,0 +1,110 @@
+import type { Cache } from '../../core/cache/cache.js'
+import { CYLINDER_STATUSES, type CylinderStatus, type LocationKind } from './domain.js'
+import { INVENTORY_GENERATION_KEY, inventoryCacheKey, newInventoryGeneration } from './events.js'
+import type { InventoryCountRow, InventoryRepository } from './inventory.repository.js'
+
+export type StatusCounts = Record<CylinderStatus, number>
+
+export interface PlaceInventory {
+  locationId: string | null
+  name: string
+  kind: LocationKind | null
+  total: number
+  byStatus: StatusCounts
+}
+
+export interface Inventory {
+  total: number
+  byStatus: StatusCounts
+  byGasType: { gasType: string; total: number; byStatus: StatusCounts }[]
+  byLocation: PlaceInventory[]
+  atDepot: number
+  generatedAt: string
+}
+
+export interface InventoryAnswer {
+  inventory: Inventory
+  /** Whether the answer came from the cache, for the `x-cache` header. */
+  cache: 'hit' | 'miss'
+}
+
+const zeros = (): StatusCounts => Object.fromEntries(CYLINDER_STATUSES.map((status) => [status, 0])) as StatusCounts
+
+export class InventoryService {
+  /**
+   * Every change starts a new cache generation after it commits (CylinderNotifier), so an answer is
+   * never older than the last change; `ttlMs` (CYLINDERS_INVENTORY_CACHE_SECONDS) bounds how long
+   * one is kept at all. 0 turns the cache off.
+   */
+  constructor(
+    private readonly repository: InventoryRepository,
+    private readonly cache: Cache,
+    private readonly ttlMs: number,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async get(): Promise<InventoryAnswer> {
+    if (this.ttlMs <= 0) return { inventory: await this.compute(), cache: 'miss' }
+    let cache = 'hit' as InventoryAnswer['cache']
+    const generation = (await this.cache.get<string>(INVENTORY_GENERATION_KEY)) ?? (await newInventoryGeneration(this.cache))
+    const inventory = await this.cache.wrap(inventoryCacheKey(generation), this.ttlMs, async () => {
+      cache = 'miss'
+      return this.compute()
+    })
+    return { inventory, cache }
+  }
+
+  private async compute(): Promise<Inventory> {
+    const generatedAt = this.now().toISOString()
+    return { ...summarize(await this.repository.counts()), generatedAt }
+  }
+}
+
+/** Adds up the counts per gas type, status and place into the inventory's views. */
+export function summarize(rows: readonly InventoryCountRow[]): Omit<Inventory, 'generatedAt'> {
+  const byStatus = zeros()
+  const gasTypes = new Map<string, { gasType: string; total: number; byStatus: StatusCounts }>()
+  const places = new Map<string, PlaceInventory>()
+  let atDepot = 0
+  for (const row of rows) {
+    byStatus[row.status] += row.cylinders
+    const gas = gasTypes.get(row.gasType) ?? { gasType: row.gasType, total: 0, byStatus: zeros() }
+    gasTypes.set(row.gasType, add(gas, row))
+    // A trashed cylinder keeps its last known place, but nobody holds it any more.
+    if (row.status === 'trashed') continue
+    const key = placeKey(row)
+    if (key === undefined) {
+      atDepot += row.cylinders
+      continue
+    }
+    places.set(key, add(places.get(key) ?? newPlace(row), row))
+  }
+  return {
+    total: Object.values(byStatus).reduce((sum, n) => sum + n, 0),
+    byStatus,
+    byGasType: [...gasTypes.values()].sort((a, b) => compare(a.gasType, b.gasType)),
+    byLocation: [...places.values()].sort((a, b) => b.total - a.total || compare(a.name, b.name)),
+    atDepot,
+  }
+}
+
+/** A location by id, a free-text destination by its text; undefined at the depot. */
+function placeKey(row: InventoryCountRow): string | undefined {
+  if (row.locationId !== null) return `location:${row.locationId}`
+  if (row.sentTo !== null) return `sentTo:${row.sentTo}`
+  return undefined
+}
+
+function newPlace(row: InventoryCountRow): PlaceInventory {
+  return row.locationId !== null
+    ? { locationId: row.locationId, name: row.locationName ?? '', kind: row.locationKind, total: 0, byStatus: zeros() }
+    : { locationId: null, name: row.sentTo ?? '', kind: null, total: 0, byStatus: zeros() }
+}
+
+function add<T extends { total: number; byStatus: StatusCounts }>(entry: T, row: InventoryCountRow): T {
+  entry.total += row.cylinders
+  entry.byStatus[row.status] += row.cylinders
+  return entry
+}
+
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
