@@ -1,7 +1,7 @@
 import type { Measurement } from './lib/autocannon.js'
 import { benchDatabase, redactPassword, type BenchDatabase } from './lib/database.js'
 import { goals, latencyComparisons, limitGoals, loadProblems, ratios, type Outcome } from './lib/outcome.js'
-import { printFailures, printGoals, printLatencies, printRatios, printRealtime, printTable } from './lib/report.js'
+import { printBatches, printFailures, printGoals, printLatencies, printRatios, printRealtime, printTable } from './lib/report.js'
 import { machine, writeResults } from './lib/results.js'
 import { ServerPool } from './lib/server-pool.js'
 import { readSettings, type LoadSettings } from './lib/settings.js'
@@ -44,6 +44,7 @@ async function main(): Promise<number> {
   console.log('')
   printTable(outcomes)
   printRealtime(outcomes)
+  printBatches(outcomes)
   printRatios(comparisons.ratios)
   printLatencies(comparisons.latencies)
   printGoals(comparisons.goals, comparisons.limits)

@@ -27,6 +27,8 @@ export interface Measurement {
   readonly memory?: MemoryDetails
   /** The upload scenario: one file streamed through POST /api/files. */
   readonly upload?: { readonly bytes: number; readonly seconds: number; readonly mibPerSecond: number }
+  /** The ship-batch scenario: batches of `size` cylinders, one at a time. */
+  readonly batch?: { readonly size: number; readonly batches: number; readonly cylindersPerSecond: number; readonly meanMs: number }
 }
 
 export interface HttpRequest {

@@ -110,6 +110,16 @@ export function printRealtime(outcomes: readonly Outcome[]): void {
   }
 }
 
+/** Batch scenarios: how many cylinders a batch moved and at what rate. */
+export function printBatches(outcomes: readonly Outcome[]): void {
+  for (const { scenario, measurement } of outcomes) {
+    const batch = measurement?.batch
+    if (batch) {
+      console.log(`\n${scenario.title}: ${batch.batches} batches of ${batch.size}, mean ${batch.meanMs.toFixed(0)} ms, p50 ${measurement.latencyP50Ms.toFixed(0)} ms, p99 ${measurement.latencyP99Ms.toFixed(0)} ms → ${batch.cylindersPerSecond.toFixed(0)} cylinders/s`)
+    }
+  }
+}
+
 function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 }

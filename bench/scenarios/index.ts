@@ -1,4 +1,5 @@
 import { argon2Raw } from './argon2-raw.js'
+import { inventoryCached, inventoryUncached, shipBatch } from './cylinders.js'
 import { barePk } from './bare-pk.js'
 import { fanoutBareMax, fanoutBareRate, fanoutMax, fanoutRate, fanoutRedisMax, fanoutRedisRate } from './fanout.js'
 import { health, healthOneConnection } from './health.js'
@@ -17,7 +18,8 @@ import type { Scenario } from './scenario.js'
  * scenarios run first on their server, while its process is fresh (the upload after the idle sockets:
  * its peak is read against its own `before`). The argon2 baseline runs just
  * before the login scenarios; the idle /health probe right after the login load has stopped; bare-pk
- * last, once the app has migrated the database and registered the account it reads.
+ * once the app has migrated the database and registered the account it reads; the cylinders
+ * scenarios last, on servers of their own.
  */
 export const scenarios: readonly Scenario[] = [
   rawHello,
@@ -41,4 +43,8 @@ export const scenarios: readonly Scenario[] = [
   fanoutRedisMax,
   fanoutRedisRate,
   barePk,
+  // cylinders (a stocked depot), then the same with the inventory cache off
+  shipBatch,
+  inventoryCached,
+  inventoryUncached,
 ]

@@ -45,6 +45,21 @@ export const servers = {
       REDIS_URL: parent.REDIS_URL,
     }),
   },
+  /** The cylinders module on a stocked depot, inventory summary cached (the default). */
+  cylinders: {
+    script: 'bench/servers/cylinders.ts',
+    env: (parent) => ({ DATABASE_URL: parent.DATABASE_URL, DATABASE_POOL_SIZE: parent.DATABASE_POOL_SIZE, BENCH_DEPOT_CYLINDERS: parent.BENCH_DEPOT_CYLINDERS }),
+  },
+  /** The same with the inventory cache off: every summary is computed by PostgreSQL. */
+  'cylinders-nocache': {
+    script: 'bench/servers/cylinders.ts',
+    env: (parent) => ({
+      DATABASE_URL: parent.DATABASE_URL,
+      DATABASE_POOL_SIZE: parent.DATABASE_POOL_SIZE,
+      BENCH_DEPOT_CYLINDERS: parent.BENCH_DEPOT_CYLINDERS,
+      CYLINDERS_INVENTORY_CACHE_SECONDS: '0',
+    }),
+  },
   /** PostgreSQL only: reads the users the app server registered. */
   'bare-fastify-pk': {
     script: 'bench/servers/bare-fastify-pk.ts',
