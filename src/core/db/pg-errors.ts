@@ -24,3 +24,20 @@ export const isUniqueViolation = (error: unknown, constraint?: string): boolean 
 
 /** A foreign-key violation (a row still referenced, or a reference to nothing). */
 export const isForeignKeyViolation = (error: unknown): boolean => pgError(error)?.code === '23503'
+
+const DEADLOCK_DETECTED = '40P01'
+
+/**
+ * Runs `work` again (up to `attempts` times in all, after a short random pause) when PostgreSQL
+ * aborts it as a deadlock victim. Only for work that is safe to repeat.
+ */
+export async function retryOnDeadlock<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work()
+    } catch (error) {
+      if (attempt >= attempts || pgError(error)?.code !== DEADLOCK_DETECTED) throw error
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 80 * attempt))
+    }
+  }
+}

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import PgBoss from 'pg-boss'
 import type { Static, TSchema } from 'typebox'
 import type { Database } from '../db/client.js'
+import { retryOnDeadlock } from '../db/pg-errors.js'
 import { pgliteExecutor } from './db/pglite-executor.js'
 import { JOB_DEFAULTS, JobCatalog, JobPayloadError, jobName, type JobDefinition, type JobQueue, type JobType, type RegisteredJob, type SendOptions } from './definition.js'
 import { createJobsRepository, type JobRecord, type JobState, type JobsRepository, type SqlExecutor } from './jobs.repository.js'
@@ -120,9 +121,11 @@ class PgBossJobs implements Jobs {
       await this.boss.start()
       for (const { definition } of this.catalog.all()) {
         const queue = { name: definition.name, policy: definition.policy ?? JOB_DEFAULTS.policy, ...retryOptions(definition) }
-        await this.boss.createQueue(definition.name, queue)
+        // Instances booting together create the same queues at once; PostgreSQL may pick one as a
+        // deadlock victim. Both statements are idempotent, so the loser simply tries again.
+        await retryOnDeadlock(() => this.boss.createQueue(definition.name, queue))
         // createQueue keeps an existing queue as it was: bring its settings up to date with the code.
-        await this.boss.updateQueue(definition.name, queue)
+        await retryOnDeadlock(() => this.boss.updateQueue(definition.name, queue))
       }
       await this.syncSchedules()
       if (this.options.workers) for (const job of this.catalog.all()) await this.startWorkers(job)
