@@ -24,7 +24,8 @@ CREATE TABLE "cylinder_locations" (
 	"email" text,
 	"address" text,
 	"notes" text,
-	"active" boolean DEFAULT true NOT NULL
+	"active" boolean DEFAULT true NOT NULL,
+	CONSTRAINT "cylinder_locations_kind_check" CHECK ("cylinder_locations"."kind" in ('customer', 'refill_station'))
 );
 --> statement-breakpoint
 CREATE TABLE "cylinder_retired_codes" (
@@ -53,7 +54,8 @@ CREATE TABLE "cylinder_shipments" (
 	"scanned_at" timestamp (3) with time zone NOT NULL,
 	"notes" text,
 	"item_count" integer NOT NULL,
-	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "cylinder_shipments_type_check" CHECK ("cylinder_shipments"."type" in ('ship', 'return', 'refill_send', 'refill_receive'))
 );
 --> statement-breakpoint
 CREATE TABLE "cylinders" (
@@ -73,7 +75,8 @@ CREATE TABLE "cylinders" (
 	"location_id" uuid,
 	"sent_to" text,
 	"location_since" timestamp (3) with time zone DEFAULT now() NOT NULL,
-	"notes" text
+	"notes" text,
+	CONSTRAINT "cylinders_status_check" CHECK ("cylinders"."status" in ('available', 'sent', 'returned', 'in_refill', 'quarantined', 'lost', 'trashed'))
 );
 --> statement-breakpoint
 ALTER TABLE "cylinder_events" ADD CONSTRAINT "cylinder_events_cylinder_id_cylinders_id_fk" FOREIGN KEY ("cylinder_id") REFERENCES "public"."cylinders"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

@@ -93,3 +93,14 @@ describe('config', () => {
     ])
   })
 })
+
+describe('cylinders settings', () => {
+  it('defaults to UTC, a 60 s inventory cache and 300 scans a minute', () => {
+    expect(loadConfig({ DATA_DIR: tempDir() }).cylinders).toEqual({ scanRateLimitPerMinute: 300, inventoryCacheSeconds: 60, timeZone: 'UTC' })
+    expect(loadConfig({ DATA_DIR: tempDir(), CYLINDERS_TIMEZONE: 'America/Chicago' }).cylinders.timeZone).toBe('America/Chicago')
+  })
+
+  it('refuses a time zone that does not exist', () => {
+    expect(problems({ CYLINDERS_TIMEZONE: 'Mars/Olympus' })).toEqual([expect.stringMatching(/^CYLINDERS_TIMEZONE="Mars\/Olympus" is invalid: expected an IANA time zone/)])
+  })
+})

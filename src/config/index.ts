@@ -58,6 +58,8 @@ export interface Config {
     readonly scanRateLimitPerMinute: number
     /** How long an inventory summary may be served from the cache (every change also clears it); 0: never cached. */
     readonly inventoryCacheSeconds: number
+    /** The depot's time zone: what "today" is for test due dates. */
+    readonly timeZone: string
   }
 }
 
@@ -126,7 +128,7 @@ export function loadConfig(source: RawEnv = process.env): Config {
       storage: storageConfig(env, dataDir),
       clamav: env.CLAMAV_HOST ? { host: env.CLAMAV_HOST, port: env.CLAMAV_PORT } : undefined,
     },
-    cylinders: { scanRateLimitPerMinute: env.CYLINDERS_SCAN_RATE_LIMIT_PER_MINUTE, inventoryCacheSeconds: env.CYLINDERS_INVENTORY_CACHE_SECONDS },
+    cylinders: { scanRateLimitPerMinute: env.CYLINDERS_SCAN_RATE_LIMIT_PER_MINUTE, inventoryCacheSeconds: env.CYLINDERS_INVENTORY_CACHE_SECONDS, timeZone: env.CYLINDERS_TIMEZONE },
   })
 }
 
@@ -166,6 +168,9 @@ function parseEnv(source: RawEnv): Env {
   if (Boolean(picked.S3_ACCESS_KEY_ID) !== Boolean(picked.S3_SECRET_ACCESS_KEY)) {
     problems.set('S3_ACCESS_KEY_ID', 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together')
   }
+  if (picked.CYLINDERS_TIMEZONE && !isTimeZone(picked.CYLINDERS_TIMEZONE)) {
+    problems.set('CYLINDERS_TIMEZONE', `CYLINDERS_TIMEZONE=${JSON.stringify(picked.CYLINDERS_TIMEZONE)} is invalid: expected ${envHints.CYLINDERS_TIMEZONE}`)
+  }
   if (problems.size > 0) throw new ConfigError([...problems.values()])
   return value as Env
 }
@@ -201,4 +206,13 @@ function deepFreeze<T extends object>(value: T): T {
     if (inner && typeof inner === 'object' && !Buffer.isBuffer(inner) && !Object.isFrozen(inner)) deepFreeze(inner as object)
   }
   return Object.freeze(value)
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name })
+    return true
+  } catch {
+    return false
+  }
 }

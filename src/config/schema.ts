@@ -54,6 +54,7 @@ export const EnvSchema = Type.Object({
   CLAMAV_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 3310 }),
   CYLINDERS_SCAN_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, default: 300 }),
   CYLINDERS_INVENTORY_CACHE_SECONDS: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 }),
+  CYLINDERS_TIMEZONE: Type.String({ minLength: 1, default: 'UTC' }),
 })
 
 export type Env = Static<typeof EnvSchema>
@@ -109,4 +110,5 @@ export const envHints: Record<keyof Env, string> = {
   CLAMAV_PORT: 'an integer port 1–65535',
   CYLINDERS_SCAN_RATE_LIMIT_PER_MINUTE: 'an integer ≥ 0 (0 disables the limit)',
   CYLINDERS_INVENTORY_CACHE_SECONDS: 'an integer number of seconds 0–86400 (0 disables the cache)',
+  CYLINDERS_TIMEZONE: 'an IANA time zone such as Europe/Berlin or America/Chicago',
 }

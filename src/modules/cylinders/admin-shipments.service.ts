@@ -1,5 +1,5 @@
 import { AppError, notFound } from '../../core/errors/app-error.js'
-import { decodeCursor, encodeCursor } from '../../core/http/resource/cursor.js'
+import { decodeRowCursor, encodeCursor } from '../../core/http/resource/cursor.js'
 import { toShipmentView } from './cylinder.view.js'
 import type { AdminShipmentFilters, AdminShipmentRow, AdminShipmentsRepository, ShipmentPosition } from './admin-shipments.repository.js'
 import type { MoveType } from './domain.js'
@@ -20,7 +20,6 @@ export interface Page<T> {
 }
 
 const SORT = '-scannedAt'
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** The shipment as scanners see it, plus who scanned it and where it went. */
 function toAdminShipmentView({ shipment, worker, location }: AdminShipmentRow) {
@@ -55,10 +54,14 @@ export class AdminShipmentsService {
   }
 }
 
-/** A calendar day is its midnight UTC; the range is [from, to) and must not be empty. */
+/**
+ * A calendar day is its midnight UTC, and a day as `to` includes that whole day (as in the reports):
+ * `from=2026-05-01&to=2026-05-01` is that one day. A date-time `to` is exclusive.
+ */
 function filtersOf(query: ShipmentQuery): AdminShipmentFilters {
   const { from, to, ...rest } = query
-  const range = { ...(from ? { from: new Date(from) } : {}), ...(to ? { to: new Date(to) } : {}) }
+  const end = to && (DAY.test(to) ? new Date(new Date(to).getTime() + DAY_MS) : new Date(to))
+  const range = { ...(from ? { from: new Date(from) } : {}), ...(end ? { to: end } : {}) }
   if (range.from && range.to && range.from.getTime() >= range.to.getTime()) {
     throw new AppError('VALIDATION_FAILED', '`from` must be before `to` (`from` is inclusive, `to` exclusive).', { 'query.to': 'must be after from' })
   }
@@ -67,8 +70,9 @@ function filtersOf(query: ShipmentQuery): AdminShipmentFilters {
 
 /** The cursor's position; one not made by this list is refused as INVALID_CURSOR. */
 function positionOf(cursor: string): ShipmentPosition {
-  const { value, id } = decodeCursor(cursor, SORT)
-  const scannedAt = typeof value === 'string' ? new Date(value) : undefined
-  if (!scannedAt || Number.isNaN(scannedAt.getTime()) || !UUID.test(id)) throw new AppError('INVALID_CURSOR', undefined, { cursor: 'does not belong to this list' })
-  return { scannedAt, id }
+  const { at, id } = decodeRowCursor(cursor, SORT, 'timestamp')
+  return { scannedAt: at!, id }
 }
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/
+const DAY_MS = 86_400_000

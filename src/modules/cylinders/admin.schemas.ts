@@ -45,7 +45,7 @@ export const AdminShipmentQuery = Type.Object(
     type: Type.Optional(Type.Enum(MOVE_TYPES)),
     locationId: Type.Optional(Uuid),
     from: Type.Optional(Instant('Scanned at or after (inclusive)')),
-    to: Type.Optional(Instant('Scanned before (exclusive); must be after from')),
+    to: Type.Optional(Instant('Scanned before this date-time (exclusive), or on or before this day (YYYY-MM-DD, inclusive); must be after from')),
   },
   { additionalProperties: false },
 )

@@ -13,7 +13,7 @@ import { cylinderStore, type CylinderStore } from './store.js'
 /** What the module's routes, jobs and hooks work with. */
 export interface CylindersApi {
   readonly access: PermissionRegistry
-  readonly config: { readonly scanRateLimitPerMinute: number; readonly inventoryCacheSeconds: number }
+  readonly config: { readonly scanRateLimitPerMinute: number; readonly inventoryCacheSeconds: number; readonly timeZone: string }
   readonly store: CylinderStore
   readonly cache: Cache
   readonly cylinders: CylindersService
@@ -34,10 +34,10 @@ export function createCylindersApi(ctx: ModuleContext): CylindersApi {
     store,
     cache: ctx.cache,
     cylinders: new CylindersService(store, notifier),
-    batches: new BatchService(store, notifier),
+    batches: new BatchService(store, notifier, ctx.config.cylinders.timeZone),
     locations: new LocationsService(store, notifier),
     inventory: new InventoryService(store.repos.inventory, ctx.cache, ctx.config.cylinders.inventoryCacheSeconds * 1000),
-    reports: new ReportsService(store.repos.reports),
+    reports: new ReportsService(store.repos.reports, ctx.config.cylinders.timeZone),
     adminShipments: new AdminShipmentsService(store.repos.adminShipments, store.repos.shipments),
     notifier,
   }

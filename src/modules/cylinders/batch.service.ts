@@ -5,7 +5,7 @@ import { isUniqueViolation } from '../../core/db/pg-errors.js'
 import { AppError } from '../../core/errors/app-error.js'
 import { toShipmentView, type ShipmentView } from './cylinder.view.js'
 import type { CylinderRow, LocationRow, ShipmentRow } from './db/schema.js'
-import { ACTIONS, isoDay, MOVES, refuseMove, type Action, type ActionType, type Move, type MoveType, type Refusal } from './domain.js'
+import { ACTIONS, dayIn, MOVES, refuseMove, type Action, type ActionType, type Move, type MoveType, type Refusal } from './domain.js'
 import type { CylinderEventName, CylinderNotifier } from './events.js'
 import type { CylinderRepositories, CylinderStore } from './store.js'
 
@@ -61,32 +61,34 @@ export class BatchService {
   constructor(
     private readonly store: CylinderStore,
     private readonly notifier: CylinderNotifier,
+    /** The depot's time zone: "today" for test dates. */
+    private readonly timeZone = 'UTC',
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   async move(actor: Actor, type: MoveType, input: MoveInput): Promise<MoveResult> {
     const move = MOVES[type]
     const refs = refsOf(input)
-    const scannedAt = this.scanTime(input.scannedAt)
     const requestHash = hashRequest(type, refs, input)
+    // A resend is answered before anything else is checked: it may come days later (offline scanners).
     if (input.clientBatchId) {
       const replay = await this.replay(actor, input.clientBatchId, requestHash)
       if (replay) return replay
     }
-    const location = input.locationId ? await this.checkLocation(move, input.locationId) : undefined
-    if (!location && !input.sentTo?.trim() && (move.destination === 'customer' || move.destination === 'refill_station')) {
-      throw new AppError('VALIDATION_FAILED', `Say where the cylinders go: locationId or sentTo.`, { locationId: 'locationId or sentTo is required' })
-    }
-    const plan: Plan = { actor, move, input, location, scannedAt, requestHash }
+    const scannedAt = this.scanTime(input.scannedAt)
+    checkDestination(move, input)
+    const plan: Plan = { actor, move, input, scannedAt, requestHash }
     let outcome: Applied | { earlier: ShipmentRow }
     try {
       outcome = await this.store.transaction(async (repos) => {
+        // Held until commit: an admin cannot archive it or change its kind under the batch.
+        const location = input.locationId ? await checkLocation(repos, move, input.locationId) : undefined
         const locked = await repos.cylinders.lock(refs.by, refs.values)
         // Those locks may have been held by the same batch sent twice at once: it has committed by now.
         const earlier = input.clientBatchId ? await repos.shipments.findByBatch(actor.id, input.clientBatchId) : undefined
         if (earlier) return { earlier }
         await this.refuse(repos, refs, move, locked)
-        return this.record(repos, plan, locked)
+        return this.record(repos, plan, location, locked)
       })
     } catch (error) {
       // The same batch sent twice at once, naming no cylinder both could lock: the second insert loses.
@@ -102,8 +104,8 @@ export class BatchService {
   }
 
   /** Moves the locked cylinders and writes the shipment, its items and one history event each. */
-  private async record(repos: CylinderRepositories, plan: Plan, locked: CylinderRow[]): Promise<Applied> {
-    const { actor, move, input, location, scannedAt, requestHash } = plan
+  private async record(repos: CylinderRepositories, plan: Plan, location: LocationRow | undefined, locked: CylinderRow[]): Promise<Applied> {
+    const { actor, move, input, scannedAt, requestHash } = plan
     const shipmentId = newId()
     const sentTo = location ? null : (input.sentTo?.trim() ?? null)
     const destination = move.destination === 'depot' ? { locationId: null, sentTo: null } : { locationId: location?.id ?? null, sentTo }
@@ -194,25 +196,12 @@ export class BatchService {
     return { shipment: toShipmentView(existing, await this.store.repos.shipments.items(existing.id)), replayed: true }
   }
 
-  private async checkLocation(move: Move, locationId: string): Promise<LocationRow> {
-    const location = await this.store.repos.locations.findById(locationId)
-    if (!location) throw new AppError('CYLINDER_LOCATION_INVALID', 'There is no such location.', { locationId: 'not found' })
-    if (!location.active) throw new AppError('CYLINDER_LOCATION_INVALID', `${location.name} is archived.`, { locationId: 'archived' })
-    const wanted = move.destination === 'depot' ? undefined : move.destination
-    if (wanted && location.kind !== wanted) {
-      throw new AppError('CYLINDER_LOCATION_INVALID', `${move.type} goes to a ${wanted.replace('_', ' ')}; ${location.name} is a ${location.kind.replace('_', ' ')}.`, {
-        locationId: `must be a ${wanted}`,
-      })
-    }
-    return location
-  }
-
   /** Refuses the batch, listing each one, if any named cylinder is missing or cannot change. */
   private async refuse(repos: CylinderRepositories, refs: Refs, change: Move | Action, locked: readonly CylinderRow[]): Promise<void> {
     const found = new Map(locked.map((c) => [refs.by === 'id' ? c.id : c.qrCode, c]))
     const missing = refs.values.filter((ref) => !found.has(ref))
     const retired = refs.by === 'qrCode' ? await repos.cylinders.retiredCodes(missing) : new Set<string>()
-    const today = isoDay(this.now())
+    const today = dayIn(this.now(), this.timeZone)
     const refusals: Refusal[] = missing.map((ref) =>
       retired.has(ref)
         ? { ref, cylinderId: null, serialNumber: null, status: null, reason: 'RETIRED_CODE', message: 'This label was replaced by a reprint.' }
@@ -240,7 +229,7 @@ export class BatchService {
   }
 
   private releaseTestDates(input: ActionInput): { lastTestOn: string; nextTestDue: string } {
-    const today = isoDay(this.now())
+    const today = dayIn(this.now(), this.timeZone)
     const details: Record<string, string> = {}
     if (!input.lastTestOn) details.lastTestOn = 'is required: the date of the passed test'
     else if (input.lastTestOn > today) details.lastTestOn = 'cannot be in the future'
@@ -256,9 +245,36 @@ interface Plan {
   actor: Actor
   move: Move
   input: MoveInput
-  location: LocationRow | undefined
   scannedAt: Date
   requestHash: string
+}
+
+/**
+ * Ship and refill send need a destination (a location or the seed's free-text `sentTo`); return and
+ * refill receive end at the depot and take none (where each cylinder was is kept on its item).
+ */
+function checkDestination(move: Move, input: MoveInput): void {
+  const named = input.locationId !== undefined || input.sentTo !== undefined
+  if (move.destination === 'depot' && named) {
+    throw new AppError('VALIDATION_FAILED', `${move.type} brings cylinders back to the depot: send no locationId or sentTo.`, { locationId: 'not allowed for this move' })
+  }
+  if (move.destination !== 'depot' && !input.locationId && !input.sentTo?.trim()) {
+    throw new AppError('VALIDATION_FAILED', 'Say where the cylinders go: locationId or sentTo.', { locationId: 'locationId or sentTo is required' })
+  }
+}
+
+/** The destination, locked for share, if it exists, is active and of the kind the move goes to. */
+async function checkLocation(repos: CylinderRepositories, move: Move, locationId: string): Promise<LocationRow> {
+  const location = await repos.locations.lockShared(locationId)
+  if (!location) throw new AppError('CYLINDER_LOCATION_INVALID', 'There is no such location.', { locationId: 'not found' })
+  if (!location.active) throw new AppError('CYLINDER_LOCATION_INVALID', `${location.name} is archived.`, { locationId: 'archived' })
+  if (move.destination !== 'depot' && location.kind !== move.destination) {
+    const wanted = move.destination.replace('_', ' ')
+    throw new AppError('CYLINDER_LOCATION_INVALID', `${move.type} goes to a ${wanted}; ${location.name} is a ${location.kind.replace('_', ' ')}.`, {
+      locationId: `must be a ${move.destination}`,
+    })
+  }
+  return location
 }
 
 interface Applied {

@@ -113,6 +113,19 @@ describe('scanning and reading', () => {
     expect(seen).toEqual(cylinders.map((c) => c.id).reverse())
     expectError(await app().inject({ url: '/api/cylinders?status=full', headers: admin.headers }), 400, 'VALIDATION_FAILED')
     expectError(await app().inject({ url: '/api/cylinders?cursor=nonsense', headers: admin.headers }), 400, 'INVALID_CURSOR')
+    // Well-formed but forged: the position is not a row id.
+    const forged = Buffer.from(JSON.stringify(['-id', null, 'x'])).toString('base64url')
+    expectError(await app().inject({ url: `/api/cylinders?cursor=${forged}`, headers: admin.headers }), 400, 'INVALID_CURSOR')
+    const forgedHistory = Buffer.from(JSON.stringify(['at', 'not a time', cylinders[0]!.id])).toString('base64url')
+    expectError(await app().inject({ url: `/api/cylinders/${cylinders[0]!.id}/history?cursor=${forgedHistory}`, headers: admin.headers }), 400, 'INVALID_CURSOR')
+  })
+
+  it('matches a QR code in the text search only whole, so codes cannot be guessed piece by piece', async () => {
+    const admin = await loginAs(app(), 'admin')
+    const [cylinder] = await addCylinders(app(), admin)
+    const search = async (q: string) => (await app().inject({ url: `/api/cylinders?q=${encodeURIComponent(q)}`, headers: admin.headers })).json<{ items: TestCylinder[] }>().items.map((c) => c.id)
+    expect(await search(cylinder!.qrCode)).toEqual([cylinder!.id])
+    expect(await search(cylinder!.qrCode.slice(0, 12))).toEqual([])
   })
 })
 

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, ilike, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, desc, eq, ilike, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../core/db/client.js'
 import { newId } from '../../core/db/columns.js'
 import type { CylinderStatus } from './domain.js'
@@ -107,7 +107,8 @@ export function createCylindersRepository(db: Db) {
       ]
       if (filters.q) {
         const pattern = `%${escapeLike(filters.q)}%`
-        conditions.push(or(ilike(cylinders.serialNumber, pattern), ilike(cylinders.qrCode, pattern), ilike(cylinders.gasType, pattern), ilike(cylinders.owner, pattern), ilike(cylinders.notes, pattern)))
+        // A QR code matches only whole: a substring search would let anyone with read access try codes in bulk.
+        conditions.push(or(ilike(cylinders.serialNumber, pattern), eq(cylinders.qrCode, filters.q), ilike(cylinders.gasType, pattern), ilike(cylinders.owner, pattern), ilike(cylinders.notes, pattern)))
       }
       return db
         .select()
@@ -117,13 +118,13 @@ export function createCylindersRepository(db: Db) {
         .limit(limit)
     },
 
-    /** Oldest first: the order things happened. */
-    async history(cylinderId: string, limit: number, after?: string): Promise<CylinderEventRow[]> {
+    /** Oldest first, by (at, id): the order things happened, offline scans at their scan time. */
+    async history(cylinderId: string, limit: number, after?: { at: Date; id: string }): Promise<CylinderEventRow[]> {
       return db
         .select()
         .from(cylinderEvents)
-        .where(and(eq(cylinderEvents.cylinderId, cylinderId), after ? gt(cylinderEvents.id, after) : undefined))
-        .orderBy(asc(cylinderEvents.id))
+        .where(and(eq(cylinderEvents.cylinderId, cylinderId), after ? sql`(${cylinderEvents.at}, ${cylinderEvents.id}) > (${after.at.toISOString()}::timestamptz, ${after.id}::uuid)` : undefined))
+        .orderBy(asc(cylinderEvents.at), asc(cylinderEvents.id))
         .limit(limit)
     },
 

@@ -1,11 +1,11 @@
 import rateLimit from '@fastify/rate-limit'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyPluginAsync, preHandlerAsyncHookHandler } from 'fastify'
-import type { Static } from 'typebox'
 import { requireActor, requirePermission } from '../../core/access/require-permission.js'
 import { AppError } from '../../core/errors/app-error.js'
 import { errorResponses, IdParams } from '../../core/http/schemas.js'
 import type { CylindersApi } from './api.js'
+import type { ActionInput } from './batch.service.js'
 import { toCylinderView } from './cylinder.view.js'
 import * as S from './cylinders.schemas.js'
 import type { MoveType } from './domain.js'
@@ -74,10 +74,11 @@ export function cylindersRoutes(api: CylindersApi): FastifyPluginAsync {
       app.post(
         path,
         {
-          preHandler: can(permission),
-          schema: { tags, security, summary, description: `${description} ${batchRules}`, body, response: { 200: S.CylinderItems, ...errorResponses(400, 401, 403, 409) } },
+          // Workers' scans (quarantine) count against the scan limit like moves do.
+          preHandler: permission === CYLINDERS_MOVE ? [can(permission), ...limited] : can(permission),
+          schema: { tags, security, summary, description: `${description} ${batchRules}`, body, response: { 200: S.CylinderItems, ...errorResponses(400, 401, 403, 409, 429) } },
         },
-        async (request) => ({ items: (await batches.act(requireActor(request), type, request.body as Static<typeof S.ReleaseBody>)).map(toCylinderView) }),
+        async (request) => ({ items: (await batches.act(requireActor(request), type, request.body as ActionInput)).map(toCylinderView) }),
       )
     action('/cylinders/trash', 'trash', CYLINDERS_MANAGE, S.ReasonBody, 'Trash cylinders (admin)', 'Any status but trashed → trashed, for good. A reason is required.')
     action('/cylinders/quarantine', 'quarantine', CYLINDERS_MOVE, S.ReasonBody, 'Quarantine cylinders', 'Set aside a damaged or suspect cylinder: any status but trashed or quarantined → quarantined. A reason is required.')

@@ -2,7 +2,7 @@ import type { Actor } from '../../core/access/actor.js'
 import { newId } from '../../core/db/columns.js'
 import { isUniqueViolation } from '../../core/db/pg-errors.js'
 import { AppError, notFound } from '../../core/errors/app-error.js'
-import { decodeCursor, encodeCursor } from '../../core/http/resource/cursor.js'
+import { decodeRowCursor, encodeCursor } from '../../core/http/resource/cursor.js'
 import { toCylinderView, toEventView, type CylinderView } from './cylinder.view.js'
 import type { CylinderFilters } from './cylinders.repository.js'
 import type { CylinderRow, NewCylinderRow } from './db/schema.js'
@@ -29,6 +29,7 @@ export type CylinderChanges = Partial<Omit<NewCylinder, 'status'>> & { version: 
 
 const EDITABLE = ['serialNumber', 'gasType', 'capacityLiters', 'owner', 'manufacturedOn', 'lastTestOn', 'nextTestDue', 'notes'] as const
 const SORT = '-id'
+/** History runs in the order things happened: by time (an offline batch's scan time), then id. */
 const HISTORY_SORT = 'at'
 
 export interface Page<T> {
@@ -97,16 +98,16 @@ export class CylindersService {
   }
 
   async list(filters: CylinderFilters, page: { limit: number; cursor?: string }): Promise<Page<CylinderView>> {
-    const after = page.cursor ? decodeCursor(page.cursor, SORT).id : undefined
+    const after = page.cursor ? decodeRowCursor(page.cursor, SORT).id : undefined
     const rows = await this.store.repos.cylinders.list(filters, page.limit + 1, after)
-    return pageOf(rows, page.limit, SORT, toCylinderView)
+    return pageOf(rows, page.limit, (row) => encodeCursor({ sort: SORT, value: null, id: row.id }), toCylinderView)
   }
 
   async history(id: string, page: { limit: number; cursor?: string }) {
     await this.get(id)
-    const after = page.cursor ? decodeCursor(page.cursor, HISTORY_SORT).id : undefined
-    const rows = await this.store.repos.cylinders.history(id, page.limit + 1, after)
-    return pageOf(rows, page.limit, HISTORY_SORT, toEventView)
+    const after = page.cursor ? decodeRowCursor(page.cursor, HISTORY_SORT, 'timestamp') : undefined
+    const rows = await this.store.repos.cylinders.history(id, page.limit + 1, after && { at: after.at!, id: after.id })
+    return pageOf(rows, page.limit, (row) => encodeCursor({ sort: HISTORY_SORT, value: row.at.toISOString(), id: row.id }), toEventView)
   }
 
   /** Edits the record (not the status: that changes only by moves and actions), at `version`. */
@@ -165,8 +166,8 @@ export class CylindersService {
   }
 }
 
-function pageOf<R extends { id: string }, V>(rows: R[], limit: number, sort: string, view: (row: R) => V): Page<V> {
+function pageOf<R, V>(rows: R[], limit: number, cursorAfter: (row: R) => string, view: (row: R) => V): Page<V> {
   const page = rows.slice(0, limit)
   const last = page.at(-1)
-  return { items: page.map(view), nextCursor: rows.length > limit && last ? encodeCursor({ sort, value: null, id: last.id }) : null }
+  return { items: page.map(view), nextCursor: rows.length > limit && last !== undefined ? cursorAfter(last) : null }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ACTIONS, CYLINDER_STATUSES, isTestOverdue, MOVES, refuseMove, type CylinderStatus } from './domain.js'
+import { ACTIONS, CYLINDER_STATUSES, dayIn, isTestOverdue, MOVES, refuseMove, type CylinderStatus } from './domain.js'
 
 const today = '2026-06-15'
 const valid = { nextTestDue: '2027-01-01' }
@@ -45,5 +45,14 @@ describe('the cylinder state machine', () => {
     expect(isTestOverdue('2026-06-15', today)).toBe(false)
     expect(isTestOverdue('2026-06-14', today)).toBe(true)
     expect(isTestOverdue(null, today)).toBe(false)
+  })
+})
+
+describe('the depot’s day', () => {
+  it('is the calendar day in the configured time zone', () => {
+    const lateEvening = new Date('2026-06-15T23:30:00Z')
+    expect(dayIn(lateEvening, 'UTC')).toBe('2026-06-15')
+    expect(dayIn(lateEvening, 'Europe/Berlin')).toBe('2026-06-16')
+    expect(dayIn(new Date('2026-06-15T03:00:00Z'), 'America/Chicago')).toBe('2026-06-14')
   })
 })

@@ -90,8 +90,12 @@ export interface Refusal {
   readonly message: string
 }
 
-/** `YYYY-MM-DD` of a date in UTC: test dates are calendar days. */
+/** `YYYY-MM-DD` of a date in UTC. */
 export const isoDay = (date: Date): string => date.toISOString().slice(0, 10)
+
+/** `YYYY-MM-DD` of the calendar day it is at `date` in `timeZone` (test dates are the depot's days). */
+export const dayIn = (date: Date, timeZone: string): string =>
+  new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(date)
 
 /** Past its next test date: due today is still valid, due yesterday is overdue. */
 export const isTestOverdue = (nextTestDue: string | null, today: string): boolean => nextTestDue !== null && nextTestDue < today
@@ -99,7 +103,8 @@ export const isTestOverdue = (nextTestDue: string | null, today: string): boolea
 /** Why `status` cannot take `move`, or undefined when it can. */
 export function refuseMove(move: Move | Action, cylinder: { status: CylinderStatus; nextTestDue: string | null }, today: string): { reason: RefusalReason; message: string } | undefined {
   if (!move.from.includes(cylinder.status)) {
-    return { reason: 'INVALID_STATUS', message: `A cylinder that is ${cylinder.status} cannot be moved by ${move.type} (needs ${move.from.join(' or ')}).` }
+    const hint = cylinder.status === 'lost' ? ' A lost cylinder that turns up is returned first (POST /api/cylinders/return), which marks it found.' : ''
+    return { reason: 'INVALID_STATUS', message: `A cylinder that is ${cylinder.status} cannot be moved by ${move.type} (needs ${move.from.join(' or ')}).${hint}` }
   }
   if ('needsValidTest' in move && move.needsValidTest && isTestOverdue(cylinder.nextTestDue, today)) {
     return { reason: 'TEST_OVERDUE', message: `The cylinder's test was due on ${cylinder.nextTestDue}; it must be requalified first.` }

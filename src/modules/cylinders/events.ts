@@ -24,6 +24,9 @@ export async function newInventoryGeneration(cache: Cache): Promise<string> {
   return generation
 }
 
+/** Beyond this many cylinders an event lists the first ones and says `truncated` (each entry is ~150 bytes). */
+export const MAX_CYLINDERS_PER_EVENT = 500
+
 export type CylinderEventName =
   | 'cylinder.added'
   | 'cylinder.updated'
@@ -65,12 +68,21 @@ export class CylinderNotifier {
   }
 
   async changed(change: Change): Promise<void> {
+    // Two duties that must not fail together: a cache outage still lets the room hear of the change.
     try {
       await this.inventoryChanged()
+    } catch (err) {
+      this.log.error({ err, event: change.event }, 'could not retire the cached inventory; it may be stale until it expires')
+    }
+    try {
+      const { cylinders } = change
       await this.realtime.publish(CYLINDERS_ROOM, change.event, {
         actorId: change.actorId,
         shipmentId: change.shipmentId ?? null,
-        cylinders: change.cylinders.map((c) => ({ id: c.id, serialNumber: c.serialNumber, qrCode: c.qrCode, status: c.status, locationId: c.locationId, version: c.version })),
+        count: cylinders.length,
+        // A big batch or import is announced by its count: clients refetch rather than receive a huge frame.
+        truncated: cylinders.length > MAX_CYLINDERS_PER_EVENT,
+        cylinders: cylinders.slice(0, MAX_CYLINDERS_PER_EVENT).map((c) => ({ id: c.id, serialNumber: c.serialNumber, qrCode: c.qrCode, status: c.status, locationId: c.locationId, version: c.version })),
       })
       const delta = statusDelta(change)
       if (Object.keys(delta).length > 0 || change.event === 'cylinder.updated') {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../../../test/helpers/app.js'
 import { loginAs, type TestUser } from '../../../test/helpers/auth.js'
-import { addCylinders, createLocation, moved, post } from '../../../test/helpers/cylinders.js'
+import { addCylinders, createLocation, createLocationViaApi, moved, post } from '../../../test/helpers/cylinders.js'
 import { expectError } from '../../../test/helpers/identity.js'
 import type { Inventory, StatusCounts } from './inventory.service.js'
 
@@ -74,6 +74,24 @@ describe('GET /api/admin/inventory', () => {
     expect(gasEntry(afterMove.body, gasType)?.byStatus).toEqual(counts({ sent: 1 }))
     expect(Date.parse(afterMove.body.generatedAt)).toBeGreaterThanOrEqual(Date.parse(first.body.generatedAt))
     expect((await cachedPair(admin)).cached.body).toEqual(afterMove.body)
+  })
+
+  it('shows an edited gas type and a renamed location at once, cache or not', async () => {
+    const admin = await loginAs(app(), 'admin')
+    const customer = await createLocationViaApi(app(), admin)
+    const [cylinder] = await addCylinders(app(), admin, 1, { gasType: uniqueGas() })
+    await moved(app(), admin, 'ship', { cylinderIds: [cylinder!.id], locationId: customer.id })
+    await cachedPair(admin)
+
+    const renamed = `Renamed ${randomUUID().slice(0, 8)}`
+    const patch = await app().inject({ method: 'PATCH', url: `/api/cylinders/locations/${customer.id}`, headers: admin.headers, payload: { version: customer.version, name: renamed } })
+    expect(patch.statusCode, patch.body).toBe(200)
+    expect((await inventory(admin)).body.byLocation.find((p) => p.locationId === customer.id)?.name).toBe(renamed)
+
+    const gasType = uniqueGas()
+    const edit = await app().inject({ method: 'PATCH', url: `/api/cylinders/${cylinder!.id}`, headers: admin.headers, payload: { version: 2, gasType } })
+    expect(edit.statusCode, edit.body).toBe(200)
+    expect(gasEntry((await inventory(admin)).body, gasType)?.byStatus).toEqual(counts({ sent: 1 }))
   })
 
   it('is for admins only', async () => {

@@ -60,8 +60,9 @@ describe('scan rate limit', () => {
     const refused = await scan(worker)
     expectError(refused, 429, 'RATE_LIMITED')
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
-    // Batch moves count too; another account has its own budget.
+    // Batch moves and quarantine scans count too; another account has its own budget.
     expectError(await post(limited(), worker, 'ship', { cylinderIds: [cylinder!.id], sentTo: 'X' }), 429, 'RATE_LIMITED')
+    expectError(await post(limited(), worker, 'quarantine', { cylinderIds: [cylinder!.id], reason: 'leak' }), 429, 'RATE_LIMITED')
     expect((await scan(admin)).statusCode).toBe(200)
   })
 })

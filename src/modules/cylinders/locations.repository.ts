@@ -35,6 +35,12 @@ export function createLocationsRepository(db: Db) {
       return row
     },
 
+    /** Holds the row as it is (a shipment reads its kind and `active`) until the transaction ends. */
+    async lockShared(id: string): Promise<LocationRow | undefined> {
+      const [row] = await db.select().from(cylinderLocations).where(eq(cylinderLocations.id, id)).for('share')
+      return row
+    },
+
     /** By name A–Z (as the unique index sorts it), so a picker pages through a stable order. */
     async list(filters: LocationFilters, limit: number, after?: LocationPosition): Promise<LocationRow[]> {
       const conditions: (SQL | undefined)[] = [

@@ -98,9 +98,38 @@ describe('all or nothing', () => {
     const edited = await app().inject({ method: 'PATCH', url: `/api/cylinders/${cylinder!.id}`, headers: admin.headers, payload: { version: (await getCylinder(app(), admin, cylinder!.id)).version, nextTestDue: dayFromToday(-1) } })
     expect(edited.statusCode, edited.body).toBe(200)
     const station = await createLocation(app(), 'refill_station')
-    const error = expectError(await post(app(), admin, path, { cylinderIds: [cylinder!.id], locationId: station.id }), 409, 'CYLINDER_TEST_OVERDUE')
+    const destination = path === 'refill/send' ? { locationId: station.id } : {}
+    const error = expectError(await post(app(), admin, path, { cylinderIds: [cylinder!.id], ...destination }), 409, 'CYLINDER_TEST_OVERDUE')
     expect(error.details.failures).toEqual([expect.objectContaining({ cylinderId: cylinder!.id, reason: 'TEST_OVERDUE', status })])
     expect((await getCylinder(app(), admin, cylinder!.id)).status).toBe(status)
+  })
+
+  it('answers CYLINDER_INVALID_TRANSITION when an overdue test is not the only reason', async () => {
+    const admin = await loginAs(app(), 'admin')
+    const cylinders = await addCylinders(app(), admin, 2)
+    await bringTo(app(), admin, cylinders[0]!, 'returned')
+    const patched = await app().inject({ method: 'PATCH', url: `/api/cylinders/${cylinders[0]!.id}`, headers: admin.headers, payload: { version: (await getCylinder(app(), admin, cylinders[0]!.id)).version, nextTestDue: dayFromToday(-3) } })
+    expect(patched.statusCode).toBe(200)
+    const error = expectError(await post(app(), admin, 'refill/send', { cylinderIds: cylinders.map((c) => c.id), sentTo: 'GasCo' }), 409, 'CYLINDER_INVALID_TRANSITION')
+    expect((error.details.failures as { reason: string }[]).map((f) => f.reason).sort()).toEqual(['INVALID_STATUS', 'TEST_OVERDUE'])
+  })
+
+  it('refuses a destination on moves back to the depot (400)', async () => {
+    const admin = await loginAs(app(), 'admin')
+    const [cylinder] = await addCylinders(app(), admin)
+    await bringTo(app(), admin, cylinder!, 'sent')
+    const customer = await createLocation(app(), 'customer')
+    expectError(await post(app(), admin, 'return', { cylinderIds: [cylinder!.id], locationId: customer.id }), 400, 'VALIDATION_FAILED')
+    expectError(await post(app(), admin, 'return', { cylinderIds: [cylinder!.id], sentTo: 'somewhere' }), 400, 'VALIDATION_FAILED')
+    expect((await getCylinder(app(), admin, cylinder!.id)).status).toBe('sent')
+  })
+
+  it('tells how to bring a lost cylinder back when it is scanned for another move', async () => {
+    const admin = await loginAs(app(), 'admin')
+    const [cylinder] = await addCylinders(app(), admin)
+    await bringTo(app(), admin, cylinder!, 'lost')
+    const error = expectError(await post(app(), admin, 'ship', { cylinderIds: [cylinder!.id], sentTo: 'X' }), 409, 'CYLINDER_INVALID_TRANSITION')
+    expect(error.details.failures).toEqual([expect.objectContaining({ status: 'lost', message: expect.stringContaining('returned first') })])
   })
 
   it('refuses a wrong kind of location, an archived one and a missing one (422), and a ship with no destination (400)', async () => {
@@ -148,6 +177,17 @@ describe('clientBatchId (offline scanners resend)', () => {
     expect(await shipmentCount(app(), scannerBatch)).toBe(1)
     const history = await app().inject({ url: `/api/cylinders/${cylinders[0]!.id}/history`, headers: worker.headers })
     expect(history.json<{ items: unknown[] }>().items).toHaveLength(2)
+  })
+
+  it('replays a resend whose scan time has since left the 7-day window', async () => {
+    const admin = await loginAs(app(), 'admin')
+    const [cylinder] = await addCylinders(app(), admin)
+    const body = { cylinderIds: [cylinder!.id], sentTo: 'C', clientBatchId: `old-${randomUUID()}` }
+    const first = await post(app(), admin, 'ship', { ...body, scannedAt: new Date(Date.now() - 6 * 86_400_000).toISOString() })
+    expect(first.statusCode, first.body).toBe(201)
+    const resent = await post(app(), admin, 'ship', { ...body, scannedAt: new Date(Date.now() - 9 * 86_400_000).toISOString() })
+    expect(resent.statusCode, resent.body).toBe(200)
+    expect(resent.json()).toEqual(first.json())
   })
 
   it('replays even after the cylinders moved on (the answer is the batch as it was)', async () => {

@@ -1,5 +1,5 @@
 import { AppError } from '../../core/errors/app-error.js'
-import { isoDay } from './domain.js'
+import { dayIn, isoDay } from './domain.js'
 import type { Bucket, HoldingRow, OverdueRow, Range, ReportsRepository, TestDueRow, TurnaroundRow } from './reports.repository.js'
 import type { ReportName } from './reports.schemas.js'
 
@@ -71,6 +71,8 @@ export type ReportSection =
 export class ReportsService {
   constructor(
     private readonly repository: ReportsRepository,
+    /** The depot's time zone: "today" for tests due. */
+    private readonly timeZone = 'UTC',
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -147,7 +149,7 @@ export class ReportsService {
   }
 
   private async testsDue({ now, dueWithinDays }: ReportParams): Promise<TestDueRow[]> {
-    return this.repository.testsDue(isoDay(new Date(now.getTime() + dueWithinDays * DAY_MS)), REPORT_ROW_LIMIT)
+    return this.repository.testsDue(dayIn(new Date(now.getTime() + dueWithinDays * DAY_MS), this.timeZone), REPORT_ROW_LIMIT)
   }
 }
 

@@ -1,8 +1,11 @@
 import { sql } from 'drizzle-orm'
-import { boolean, date, index, integer, jsonb, pgTable, primaryKey, real, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { type AnyPgColumn, boolean, check, date, index, integer, jsonb, pgTable, primaryKey, real, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { resourceColumns, timestampMs } from '../../../core/db/columns.js'
 import { users } from '../../../core/users/db/schema.js'
 import { CYLINDER_STATUSES, EVENT_TYPES, LOCATION_KINDS, MOVE_TYPES } from '../domain.js'
+
+/** The database refuses values the code does not know, whatever writes them. */
+const oneOf = (column: AnyPgColumn, values: readonly string[]) => sql`${column} in (${sql.raw(values.map((v) => `'${v}'`).join(', '))})`
 
 /** Customers and refill stations (admin-managed). A cylinder with no location is at the depot. */
 export const cylinderLocations = pgTable(
@@ -19,7 +22,11 @@ export const cylinderLocations = pgTable(
     /** Archived locations take no new shipments; their history stays. */
     active: boolean('active').notNull().default(true),
   },
-  (table) => [uniqueIndex('cylinder_locations_name_key').on(sql`lower(${table.name})`), index('cylinder_locations_kind_idx').on(table.kind, table.name)],
+  (table) => [
+    uniqueIndex('cylinder_locations_name_key').on(sql`lower(${table.name})`),
+    index('cylinder_locations_kind_idx').on(table.kind, table.name),
+    check('cylinder_locations_kind_check', oneOf(table.kind, LOCATION_KINDS)),
+  ],
 )
 
 export const cylinders = pgTable(
@@ -53,6 +60,7 @@ export const cylinders = pgTable(
     index('cylinders_status_since_idx').on(table.status, table.locationSince),
     index('cylinders_location_idx').on(table.locationId, table.status),
     index('cylinders_next_test_due_idx').on(table.nextTestDue),
+    check('cylinders_status_check', oneOf(table.status, CYLINDER_STATUSES)),
   ],
 )
 
@@ -91,6 +99,7 @@ export const cylinderShipments = pgTable(
     index('cylinder_shipments_scanned_idx').on(table.scannedAt, table.id),
     index('cylinder_shipments_location_idx').on(table.locationId, table.scannedAt),
     index('cylinder_shipments_worker_idx').on(table.workerId, table.scannedAt),
+    check('cylinder_shipments_type_check', oneOf(table.type, MOVE_TYPES)),
   ],
 )
 
