@@ -1,17 +1,13 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { v7 as uuidv7 } from 'uuid'
 import { buildApp } from '../../src/app.js'
-import { loadConfig } from '../../src/config/index.js'
 import type { Authenticator } from '../../src/core/access/actor.js'
 import { headerActor, notesModule } from '../../test/fixtures/notes/index.js'
 import { createNotesTable } from '../../test/fixtures/notes/schema.js'
 import { benchModule } from './fanout-module.js'
-import { exitOnShutdown, failStartup, printReady } from './lifecycle.js'
+import { appServer, failStartup, printReady } from './lifecycle.js'
 
 /**
  * The real Plinth app, built as `src/server.ts` builds it, with the notes fixture module and the
@@ -29,40 +25,22 @@ import { exitOnShutdown, failStartup, printReady } from './lifecycle.js'
  * Realtime runs on Redis when the bench passes REDIS_URL (the `app-redis` server), in process
  * otherwise; the ready line says which (`realtime`).
  */
-const dataDir = mkdtempSync(join(tmpdir(), 'plinth-bench-'))
-const removeDataDir = (): void => rmSync(dataDir, { recursive: true, force: true })
 const actor = `${uuidv7()}:user`
 const email = `bench-${uuidv7()}@example.com`
 const password = `bench-${randomBytes(18).toString('base64url')}`
 /** No failures are expected; lockouts must not end a run that hits one account from one IP. */
 const NO_LOCKOUT = '1000000000'
-let app: FastifyInstance | undefined
-
-exitOnShutdown(async () => {
-  await app?.close()
-  removeDataDir()
-}, removeDataDir)
 
 async function start(): Promise<void> {
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    JWT_SECRET: 'b'.repeat(48),
-    ENCRYPTION_KEY: 'ab'.repeat(32),
-    DATA_DIR: dataDir,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    DATABASE_URL: process.env.DATABASE_URL,
-    DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE,
+  const { config, serve } = appServer('plinth-bench-', {
     REDIS_URL: process.env.REDIS_URL,
-    AUTH_RATE_LIMIT_PER_MINUTE: '0',
     LOGIN_MAX_FAILURES: NO_LOCKOUT,
     LOGIN_MAX_FAILURES_PER_IP: NO_LOCKOUT,
-    ACCESS_TOKEN_TTL_SECONDS: '3600',
     // The upload scenario sends 50 MiB (the default limit is 25 MiB).
     MAX_UPLOAD_BYTES: String(64 * 1024 * 1024),
   })
-  app = await buildApp(config, { modules: [notesModule, benchModule], authenticate })
+  const app = await buildApp(config, { modules: [notesModule, benchModule], authenticate })
+  serve(app)
   await app.platform.database.db.execute(createNotesTable)
   const noteId = await insertNote(app)
   const { userId, accessToken } = await register(app)
@@ -89,4 +67,4 @@ async function insertNote(app: FastifyInstance): Promise<string> {
   return (response.json<{ id: string }>()).id
 }
 
-start().catch((error: unknown) => failStartup(error, removeDataDir))
+start().catch((error: unknown) => failStartup(error))

@@ -1,14 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { v7 as uuidv7 } from 'uuid'
 import { buildApp } from '../../src/app.js'
-import { loadConfig } from '../../src/config/index.js'
 import { cylindersModule } from '../../src/modules/cylinders/index.js'
-import { exitOnShutdown, failStartup, printReady } from './lifecycle.js'
+import { appServer, failStartup, printReady } from './lifecycle.js'
 
 /**
  * The app with the cylinders module only, as a depot would run it, signed in as its administrator.
@@ -17,38 +13,20 @@ import { exitOnShutdown, failStartup, printReady } from './lifecycle.js'
  * quarantined — so the inventory summary aggregates something real. The ship scenario brings its
  * own cylinders. CYLINDERS_INVENTORY_CACHE_SECONDS comes from the server definition (0: no cache).
  */
-const dataDir = mkdtempSync(join(tmpdir(), 'plinth-bench-cyl-'))
-const removeDataDir = (): void => rmSync(dataDir, { recursive: true, force: true })
 const adminEmail = `depot-${uuidv7()}@example.com`
 const adminPassword = `bench-${randomBytes(18).toString('base64url')}`
 const GAS_TYPES = ['CO2', 'O2', 'Argon', 'Nitrogen']
 const ADD_BATCH = 1000
-let app: FastifyInstance | undefined
-
-exitOnShutdown(async () => {
-  await app?.close()
-  removeDataDir()
-}, removeDataDir)
 
 async function start(): Promise<void> {
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    JWT_SECRET: 'c'.repeat(48),
-    ENCRYPTION_KEY: 'cd'.repeat(32),
-    DATA_DIR: dataDir,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'info',
-    DATABASE_URL: process.env.DATABASE_URL,
-    DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE,
+  const { config, serve } = appServer('plinth-bench-cyl-', {
     ADMIN_EMAIL: adminEmail,
     ADMIN_PASSWORD: adminPassword,
-    AUTH_RATE_LIMIT_PER_MINUTE: '0',
     CYLINDERS_SCAN_RATE_LIMIT_PER_MINUTE: '0',
     CYLINDERS_INVENTORY_CACHE_SECONDS: process.env.CYLINDERS_INVENTORY_CACHE_SECONDS,
-    ACCESS_TOKEN_TTL_SECONDS: '3600',
   })
-  app = await buildApp(config, { modules: [cylindersModule] })
+  const app = await buildApp(config, { modules: [cylindersModule] })
+  serve(app)
   const accessToken = await signIn(app)
   const stocked = await stockDepot(app, { authorization: `Bearer ${accessToken}` }, Number(process.env.BENCH_DEPOT_CYLINDERS ?? 10_000))
   await app.listen({ host: config.host, port: config.port })
@@ -94,4 +72,4 @@ async function stockDepot(app: FastifyInstance, headers: Record<string, string>,
   return total
 }
 
-start().catch((error: unknown) => failStartup(error, removeDataDir))
+start().catch((error: unknown) => failStartup(error))

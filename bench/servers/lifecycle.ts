@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { loadConfig, type Config } from '../../src/config/index.js'
 
 /** Shared by the server scripts: the ready line the bench waits for, and a clean exit. */
 
@@ -62,4 +67,35 @@ export function closeHttpServer(server: Server): Promise<void> {
     server.close(() => resolve())
     server.closeAllConnections()
   })
+}
+
+/**
+ * What every server running the real app shares: a temporary DATA_DIR removed on exit, and the
+ * configuration of a production instance on localhost (port 0, request logging at `info`) on the
+ * bench's database; `env` adds the server's own settings.
+ */
+export function appServer(prefix: string, env: Record<string, string | undefined>): { config: Config; serve: (app: FastifyInstance) => void } {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix))
+  const removeDataDir = (): void => rmSync(dataDir, { recursive: true, force: true })
+  let running: FastifyInstance | undefined
+  exitOnShutdown(async () => {
+    await running?.close()
+    removeDataDir()
+  }, removeDataDir)
+  process.once('exit', removeDataDir)
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    JWT_SECRET: 'b'.repeat(48),
+    ENCRYPTION_KEY: 'ab'.repeat(32),
+    DATA_DIR: dataDir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: process.env.DATABASE_URL,
+    DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE,
+    AUTH_RATE_LIMIT_PER_MINUTE: '0',
+    ACCESS_TOKEN_TTL_SECONDS: '3600',
+    ...env,
+  })
+  return { config, serve: (app) => void (running = app) }
 }
