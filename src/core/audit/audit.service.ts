@@ -1,4 +1,5 @@
 import type { Actor } from '../access/actor.js'
+import { isUuid } from '../db/columns.js'
 import type { PermissionRegistry } from '../access/permissions.js'
 import { AppError } from '../errors/app-error.js'
 import { decodeCursor, encodeCursor } from '../http/resource/cursor.js'
@@ -21,7 +22,6 @@ export interface AuditPage {
 
 const PERMISSION = 'audit:read'
 const SORT = '-at'
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** The audit log as administrators read it: newest first, filtered, keyset-paginated. */
 export class AuditService {
@@ -55,6 +55,6 @@ export class AuditService {
 function decodeAuditCursor(cursor: string): { at: Date; id: string } {
   const { value, id } = decodeCursor(cursor, SORT)
   const at = typeof value === 'string' ? new Date(value) : undefined
-  if (!at || Number.isNaN(at.getTime()) || !UUID.test(id)) throw new AppError('INVALID_CURSOR', undefined, { cursor: 'does not belong to this list' })
+  if (!at || Number.isNaN(at.getTime()) || !isUuid(id)) throw new AppError('INVALID_CURSOR', undefined, { cursor: 'does not belong to this list' })
   return { at, id }
 }

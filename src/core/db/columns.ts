@@ -13,3 +13,11 @@ export const resourceColumns = () => ({
 })
 
 export const newId = (): string => uuidv7()
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Whether a string can be a row id: check before querying a uuid column with untrusted text. */
+export const isUuid = (value: string): boolean => UUID.test(value)
+
+/** A LIKE/ILIKE pattern matching `text` anywhere, with its own `%`, `_` and backslashes taken literally. */
+export const containsPattern = (text: string): string => `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`

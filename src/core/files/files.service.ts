@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Actor } from '../access/actor.js'
 import type { PermissionRegistry } from '../access/permissions.js'
-import { newId } from '../db/columns.js'
+import { isUuid, newId } from '../db/columns.js'
 import type { UnitOfWork } from '../db/unit-of-work.js'
 import type { JobSender } from '../jobs/index.js'
 import { AppError, notFound } from '../errors/app-error.js'
@@ -37,7 +37,6 @@ export interface FileLinks {
 }
 
 const SORT = '-id'
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export interface FilesServiceDeps {
   store: UnitOfWork<FilesRepository>
@@ -183,6 +182,6 @@ export class FilesService {
 
 function decodeFileCursor(cursor: string): string {
   const { id } = decodeCursor(cursor, SORT)
-  if (!UUID.test(id)) throw new AppError('INVALID_CURSOR', undefined, { cursor: 'does not belong to this list' })
+  if (!isUuid(id)) throw new AppError('INVALID_CURSOR', undefined, { cursor: 'does not belong to this list' })
   return id
 }

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream'
+import { isUuid } from '../db/columns.js'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../../config/index.js'
 import type { PermissionRegistry } from '../access/permissions.js'
@@ -18,7 +19,6 @@ import type { StorageDriver } from './storage/storage.js'
 import { thumbnailJob } from './thumbnail.job.js'
 import { ThumbnailMaker } from './thumbnails.js'
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** What modules get as `ctx.files`. Modules check their own access rules before calling. */
 export interface FilesApi {
@@ -75,12 +75,12 @@ export function createFiles(deps: FilesDeps): Files {
   const api: FilesApi = {
     bytesUsed: async (userId) => (await service.usage(userId)).bytes,
     find: async (id) => {
-      const row = UUID.test(id) ? await store.repos.findById(id) : null
+      const row = isUuid(id) ? await store.repos.findById(id) : null
       return row ? toFileView(row) : null
     },
     store: async (ownerId, name, body) => toFileView(await service.create(ownerId, { name: sanitizeFileName(name), body })),
     signedUrl: async (id, expiresInSeconds = DEFAULT_LINK_SECONDS) => {
-      const row = UUID.test(id) ? await store.repos.findById(id) : null
+      const row = isUuid(id) ? await store.repos.findById(id) : null
       return row ? service.linksTo(row, expiresInSeconds) : null
     },
     remove: (id) => service.erase(id),

@@ -1,4 +1,5 @@
 import type { RealtimePublisher } from '../realtime/index.js'
+import { isUuid } from '../db/columns.js'
 import type { Actor } from '../access/actor.js'
 import type { Role } from '../access/roles.js'
 import type { AuthService } from '../auth/auth.service.js'
@@ -39,7 +40,6 @@ export type EditMode = 'replace' | 'patch'
 const PROFILE_FIELDS = ['name', 'avatarUrl'] as const
 const ADMIN_FIELDS = ['role', 'disabled'] as const
 const SORT = 'id'
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** Account administration: listing, creating, reading and editing accounts. */
 export class UsersService {
@@ -150,6 +150,6 @@ function versionConflict(current: UserRow, expected: number): AppError {
 /** User lists page by id (UUIDv7, so by creation); the cursor is the last id seen. */
 function decodeUserCursor(cursor: string): string {
   const { id } = decodeCursor(cursor, SORT)
-  if (!UUID.test(id)) throw new AppError('INVALID_CURSOR', undefined, { cursor: 'does not belong to this list' })
+  if (!isUuid(id)) throw new AppError('INVALID_CURSOR', undefined, { cursor: 'does not belong to this list' })
   return id
 }

@@ -4,6 +4,7 @@ import { toShipmentView } from './cylinder.view.js'
 import type { AdminShipmentFilters, AdminShipmentRow, AdminShipmentsRepository, ShipmentPosition } from './admin-shipments.repository.js'
 import type { MoveType } from './domain.js'
 import type { ShipmentsRepository } from './shipments.repository.js'
+import type { Page } from '../../core/http/resource/resource.service.js'
 
 /** The list's query as the route receives it: `from`/`to` are ISO date-times or calendar days (UTC). */
 export interface ShipmentQuery {
@@ -14,10 +15,6 @@ export interface ShipmentQuery {
   to?: string
 }
 
-export interface Page<T> {
-  items: T[]
-  nextCursor: string | null
-}
 
 const SORT = '-scannedAt'
 

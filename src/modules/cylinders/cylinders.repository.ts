@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, ilike, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../core/db/client.js'
-import { newId } from '../../core/db/columns.js'
+import { containsPattern, newId } from '../../core/db/columns.js'
 import type { CylinderStatus } from './domain.js'
 import { cylinderEvents, cylinderRetiredCodes, cylinders, type CylinderEventRow, type CylinderRow, type NewCylinderRow } from './db/schema.js'
 
@@ -23,7 +23,6 @@ export type Placement = Pick<NewCylinderRow, 'status'> & Partial<Pick<NewCylinde
 /** Rows per INSERT: ~12 parameters each, far below PostgreSQL's 65,535. */
 const CHUNK = 1000
 
-const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 
 export function createCylindersRepository(db: Db) {
   return {
@@ -106,7 +105,7 @@ export function createCylindersRepository(db: Db) {
         after ? lt(cylinders.id, after) : undefined,
       ]
       if (filters.q) {
-        const pattern = `%${escapeLike(filters.q)}%`
+        const pattern = containsPattern(filters.q)
         // A QR code matches only whole: a substring search would let anyone with read access try codes in bulk.
         conditions.push(or(ilike(cylinders.serialNumber, pattern), eq(cylinders.qrCode, filters.q), ilike(cylinders.gasType, pattern), ilike(cylinders.owner, pattern), ilike(cylinders.notes, pattern)))
       }

@@ -10,6 +10,7 @@ import { isTerminal, type CylinderEventType, type CylinderStatus } from './domai
 import type { CylinderNotifier } from './events.js'
 import { newQrCode } from './qr-codes.js'
 import type { CylinderStore } from './store.js'
+import type { Page } from '../../core/http/resource/resource.service.js'
 
 /** What an admin gives for a new cylinder (POST /cylinders/add, one CSV row). */
 export interface NewCylinder {
@@ -32,10 +33,6 @@ const SORT = '-id'
 /** History runs in the order things happened: by time (an offline batch's scan time), then id. */
 const HISTORY_SORT = 'at'
 
-export interface Page<T> {
-  items: T[]
-  nextCursor: string | null
-}
 
 /** Cylinders one at a time: add, look up, edit, reprint, history. Batch moves are BatchService's. */
 export class CylindersService {

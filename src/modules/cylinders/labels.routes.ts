@@ -1,4 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { isUuid } from '../../core/db/columns.js'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 import Type from 'typebox'
 import { requirePermission } from '../../core/access/require-permission.js'
@@ -123,7 +124,6 @@ export function labelsRoutes(api: CylindersApi): FastifyPluginAsync {
   }
 }
 
-const UUID = /^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i
 
 /** `a,b, c,` → ids in order, lower-cased to match stored ids; empty items (a trailing comma) are skipped. */
 export function parseIds(raw: string): string[] {
@@ -139,7 +139,7 @@ export function parseIds(raw: string): string[] {
 function idsProblem(ids: string[]): string | undefined {
   if (ids.length === 0) return 'must list at least one cylinder id'
   if (ids.length > MAX_LABELS) return `lists ${ids.length} ids; at most ${MAX_LABELS} per sheet`
-  const invalid = ids.filter((id) => !UUID.test(id))
+  const invalid = ids.filter((id) => !isUuid(id))
   if (invalid.length === 0) return undefined
   const shown = invalid.slice(0, 5).map((id) => (id.length > 40 ? `${id.slice(0, 40)}…` : id))
   return `has values that are not UUIDs: ${shown.join(', ')}${invalid.length > 5 ? ', …' : ''}`

@@ -2,6 +2,7 @@ import { and, asc, eq, ilike, ne, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../core/db/client.js'
 import { cylinderLocations, cylinders, cylinderShipments, type LocationRow } from './db/schema.js'
 import type { LocationKind } from './domain.js'
+import { containsPattern } from '../../core/db/columns.js'
 
 export interface LocationFilters {
   kind?: LocationKind
@@ -19,7 +20,6 @@ export interface LocationPosition {
 export type NewLocationRow = typeof cylinderLocations.$inferInsert
 export type LocationChanges = Partial<Pick<NewLocationRow, 'name' | 'kind' | 'contactName' | 'phone' | 'email' | 'address' | 'notes' | 'active'>>
 
-const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 const sortKey = sql`lower(${cylinderLocations.name})`
 
 export function createLocationsRepository(db: Db) {
@@ -46,7 +46,7 @@ export function createLocationsRepository(db: Db) {
       const conditions: (SQL | undefined)[] = [
         filters.kind ? eq(cylinderLocations.kind, filters.kind) : undefined,
         filters.active === undefined ? undefined : eq(cylinderLocations.active, filters.active),
-        filters.q ? ilike(cylinderLocations.name, `%${escapeLike(filters.q)}%`) : undefined,
+        filters.q ? ilike(cylinderLocations.name, containsPattern(filters.q)) : undefined,
         after ? sql`(${sortKey}, ${cylinderLocations.id}) > (lower(${after.name}), ${after.id}::uuid)` : undefined,
       ]
       return db

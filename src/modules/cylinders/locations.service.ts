@@ -1,4 +1,4 @@
-import { newId } from '../../core/db/columns.js'
+import { isUuid, newId } from '../../core/db/columns.js'
 import { isForeignKeyViolation, isUniqueViolation } from '../../core/db/pg-errors.js'
 import { AppError, notFound } from '../../core/errors/app-error.js'
 import { decodeCursor, encodeCursor } from '../../core/http/resource/cursor.js'
@@ -8,6 +8,7 @@ import { toLocationView, type LocationView } from './location.view.js'
 import type { LocationChanges, LocationFilters } from './locations.repository.js'
 import type { CylinderNotifier } from './events.js'
 import type { CylinderStore } from './store.js'
+import type { Page } from '../../core/http/resource/resource.service.js'
 
 /** What an admin gives for a location; optional texts may be null (or blank) to leave them empty. */
 export interface LocationInput {
@@ -23,10 +24,6 @@ export interface LocationInput {
 
 export type LocationEdit = Partial<LocationInput> & { version: number }
 
-export interface Page<T> {
-  items: T[]
-  nextCursor: string | null
-}
 
 const SORT = 'name'
 const TEXTS = ['contactName', 'phone', 'email', 'address', 'notes'] as const
@@ -128,8 +125,7 @@ const nameTaken =
 /** The cursor's position; one not made by this list is refused as INVALID_CURSOR. */
 function positionOf(cursor: string): { name: string; id: string } {
   const position = decodeCursor(cursor, SORT)
-  if (typeof position.value !== 'string' || !UUID.test(position.id)) throw new AppError('INVALID_CURSOR', undefined, { cursor: 'does not belong to this list' })
+  if (typeof position.value !== 'string' || !isUuid(position.id)) throw new AppError('INVALID_CURSOR', undefined, { cursor: 'does not belong to this list' })
   return { name: position.value, id: position.id }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

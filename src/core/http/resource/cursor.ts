@@ -1,4 +1,5 @@
 import { AppError } from '../../errors/app-error.js'
+import { isUuid } from '../../db/columns.js'
 
 /** The position after the last item of a page, bound to the sort it was made for. */
 export interface CursorPosition {
@@ -27,13 +28,12 @@ export function decodeCursor(cursor: string, sort: string): CursorPosition {
   throw new AppError('INVALID_CURSOR', undefined, { cursor: 'does not belong to this list and sort order' })
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** A cursor whose position must name a row by UUID (and, when given, a timestamp): anything else is INVALID_CURSOR, not a database error. */
 export function decodeRowCursor(cursor: string, sort: string, value: 'none' | 'timestamp' = 'none'): { id: string; at: Date | undefined } {
   const position = decodeCursor(cursor, sort)
   const at = value === 'timestamp' && typeof position.value === 'string' ? new Date(position.value) : undefined
-  if (!UUID.test(position.id) || (value === 'timestamp' && (at === undefined || Number.isNaN(at.getTime())))) {
+  if (!isUuid(position.id) || (value === 'timestamp' && (at === undefined || Number.isNaN(at.getTime())))) {
     throw new AppError('INVALID_CURSOR', undefined, { cursor: 'does not belong to this list and sort order' })
   }
   return { id: position.id, at }

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, getTableColumns, getTableName, gt, gte, ilike, inAr
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Db } from '../../db/client.js'
 import type { Condition, ListRequest, ResourceRepository, Row, UpdateOutcome } from './types.js'
+import { containsPattern } from '../../db/columns.js'
 
 /** The columns every resource table has: `id`, `version`, `createdAt`, `updatedAt`. */
 interface ResourceColumns {
@@ -30,7 +31,7 @@ export function createResourceRepository<R extends Row>(db: Db, table: PgTable, 
       case 'gte': return gte(col, value)
       case 'lt': return lt(col, value)
       case 'lte': return lte(col, value)
-      case 'contains': return ilike(col, `%${escapeLike(String(value))}%`)
+      case 'contains': return ilike(col, containsPattern(String(value)))
       case 'in': return inArray(col, (value as unknown[]).map((v) => hydrate(col, v)))
     }
   }
@@ -107,8 +108,4 @@ function after(sortColumn: PgColumn, idColumn: PgColumn, request: ListRequest): 
 
 function hydrate(column: PgColumn, value: unknown): unknown {
   return column.dataType === 'date' && typeof value === 'string' ? new Date(value) : value
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (char) => `\\${char}`)
 }
