@@ -5,6 +5,7 @@ import { AppError } from '../errors/app-error.js'
 import { decodeCursor, encodeCursor } from '../http/resource/cursor.js'
 import type { AuditRepository } from './audit.repository.js'
 import { toAuditEntryView, type AuditEntryView } from './audit.view.js'
+import type { Page } from '../http/resource/resource.service.js'
 
 export interface AuditListQuery {
   limit: number
@@ -15,10 +16,7 @@ export interface AuditListQuery {
   to?: string
 }
 
-export interface AuditPage {
-  items: AuditEntryView[]
-  nextCursor: string | null
-}
+export type AuditPage = Page<AuditEntryView>
 
 const PERMISSION = 'audit:read'
 const SORT = '-at'

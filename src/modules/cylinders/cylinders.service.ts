@@ -33,7 +33,6 @@ const SORT = '-id'
 /** History runs in the order things happened: by time (an offline batch's scan time), then id. */
 const HISTORY_SORT = 'at'
 
-
 /** Cylinders one at a time: add, look up, edit, reprint, history. Batch moves are BatchService's. */
 export class CylindersService {
   constructor(
@@ -44,8 +43,7 @@ export class CylindersService {
   /** Adds every cylinder or none: a serial number already in use (or twice in the request) refuses all. */
   async add(actor: Actor, input: readonly NewCylinder[], event: Extract<CylinderEventType, 'added' | 'imported'> = 'added'): Promise<CylinderRow[]> {
     const serials = input.map((c) => c.serialNumber.trim())
-    const seen = new Set<string>()
-    const repeated = serials.filter((s) => (seen.has(s.toLowerCase()) ? true : (seen.add(s.toLowerCase()), false)))
+    const repeated = repeatsIn(serials)
     const taken = (await this.store.repos.cylinders.bySerialNumbers(serials)).map((c) => c.serialNumber)
     if (repeated.length > 0 || taken.length > 0) {
       throw new AppError('CYLINDER_SERIAL_TAKEN', `${[...taken, ...repeated].length} serial numbers are already in use or repeated.`, { taken, repeated })
@@ -167,4 +165,16 @@ function pageOf<R, V>(rows: R[], limit: number, cursorAfter: (row: R) => string,
   const page = rows.slice(0, limit)
   const last = page.at(-1)
   return { items: page.map(view), nextCursor: rows.length > limit && last !== undefined ? cursorAfter(last) : null }
+}
+
+/** Later copies of a serial number in one request (serial numbers are unique whatever their case). */
+function repeatsIn(serials: readonly string[]): string[] {
+  const seen = new Set<string>()
+  const repeated: string[] = []
+  for (const serial of serials) {
+    const key = serial.toLowerCase()
+    if (seen.has(key)) repeated.push(serial)
+    else seen.add(key)
+  }
+  return repeated
 }
