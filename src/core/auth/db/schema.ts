@@ -22,7 +22,12 @@ export const sessions = pgTable(
     revokedAt: timestampMs('revoked_at'),
     revokedReason: text('revoked_reason'),
   },
-  (table) => [index('sessions_user_idx').on(table.userId, table.createdAt), index('sessions_revoked_idx').on(table.revokedAt)],
+  (table) => [
+    index('sessions_user_idx').on(table.userId, table.createdAt),
+    index('sessions_revoked_idx').on(table.revokedAt),
+    // Retention deletes expired sessions in batches, oldest first.
+    index('sessions_expires_idx').on(table.expiresAt),
+  ],
 )
 
 /** Every refresh token a session has issued, by SHA-256 hash: reuse of an old one is detectable. */
@@ -37,7 +42,7 @@ export const refreshTokens = pgTable(
     /** When the token was exchanged for its successor; null while it is the current one. */
     rotatedAt: timestampMs('rotated_at'),
   },
-  (table) => [index('refresh_tokens_session_idx').on(table.sessionId)],
+  (table) => [index('refresh_tokens_session_idx').on(table.sessionId), index('refresh_tokens_created_idx').on(table.createdAt)],
 )
 
 /** Single-use e-mail tokens (verification, password reset), stored hashed. */
@@ -53,7 +58,7 @@ export const emailTokens = pgTable(
     expiresAt: timestampMs('expires_at').notNull(),
     usedAt: timestampMs('used_at'),
   },
-  (table) => [index('email_tokens_user_idx').on(table.userId, table.purpose)],
+  (table) => [index('email_tokens_user_idx').on(table.userId, table.purpose), index('email_tokens_expires_idx').on(table.expiresAt)],
 )
 
 export type SessionRow = typeof sessions.$inferSelect
