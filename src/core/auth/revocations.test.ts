@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
+import type { Redis } from 'ioredis'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { RevocationList } from './revocations.js'
 
@@ -42,5 +43,43 @@ describe('RevocationList (without Redis)', () => {
     stop()
     await list.publish(['s3'])
     expect(seen).toEqual(['s1', 's2'])
+  })
+})
+
+/**
+ * A Redis whose publishes are lost (PUBLISH answers that nobody heard it) and whose subscriber
+ * connects but never receives anything: only the database tells instances about revocations.
+ */
+function redisLosingPublishes(): Redis {
+  const subscriber = { on: () => subscriber, subscribe: async () => 1, status: 'end', disconnect: () => {} }
+  return { duplicate: () => subscriber, publish: async () => 0 } as unknown as Redis
+}
+
+describe('RevocationList (with Redis, publish lost)', () => {
+  afterEach(() => void vi.useRealTimers())
+
+  it('the 30 s resync tells listeners of sessions revoked elsewhere, so their sockets close too', async () => {
+    vi.useFakeTimers()
+    const database: string[] = []
+    const loadRecent = async () => [...database]
+    const [a, b] = [new RevocationList(60_000, loadRecent, log, redisLosingPublishes()), new RevocationList(60_000, loadRecent, log, redisLosingPublishes())]
+    await a.start()
+    await b.start()
+    const heardByB: string[] = []
+    b.onRevoked((id) => heardByB.push(id))
+
+    database.push('s1')
+    await a.publish(['s1'])
+    expect(b.isRevoked('s1')).toBe(false)
+    expect(heardByB).toEqual([])
+
+    await vi.advanceTimersByTimeAsync(30_000)
+    expect(b.isRevoked('s1')).toBe(true)
+    expect(heardByB).toEqual(['s1'])
+    // Known sessions are not told again on the next resync.
+    await vi.advanceTimersByTimeAsync(30_000)
+    expect(heardByB).toEqual(['s1'])
+    await a.stop()
+    await b.stop()
   })
 })

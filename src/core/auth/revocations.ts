@@ -61,7 +61,7 @@ export class RevocationList {
     )
   }
 
-  /** Realtime closes sockets of revoked sessions through this. */
+  /** Realtime closes sockets of revoked sessions through this: live messages and resyncs alike. */
   onRevoked(listener: (sessionId: string) => void): () => void {
     this.listeners.add(listener)
     return () => this.listeners.delete(listener)
@@ -74,8 +74,12 @@ export class RevocationList {
     if (this.revoked.size % 1000 === 0) this.prune()
   }
 
+  /**
+   * Reloads from the database; a session learnt this way (its publish was lost, or sent while this
+   * instance was disconnected) is told to the listeners like a live message, so its sockets close too.
+   */
   private async resync(): Promise<void> {
-    for (const id of await this.loadRecent(this.windowMs)) this.revoked.set(id, Date.now() + this.windowMs)
+    for (const id of await this.loadRecent(this.windowMs)) this.remember(id)
   }
 
   private prune(): void {
