@@ -29,11 +29,14 @@ import { clientErrorHandler, httpServerFactory } from './core/http/http-server.j
 import { installNotFound } from './core/http/not-found.js'
 import { installOpenApi } from './core/http/openapi.js'
 import { installSecurity } from './core/http/security.js'
+import { ajvOptions, requestValidation } from './core/http/validation.js'
 import { selectModules, type ModuleDefinition } from './core/module.js'
 import { healthRoutes } from './core/observability/health.routes.js'
 import { RequestLogController, logDestination, loggerOptions, requestIdFrom } from './core/observability/logger.js'
 import { installMetrics } from './core/observability/metrics.js'
+import { installRateLimit } from './core/rate-limit/rate-limit.js'
 import { closeRedis, createRedis, firstConnection } from './core/redis/client.js'
+import { resolveBootSecrets } from './core/secrets/boot-secrets.js'
 
 /** Every module Plinth ships, in registration order. `MODULES` selects among them. */
 export const availableModules: readonly ModuleDefinition[] = [cylindersModule]
@@ -77,7 +80,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     serverFactory: httpServerFactory(config.requestTimeoutMs),
     clientErrorHandler,
     return503OnClosing: true,
-    ajv: { customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    // Bodies are never coerced; query strings, params and headers are (src/core/http/validation.ts).
+    ajv: ajvOptions,
+    schemaController: requestValidation(),
   })
 
   const database = options.database ?? (await createDatabase({ ...config.database, dataDir: config.dataDir }))
@@ -99,6 +104,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
 async function configure(app: FastifyInstance, config: Config, options: AppOptions, database: Database, redis: Redis | undefined): Promise<void> {
   if (options.migrate !== false) await database.migrate()
+  config = await resolveBootSecrets(config, database.db)
   if (redis) await firstConnection(redis)
 
   const access = new PermissionRegistry()
@@ -125,6 +131,8 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
   installErrorHandler(app)
   installNotFound(app)
   await installSecurity(app, config)
+  // After authentication (keyed by account) and CORS (a browser can read the 429).
+  await installRateLimit(app, { perMinute: config.rateLimitPerMinute, redis })
   await installOpenApi(app, version)
   const metrics = installMetrics(app, database)
   await app.register(healthRoutes, { database, redis, metrics })

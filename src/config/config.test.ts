@@ -22,6 +22,7 @@ describe('config', () => {
     expect(config).toMatchObject({ env: 'development', host: '0.0.0.0', port: 3000, logLevel: 'info', bodyLimitBytes: 1_048_576, corsOrigins: [] })
     expect(config.database).toEqual({ url: undefined, poolSize: 10 })
     expect(config.modules).toBeUndefined()
+    expect(config.rateLimitPerMinute).toBe(1200)
     expect(Object.isFrozen(config)).toBe(true)
   })
 
@@ -77,7 +78,7 @@ describe('config', () => {
   it('stores files on local disk under DATA_DIR by default, on S3 when a bucket is set', () => {
     const dataDir = tempDir()
     const local = loadConfig({ DATA_DIR: dataDir })
-    expect(local.files).toEqual({ maxUploadBytes: 26_214_400, storage: { driver: 'local', root: join(dataDir, 'files') }, clamav: undefined })
+    expect(local.files).toEqual({ maxUploadBytes: 26_214_400, storageQuotaBytes: 1_073_741_824, uploadRateLimitPerMinute: 30, storage: { driver: 'local', root: join(dataDir, 'files') }, clamav: undefined })
     const s3 = loadConfig({ DATA_DIR: dataDir, S3_BUCKET: 'plinth-files', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_FORCE_PATH_STYLE: 'true', CLAMAV_HOST: 'clamd' })
     expect(s3.files.storage).toEqual({ driver: 's3', bucket: 'plinth-files', region: 'us-east-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true, credentials: undefined })
     expect(s3.files.clamav).toEqual({ host: 'clamd', port: 3310 })

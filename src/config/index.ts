@@ -1,22 +1,45 @@
 import { join, resolve } from 'node:path'
 import Value from 'typebox/value'
 import { EnvSchema, envHints, type Env } from './schema.js'
-import { loadOrCreateDevSecrets } from './secrets.js'
+import { generateSecrets, loadOrCreateDevSecrets, readDevSecrets } from './secrets.js'
 
 export interface Config {
   readonly env: Env['NODE_ENV']
   readonly host: string
   readonly port: number
   readonly dataDir: string
-  readonly database: { readonly url: string | undefined; readonly poolSize: number }
+  readonly database: {
+    readonly url: string | undefined
+    readonly poolSize: number
+    /** PostgreSQL only: see DatabaseTimeouts in src/core/db/client.ts. */
+    readonly timeouts: {
+      readonly connectMs: number
+      readonly waitMs: number
+      readonly statementMs: number
+      readonly idleInTransactionMs: number
+    }
+  }
   readonly redisUrl: string | undefined
-  readonly secrets: { readonly jwtSecret: string; readonly encryptionKey: Buffer }
+  /** How long a Redis command may take before it fails (the caller degrades or answers 503). */
+  readonly redisCommandTimeoutMs: number
+  readonly secrets: {
+    readonly jwtSecret: string
+    readonly encryptionKey: Buffer
+    /**
+     * Outside production with DATABASE_URL: the secrets the environment leaves out. Their values above
+     * are only this instance's proposal; at boot (src/core/secrets) every instance adopts the ones the
+     * first instance kept in the database, so all of them sign and encrypt alike.
+     */
+    readonly fromDatabase: readonly SecretName[]
+  }
   readonly logLevel: Env['LOG_LEVEL']
   readonly corsOrigins: readonly string[] | '*'
   readonly trustProxy: boolean
   readonly bodyLimitBytes: number
   readonly requestTimeoutMs: number
   readonly shutdownTimeoutMs: number
+  /** Requests per minute per account (per IP when anonymous), health and metrics aside; 0: no limit. */
+  readonly rateLimitPerMinute: number
   /** Module names to enable; `undefined` means every module the app knows. */
   readonly modules: readonly string[] | undefined
   /** Base URL for links sent to users. */
@@ -38,7 +61,9 @@ export interface Config {
   readonly realtime: {
     readonly heartbeatMs: number
     readonly maxBufferedBytes: number
-    readonly retention: { readonly minAgeMs: number; readonly minCount: number }
+    /** Sockets one user may hold open on one instance. */
+    readonly maxSocketsPerUser: number
+    readonly retention: { readonly minAgeMs: number; readonly minCount: number; readonly maxBytesPerRoom: number; readonly maxRooms: number }
   }
   readonly jobs: {
     /** This process runs job workers, cron and queue maintenance; false: it only sends jobs. */
@@ -49,6 +74,10 @@ export interface Config {
   }
   readonly files: {
     readonly maxUploadBytes: number
+    /** Bytes each user may store unless a module set their own quota; 0: no quota. */
+    readonly storageQuotaBytes: number
+    /** Uploads per minute per account; 0: no limit. */
+    readonly uploadRateLimitPerMinute: number
     readonly storage: StorageConfig
     /** clamd to scan every upload with; `undefined` means uploads are not scanned. */
     readonly clamav: { readonly host: string; readonly port: number } | undefined
@@ -63,6 +92,8 @@ export interface Config {
   }
 }
 
+export type SecretName = 'JWT_SECRET' | 'ENCRYPTION_KEY'
+
 export type StorageConfig =
   | { readonly driver: 'local'; readonly root: string }
   | {
@@ -71,6 +102,8 @@ export type StorageConfig =
       readonly region: string
       readonly endpoint: string | undefined
       readonly forcePathStyle: boolean
+      /** Longest silence on an S3 request's socket before it fails. */
+      readonly requestTimeoutMs: number
       /** `undefined`: the AWS SDK's default chain (environment, shared files, instance role). */
       readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined
     }
@@ -93,8 +126,18 @@ export function loadConfig(source: RawEnv = process.env): Config {
     host: env.HOST,
     port: env.PORT,
     dataDir,
-    database: { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE },
+    database: {
+      url: env.DATABASE_URL,
+      poolSize: env.DATABASE_POOL_SIZE,
+      timeouts: {
+        connectMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+        waitMs: env.DATABASE_WAIT_TIMEOUT_MS,
+        statementMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+        idleInTransactionMs: env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      },
+    },
     redisUrl: env.REDIS_URL,
+    redisCommandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     secrets: resolveSecrets(env, dataDir),
     logLevel: env.LOG_LEVEL,
     corsOrigins: parseOrigins(env.CORS_ORIGINS),
@@ -102,6 +145,7 @@ export function loadConfig(source: RawEnv = process.env): Config {
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     modules: env.MODULES === 'none' ? [] : parseList(env.MODULES),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
     auth: {
@@ -120,11 +164,19 @@ export function loadConfig(source: RawEnv = process.env): Config {
     realtime: {
       heartbeatMs: env.REALTIME_HEARTBEAT_MS,
       maxBufferedBytes: env.REALTIME_MAX_BUFFER_BYTES,
-      retention: { minAgeMs: env.REALTIME_RETENTION_SECONDS * 1000, minCount: env.REALTIME_RETENTION_EVENTS },
+      maxSocketsPerUser: env.REALTIME_MAX_SOCKETS_PER_USER,
+      retention: {
+        minAgeMs: env.REALTIME_RETENTION_SECONDS * 1000,
+        minCount: env.REALTIME_RETENTION_EVENTS,
+        maxBytesPerRoom: env.REALTIME_RETENTION_BYTES_PER_ROOM,
+        maxRooms: env.REALTIME_MAX_ROOMS,
+      },
     },
     jobs: { workers: env.JOBS_WORKERS, concurrency: env.JOBS_CONCURRENCY, pollIntervalMs: env.JOBS_POLL_INTERVAL_MS, schema: env.JOBS_SCHEMA },
     files: {
       maxUploadBytes: env.MAX_UPLOAD_BYTES,
+      storageQuotaBytes: env.STORAGE_QUOTA_BYTES,
+      uploadRateLimitPerMinute: env.UPLOAD_RATE_LIMIT_PER_MINUTE,
       storage: storageConfig(env, dataDir),
       clamav: env.CLAMAV_HOST ? { host: env.CLAMAV_HOST, port: env.CLAMAV_PORT } : undefined,
     },
@@ -142,6 +194,7 @@ function storageConfig(env: Env, dataDir: string): StorageConfig {
     region: env.S3_REGION,
     endpoint: env.S3_ENDPOINT,
     forcePathStyle: env.S3_FORCE_PATH_STYLE,
+    requestTimeoutMs: env.S3_REQUEST_TIMEOUT_MS,
     credentials:
       env.S3_ACCESS_KEY_ID && env.S3_SECRET_ACCESS_KEY ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY } : undefined,
   }
@@ -182,10 +235,13 @@ function resolveSecrets(env: Env, dataDir: string): Config['secrets'] {
       throw new ConfigError(missing.map((name) => `${name} is required when NODE_ENV=production (${envHints[name]})`))
     }
   }
-  const generated = env.JWT_SECRET && env.ENCRYPTION_KEY ? undefined : loadOrCreateDevSecrets(dataDir)
+  const missing = (['JWT_SECRET', 'ENCRYPTION_KEY'] as const).filter((name) => !env[name])
+  // Instances sharing a PostgreSQL database must share generated secrets too: they are kept in the
+  // database (a DATA_DIR's earlier ones are proposed first, so an existing setup keeps its own).
+  const generated = missing.length === 0 ? undefined : env.DATABASE_URL ? (readDevSecrets(dataDir) ?? generateSecrets()) : loadOrCreateDevSecrets(dataDir)
   const jwtSecret = env.JWT_SECRET ?? generated!.jwtSecret
   const encryptionKey = env.ENCRYPTION_KEY ?? generated!.encryptionKey
-  return { jwtSecret, encryptionKey: decodeKey(encryptionKey) }
+  return { jwtSecret, encryptionKey: decodeKey(encryptionKey), fromDatabase: env.DATABASE_URL ? missing : [] }
 }
 
 function decodeKey(key: string): Buffer {

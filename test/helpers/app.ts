@@ -21,6 +21,7 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     ...TEST_SECRETS,
     // Every request of the suite comes from 127.0.0.1: limits are off unless a test sets them
     // (rate-limit tests use their own `remoteAddress`).
+    RATE_LIMIT_PER_MINUTE: '0',
     AUTH_RATE_LIMIT_PER_MINUTE: '0',
     LOGIN_MAX_FAILURES_PER_IP: '100000',
     CYLINDERS_SCAN_RATE_LIMIT_PER_MINUTE: '0',
