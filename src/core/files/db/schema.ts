@@ -27,13 +27,18 @@ export const files = pgTable(
   (table) => [index('files_owner_idx').on(table.ownerId, table.id)],
 )
 
-/** Bytes stored per user, kept in the same transaction as every insert and delete of `files`. */
+/**
+ * Bytes stored per user, kept in the same transaction as every insert and delete of `files`, and
+ * the user's own quota when a module set one.
+ */
 export const fileUsage = pgTable('file_usage', {
   userId: uuid('user_id')
     .primaryKey()
     .references(() => users.id),
   bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
   files: integer('files').notNull().default(0),
+  /** Set by a module (`ctx.files.setQuota`): bytes this user may store, 0 for no quota; null: STORAGE_QUOTA_BYTES. */
+  quotaBytes: bigint('quota_bytes', { mode: 'number' }),
   updatedAt: timestampMs('updated_at').notNull().defaultNow(),
 })
 

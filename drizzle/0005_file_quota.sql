@@ -1,0 +1,1 @@
+ALTER TABLE "file_usage" ADD COLUMN "quota_bytes" bigint;
