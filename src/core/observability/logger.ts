@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { LogController, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import pino from 'pino'
+import { serializeError } from './log-errors.js'
 
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/
 
@@ -48,6 +49,17 @@ function scrub(value: unknown, depth: number): unknown {
   return copy
 }
 
+/**
+ * `log.error(error)` would make the error's raw message the line's `msg` (pino does): it is logged
+ * as `{ err }` instead, with the cleaned message.
+ */
+function errorsAsObjects(this: pino.Logger, args: Parameters<pino.LogFn>, method: pino.LogFn): void {
+  const [first, ...rest] = args as unknown[]
+  if (!(first instanceof Error)) return method.apply(this, args)
+  const message = typeof rest[0] === 'string' ? (rest.shift() as string) : serializeError(first).message
+  method.apply(this, [{ err: first }, message, ...rest] as Parameters<pino.LogFn>)
+}
+
 interface SerializableRequest {
   method: string
   url: string
@@ -68,7 +80,10 @@ export function loggerOptions(level: string, stream: NodeJS.WritableStream | pin
     level,
     stream,
     formatters: { log: scrubSecrets },
+    hooks: { logMethod: errorsAsObjects },
     serializers: {
+      // Every logger (requests, jobs, app.log and their children): errors never carry query values.
+      err: serializeError,
       req: (req: SerializableRequest) => ({
         method: req.method,
         url: redactUrl(req.url),
