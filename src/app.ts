@@ -85,8 +85,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     schemaController: requestValidation(),
   })
 
-  const database = options.database ?? (await createDatabase({ ...config.database, dataDir: config.dataDir }))
-  const redis = config.redisUrl ? createRedis(config.redisUrl, app.log) : undefined
+  const database =
+    options.database ??
+    (await createDatabase({ ...config.database, dataDir: config.dataDir, onPoolDropped: (reason) => app.log.warn({ reason }, 'database connections dropped; reconnecting') }))
+  const redis = config.redisUrl ? createRedis(config.redisUrl, app.log, config.redisCommandTimeoutMs) : undefined
   const release = async (): Promise<void> => {
     await closeRedis(redis)
     if (!options.database) await database.close()

@@ -6,6 +6,8 @@ import { passwordProblem } from './core/auth/password-policy.js'
 import { createDatabase } from './core/db/client.js'
 import { DataDirLockedError } from './core/db/data-dir-lock.js'
 import { AppError } from './core/errors/app-error.js'
+import { describeError } from './core/observability/log-errors.js'
+import { resolveBootSecrets } from './core/secrets/boot-secrets.js'
 import { ensureAdmin } from './core/users/admin-bootstrap.js'
 
 type Command = (args: string[]) => Promise<void>
@@ -34,11 +36,13 @@ const commands: Record<string, { summary: string; run: Command }> = {
 }
 
 async function createAdmin(args: string[]): Promise<void> {
-  const config = loadConfig()
-  const admin = adminFrom(args, config)
-  const database = await createDatabase({ ...config.database, dataDir: config.dataDir })
+  const loaded = loadConfig()
+  const admin = adminFrom(args, loaded)
+  const database = await createDatabase({ ...loaded.database, dataDir: loaded.dataDir })
   try {
     await database.migrate()
+    // The same secrets as the server's (kept in the database in development), and the same key check.
+    const config = await resolveBootSecrets(loaded, database.db)
     const identity = await createIdentity(config, database.db, undefined, stderrLogger())
     try {
       const outcome = await ensureAdmin(admin, identity.auth, identity.store.repos.users, stderrLogger())
@@ -106,7 +110,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     const known = error instanceof UsageError || error instanceof ConfigError || error instanceof DataDirLockedError
-    process.stderr.write(`plinth: ${known ? error.message : ((error as Error).stack ?? String(error))}\n`)
+    process.stderr.write(`plinth: ${known ? error.message : describeError(error)}\n`)
     if (error instanceof UsageError) process.stderr.write(`\n${usage()}`)
     process.exit(error instanceof UsageError ? 2 : 1)
   },

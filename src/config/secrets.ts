@@ -14,16 +14,22 @@ const FILE = 'secrets.json'
  * DATA_DIR, so tokens and encrypted values stay valid across restarts.
  */
 export function loadOrCreateDevSecrets(dataDir: string): Secrets {
-  const path = join(dataDir, FILE)
-  if (existsSync(path)) {
-    const stored = JSON.parse(readFileSync(path, 'utf8')) as Partial<Secrets>
-    if (stored.jwtSecret && stored.encryptionKey) return { jwtSecret: stored.jwtSecret, encryptionKey: stored.encryptionKey }
-  }
-  const secrets: Secrets = {
-    jwtSecret: randomBytes(48).toString('base64url'),
-    encryptionKey: randomBytes(32).toString('hex'),
-  }
+  const stored = readDevSecrets(dataDir)
+  if (stored) return stored
+  const secrets = generateSecrets()
   mkdirSync(dataDir, { recursive: true })
-  writeFileSync(path, JSON.stringify(secrets, null, 2), { mode: 0o600 })
+  writeFileSync(join(dataDir, FILE), JSON.stringify(secrets, null, 2), { mode: 0o600 })
   return secrets
+}
+
+/** The secrets an earlier start kept in DATA_DIR, if any (nothing is written). */
+export function readDevSecrets(dataDir: string): Secrets | undefined {
+  const path = join(dataDir, FILE)
+  if (!existsSync(path)) return undefined
+  const stored = JSON.parse(readFileSync(path, 'utf8')) as Partial<Secrets>
+  return stored.jwtSecret && stored.encryptionKey ? { jwtSecret: stored.jwtSecret, encryptionKey: stored.encryptionKey } : undefined
+}
+
+export function generateSecrets(): Secrets {
+  return { jwtSecret: randomBytes(48).toString('base64url'), encryptionKey: randomBytes(32).toString('hex') }
 }

@@ -12,9 +12,9 @@ import { closeTestDatabase, testDatabase } from './database.js'
  * administrator". On PGlite each file already loads its own copy of the migrated snapshot; on
  * PostgreSQL, where files share the run's database, this creates (and afterwards drops) a fresh one.
  */
-async function privateDatabase(): Promise<{ database: Database; release: () => Promise<void> }> {
+export async function privateDatabase(): Promise<{ database: Database; url: string | undefined; release: () => Promise<void> }> {
   const url = process.env.DATABASE_URL
-  if (!url) return { database: await testDatabase(), release: closeTestDatabase }
+  if (!url) return { database: await testDatabase(), url: undefined, release: closeTestDatabase }
   const name = `plinth_private_${randomUUID().replaceAll('-', '')}`
   const server = await createDatabase({ url, poolSize: 1, dataDir: '/nonexistent' })
   await server.db.execute(sql.raw(`create database ${name}`))
@@ -24,6 +24,7 @@ async function privateDatabase(): Promise<{ database: Database; release: () => P
   await database.migrate()
   return {
     database,
+    url: own.toString(),
     release: async () => {
       await database.close()
       await server.db.execute(sql.raw(`drop database if exists ${name} with (force)`))
