@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config/index.js'
 import { DataDirLockedError } from './core/db/data-dir-lock.js'
 import { installGracefulShutdown } from './core/lifecycle.js'
+import { describeError } from './core/observability/log-errors.js'
 import { buildApp } from './app.js'
 
 async function main(): Promise<void> {
@@ -14,7 +15,7 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof DataDirLockedError) {
     process.stderr.write(`plinth: ${error.message}\n`)
   } else {
-    process.stderr.write(`plinth: failed to start: ${(error as Error).stack ?? String(error)}\n`)
+    process.stderr.write(`plinth: failed to start: ${describeError(error)}\n`)
   }
   process.exit(1)
 })
