@@ -1,10 +1,13 @@
 import { join, resolve } from 'node:path'
 import Value from 'typebox/value'
 import { EnvSchema, envHints, type Env } from './schema.js'
+import { shownValue } from './redact.js'
 import { generateSecrets, loadOrCreateDevSecrets, readDevSecrets } from './secrets.js'
 
 export interface Config {
   readonly env: Env['NODE_ENV']
+  /** NODE_ENV was set; false: `env` is `development` by default (warned about when HOST is not loopback). */
+  readonly envSet: boolean
   readonly host: string
   readonly port: number
   readonly dataDir: string
@@ -37,6 +40,7 @@ export interface Config {
   readonly trustProxy: boolean
   readonly bodyLimitBytes: number
   readonly requestTimeoutMs: number
+  /** One deadline for the whole shutdown: draining requests, then jobs, then closing connections (src/core/lifecycle.ts). */
   readonly shutdownTimeoutMs: number
   /** Requests per minute per account (per IP when anonymous), health and metrics aside; 0: no limit. */
   readonly rateLimitPerMinute: number
@@ -108,6 +112,13 @@ export type StorageConfig =
       readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined
     }
 
+/**
+ * What a shutdown needs beyond draining requests (which may take REQUEST_TIMEOUT_MS): at least 1 s for
+ * jobs to stop and 1 s to close Redis and the database (src/core/lifecycle.ts). The default leaves 5 s.
+ */
+const SHUTDOWN_MIN_ROOM_MS = 2000
+const SHUTDOWN_DEFAULT_ROOM_MS = 5000
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
@@ -123,6 +134,7 @@ export function loadConfig(source: RawEnv = process.env): Config {
   const dataDir = resolve(env.DATA_DIR)
   return deepFreeze({
     env: env.NODE_ENV,
+    envSet: Boolean(source.NODE_ENV?.trim()),
     host: env.HOST,
     port: env.PORT,
     dataDir,
@@ -144,7 +156,7 @@ export function loadConfig(source: RawEnv = process.env): Config {
     trustProxy: env.TRUST_PROXY,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
-    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? env.REQUEST_TIMEOUT_MS + SHUTDOWN_DEFAULT_ROOM_MS,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     modules: env.MODULES === 'none' ? [] : parseList(env.MODULES),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
@@ -210,7 +222,7 @@ function parseEnv(source: RawEnv): Env {
   const problems = new Map<string, string>()
   for (const error of Value.Errors(EnvSchema, value)) {
     const name = error.instancePath.slice(1) as keyof Env
-    if (!problems.has(name)) problems.set(name, `${name}=${JSON.stringify(picked[name] ?? '')} is invalid: expected ${envHints[name]}`)
+    if (!problems.has(name)) problems.set(name, `${shownValue(name, picked[name] ?? '')} is invalid: expected ${envHints[name]}`)
   }
   if (Boolean(picked.ADMIN_EMAIL) !== Boolean(picked.ADMIN_PASSWORD)) {
     problems.set('ADMIN_EMAIL', 'ADMIN_EMAIL and ADMIN_PASSWORD must be set together')
@@ -221,8 +233,15 @@ function parseEnv(source: RawEnv): Env {
   if (Boolean(picked.S3_ACCESS_KEY_ID) !== Boolean(picked.S3_SECRET_ACCESS_KEY)) {
     problems.set('S3_ACCESS_KEY_ID', 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together')
   }
+  const { SHUTDOWN_TIMEOUT_MS: shutdownMs, REQUEST_TIMEOUT_MS: requestMs } = value as Env
+  if (!problems.has('SHUTDOWN_TIMEOUT_MS') && !problems.has('REQUEST_TIMEOUT_MS') && shutdownMs !== undefined && shutdownMs < requestMs + SHUTDOWN_MIN_ROOM_MS) {
+    problems.set(
+      'SHUTDOWN_TIMEOUT_MS',
+      `SHUTDOWN_TIMEOUT_MS=${shutdownMs} is too short for REQUEST_TIMEOUT_MS=${requestMs}: a request still arriving may take that long to finish, and stopping jobs and closing the database need ${SHUTDOWN_MIN_ROOM_MS} ms more; set at least ${requestMs + SHUTDOWN_MIN_ROOM_MS}, or leave it unset (REQUEST_TIMEOUT_MS + ${SHUTDOWN_DEFAULT_ROOM_MS})`,
+    )
+  }
   if (picked.CYLINDERS_TIMEZONE && !isTimeZone(picked.CYLINDERS_TIMEZONE)) {
-    problems.set('CYLINDERS_TIMEZONE', `CYLINDERS_TIMEZONE=${JSON.stringify(picked.CYLINDERS_TIMEZONE)} is invalid: expected ${envHints.CYLINDERS_TIMEZONE}`)
+    problems.set('CYLINDERS_TIMEZONE', `${shownValue('CYLINDERS_TIMEZONE', picked.CYLINDERS_TIMEZONE)} is invalid: expected ${envHints.CYLINDERS_TIMEZONE}`)
   }
   if (problems.size > 0) throw new ConfigError([...problems.values()])
   return value as Env

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
-import { MemoryEventLog, type EventLog } from './event-log.js'
+import { DEFAULT_RETENTION, MemoryEventLog, type EventLog, type RetentionPolicy } from './event-log.js'
 import { RedisEventLog } from './redis-event-log.js'
 
 const redisUrl = process.env.REDIS_URL
 const redis = redisUrl ? new Redis(redisUrl) : undefined
 afterAll(() => redis?.disconnect())
 
-const implementations: [string, (policy: { minAgeMs: number; minCount: number }) => EventLog][] = [
-  ['memory', (policy) => new MemoryEventLog(policy)],
-  ...(redis ? [['redis', (policy: { minAgeMs: number; minCount: number }) => new RedisEventLog(redis, policy)] as [string, (policy: { minAgeMs: number; minCount: number }) => EventLog]] : []),
+type Policy = Partial<RetentionPolicy>
+const implementations: [string, (policy: Policy) => EventLog][] = [
+  ['memory', (policy) => new MemoryEventLog({ ...DEFAULT_RETENTION, ...policy })],
+  // Each log in its own key namespace: a small room limit must evict only the test's own rooms.
+  ...(redis ? [['redis', (policy: Policy) => new RedisEventLog(redis, { ...DEFAULT_RETENTION, ...policy }, `plinth:rt:test:${randomUUID()}:`)] as [string, (policy: Policy) => EventLog]] : []),
 ]
 
 describe.each(implementations)('event log (%s)', (_name, make) => {
@@ -52,6 +54,31 @@ describe.each(implementations)('event log (%s)', (_name, make) => {
     for (let n = 1; n <= 6; n++) await log.append(r, 'x', { n })
     const replay = await log.replay(r, 0)
     expect(replay.kind === 'events' && replay.events).toHaveLength(6)
+  })
+
+  it('a room retains at most maxBytesPerRoom of events, dropping the oldest first; replaying from before them resets', async () => {
+    const log = make({ minAgeMs: 60_000, minCount: 1000, maxBytesPerRoom: 2048 })
+    const r = room()
+    const big = 'x'.repeat(450)
+    for (let n = 1; n <= 10; n++) await log.append(r, 'x', { n, big })
+    const recent = await log.replay(r, 7)
+    expect(recent.kind === 'events' && recent.events.map((e) => e.seq)).toEqual([8, 9, 10])
+    expect(await log.replay(r, 0)).toEqual({ kind: 'reset', seq: 10 })
+    expect(await log.replay(r, 5)).toEqual({ kind: 'reset', seq: 10 })
+    expect(await log.head(r)).toBe(10)
+  })
+
+  it('past maxRooms, the room published to least recently loses its events (reset), and its seq does not start over', async () => {
+    const log = make({ minAgeMs: 60_000, minCount: 10, maxRooms: 2 })
+    const [a, b, c] = [room(), room(), room()]
+    await log.append(a, 'x', { n: 1 })
+    await log.append(b, 'x', { n: 1 })
+    await log.append(a, 'x', { n: 2 })
+    await log.append(c, 'x', { n: 1 })
+    expect(await log.replay(b, 0)).toEqual({ kind: 'reset', seq: 1 })
+    const kept = await log.replay(a, 0)
+    expect(kept.kind === 'events' && kept.events.map((e) => e.seq)).toEqual([1, 2])
+    expect((await log.append(b, 'x', { n: 2 })).seq).toBe(2)
   })
 
   it('a client ahead of the log resets', async () => {
