@@ -48,6 +48,12 @@ export class AccessTokens {
 
   /** Only HS256 with our key, issuer and audience; anything else (alg none included) is 401. */
   async verify(token: string): Promise<AccessClaims> {
+    const { expiresAt: _expiresAt, ...claims } = await this.verifyExpiring(token)
+    return claims
+  }
+
+  /** `verify`, plus when the token expires (ms since the epoch): realtime closes a socket then. */
+  async verifyExpiring(token: string): Promise<AccessClaims & { expiresAt: number }> {
     let payload: Record<string, unknown>
     try {
       payload = this.decode(token)
@@ -55,8 +61,8 @@ export class AccessTokens {
       if (error instanceof TokenError && error.code === TokenError.codes.expired) throw new AppError('TOKEN_EXPIRED')
       throw new AppError('INVALID_TOKEN')
     }
-    const { sub, sid, role } = payload
-    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof role !== 'string' || !isRole(role)) throw new AppError('INVALID_TOKEN')
-    return { userId: sub, sessionId: sid, role }
+    const { sub, sid, role, exp } = payload
+    if (typeof sub !== 'string' || typeof sid !== 'string' || typeof role !== 'string' || !isRole(role) || typeof exp !== 'number') throw new AppError('INVALID_TOKEN')
+    return { userId: sub, sessionId: sid, role, expiresAt: exp * 1000 }
   }
 }

@@ -30,9 +30,15 @@ export function jwtAuthenticator(tokens: AccessTokens, revocations: RevocationLi
 
 /** The actor of an access token, or 401 (invalid, expired or revoked). */
 export function accessTokenVerifier(tokens: AccessTokens, revocations: RevocationList): (token: string) => Promise<Actor> {
+  const verify = expiringTokenVerifier(tokens, revocations)
+  return async (token) => (await verify(token)).actor
+}
+
+/** The actor of an access token and when the token expires (ms since the epoch), or 401. */
+export function expiringTokenVerifier(tokens: AccessTokens, revocations: RevocationList): (token: string) => Promise<{ actor: Actor; expiresAt: number }> {
   return async (token) => {
-    const claims = await tokens.verify(token)
+    const claims = await tokens.verifyExpiring(token)
     if (revocations.isRevoked(claims.sessionId)) throw new AppError('SESSION_REVOKED')
-    return { id: claims.userId, role: claims.role, sessionId: claims.sessionId }
+    return { actor: { id: claims.userId, role: claims.role, sessionId: claims.sessionId }, expiresAt: claims.expiresAt }
   }
 }

@@ -10,7 +10,7 @@ import { createOutboxRepository } from '../email/outbox.repository.js'
 import { InlineJobs, type JobQueue } from '../jobs/index.js'
 import { AccessTokens } from './access-tokens.js'
 import { AuthService } from './auth.service.js'
-import { accessTokenVerifier, jwtAuthenticator } from './authenticate.js'
+import { expiringTokenVerifier, jwtAuthenticator } from './authenticate.js'
 import { identityStore, type IdentityStore } from './identity-store.js'
 import { LoginThrottle } from './login-throttle.js'
 import { OWASP_PARAMETERS, PasswordHasher, TEST_PARAMETERS } from './passwords.js'
@@ -26,8 +26,8 @@ export interface Identity {
   readonly auth: AuthService
   readonly mailer: Mailer
   readonly authenticate: Authenticator
-  /** For connections that are not HTTP requests (WebSocket upgrades). */
-  readonly verifyAccessToken: (token: string) => Promise<Actor>
+  /** For connections that are not HTTP requests (WebSocket upgrades): the actor, and when the token expires. */
+  readonly verifyAccessToken: (token: string) => Promise<{ actor: Actor; expiresAt: number }>
   close(): Promise<void>
 }
 
@@ -71,7 +71,7 @@ export async function createIdentity(
     auth,
     mailer,
     authenticate: jwtAuthenticator(tokens, revocations),
-    verifyAccessToken: accessTokenVerifier(tokens, revocations),
+    verifyAccessToken: expiringTokenVerifier(tokens, revocations),
     close: async () => {
       await revocations.stop()
       mailer.close()

@@ -1,32 +1,52 @@
 import { randomUUID } from 'node:crypto'
+import { EventEmitter, once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, useTestApp } from '../../../test/helpers/app.js'
-import { loginAs, type TestUser } from '../../../test/helpers/auth.js'
+import { login, loginAs, type TestUser } from '../../../test/helpers/auth.js'
 import { TestSocket } from '../../../test/helpers/ws-client.js'
+import { AccessTokens } from '../auth/access-tokens.js'
 import { defineModule } from '../module.js'
+import { MAX_MESSAGE_BYTES, MAX_PENDING_MESSAGES } from './gateway.js'
 import type { RealtimePublisher } from './index.js'
 
-/** A module owning `board:<id>` rooms; `board:secret-*` is refused to everyone. */
 /** One per app built, in build order: the file's app first. */
 const publishers: RealtimePublisher[] = []
 const presenceChanges: string[] = []
+/** Emits `<userId>:online` / `<userId>:offline` as modules hear them. */
+const presenceEvents = new EventEmitter()
+/** Subscribes to `board:slow-*` wait here until the test releases them. */
+const held = new Map<string, () => void>()
+/** A module owning `board:<id>` rooms; `board:secret-*` is refused to everyone. */
 const board = defineModule({
   name: 'board',
   permissions: [],
   createApi: (ctx) => {
     publishers.push(ctx.realtime)
-    ctx.presence.onChange((userId, online) => presenceChanges.push(`${userId}:${online ? 'online' : 'offline'}`))
+    ctx.presence.onChange((userId, online) => {
+      const change = `${userId}:${online ? 'online' : 'offline'}`
+      presenceChanges.push(change)
+      presenceEvents.emit(change)
+    })
     return {}
   },
   routes: () => async () => {},
-  authorizeRoom: async (_actor, room) => !room.startsWith('board:secret'),
+  authorizeRoom: async (_actor, room) => {
+    if (room.startsWith('board:slow')) await new Promise<void>((resolve) => held.set(room, resolve))
+    return !room.startsWith('board:secret')
+  },
 })
 
 const app = useTestApp({
   modules: [board],
-  env: { REALTIME_RETENTION_EVENTS: '5', REALTIME_RETENTION_SECONDS: '0', REALTIME_HEARTBEAT_MS: '200', REALTIME_MAX_BUFFER_BYTES: '65536' },
+  env: {
+    REALTIME_RETENTION_EVENTS: '5',
+    REALTIME_RETENTION_SECONDS: '0',
+    REALTIME_HEARTBEAT_MS: '200',
+    REALTIME_MAX_BUFFER_BYTES: '65536',
+    REALTIME_MAX_SOCKETS_PER_USER: '3',
+  },
   setup: async (instance) => {
     await instance.listen({ port: 0, host: '127.0.0.1' })
   },
@@ -35,6 +55,8 @@ const app = useTestApp({
 const sockets: TestSocket[] = []
 afterEach(() => {
   for (const socket of sockets.splice(0)) socket.close()
+  for (const release of held.values()) release()
+  held.clear()
 })
 
 function url(instance: FastifyInstance, query = ''): string {
@@ -55,6 +77,8 @@ async function ready(user: TestUser, instance: FastifyInstance = app()): Promise
 }
 
 const room = (): string => `board:${randomUUID()}`
+/** Resolves when the modules hear the user go online or offline (register before causing it). */
+const presenceChange = (userId: string, online: boolean): Promise<unknown> => once(presenceEvents, `${userId}:${online ? 'online' : 'offline'}`)
 const publish = (to: string, n: number) => publishers[0]!.publish(to, 'post.created', { n })
 
 describe('connecting', () => {
@@ -74,6 +98,117 @@ describe('connecting', () => {
     const socket = await ready(user)
     await app().inject({ method: 'POST', url: '/api/auth/logout', headers: user.headers })
     expect((await socket.closed).code).toBe(4401)
+  })
+
+  it('closes the sockets of a session whose revocation a resync learns (its publish was lost), with 4401', async () => {
+    const user = await loginAs(app())
+    const socket = await ready(user)
+    const { identity } = app().platform
+    const { sessionId } = await identity.tokens.verify(user.accessToken)
+    // Revoked in the database only, as by another instance whose publish never arrived.
+    expect(await identity.store.repos.sessions.revoke({ sessionId }, 'logout')).toEqual([sessionId])
+    expect(identity.revocations.isRevoked(sessionId)).toBe(false)
+    // What the 30 s timer and every Redis reconnection run.
+    await (identity.revocations as unknown as { resync(): Promise<void> }).resync()
+    expect(await socket.closed).toEqual({ code: 4401, reason: 'session revoked' })
+  })
+})
+
+describe('access token expiry and renewal', () => {
+  /** An access token of the user's session that expires within `seconds` (the app's TTL is at least 30 s). */
+  async function expiringToken(user: TestUser, seconds: number): Promise<string> {
+    const { identity, config } = app().platform
+    return new AccessTokens(config.secrets.jwtSecret, seconds).issue(await identity.tokens.verify(user.accessToken))
+  }
+  const expiryOf = async (token: string): Promise<string> => new Date((await app().platform.identity.tokens.verifyExpiring(token)).expiresAt).toISOString()
+
+  it('ready tells when the token expires; at that moment the socket closes with 4401', async () => {
+    const token = await expiringToken(await loginAs(app()), 2)
+    const socket = await connect(undefined, `?token=${token}`)
+    const { expiresAt } = await socket.ofType('ready')
+    expect(expiresAt).toBe(await expiryOf(token))
+    expect(await socket.closed).toEqual({ code: 4401, reason: 'token expired' })
+    // Not before (timers may fire a millisecond early).
+    expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(expiresAt as string) - 50)
+  })
+
+  it('{"type":"auth"} with a fresh token of the same user keeps the socket open past the old expiry', async () => {
+    const user = await loginAs(app())
+    const token = await expiringToken(user, 2)
+    const [renewed, lapsed] = [await connect(undefined, `?token=${token}`), await connect(undefined, `?token=${token}`)]
+    await renewed.ofType('ready')
+    await lapsed.ofType('ready')
+    renewed.send({ type: 'auth', token: user.accessToken, ref: 'a1' })
+    expect(await renewed.ofType('authenticated')).toEqual({ type: 'authenticated', expiresAt: await expiryOf(user.accessToken), ref: 'a1' })
+    // Both opened with the same token: once the other one is closed, this one would have been too.
+    expect((await lapsed.closed).code).toBe(4401)
+    renewed.send({ type: 'ping', ref: 'after' })
+    expect(await renewed.ofType('pong')).toEqual({ type: 'pong', ref: 'after' })
+  })
+
+  it('a refused renewal is answered with an error and changes nothing', async () => {
+    const user = await loginAs(app())
+    const [other, ended] = [await loginAs(app()), await login(app(), user.email, user.password)]
+    await app().inject({ method: 'POST', url: '/api/auth/logout', headers: ended.headers })
+    const socket = await ready(user)
+    socket.send({ type: 'auth', token: 'not-a-jwt', ref: 1 })
+    expect(await socket.next((m) => m.ref === 1)).toMatchObject({ type: 'error', error: { code: 'INVALID_TOKEN' } })
+    socket.send({ type: 'auth', token: other.accessToken, ref: 2 })
+    expect(await socket.next((m) => m.ref === 2)).toMatchObject({ type: 'error', error: { code: 'FORBIDDEN' } })
+    socket.send({ type: 'auth', token: ended.accessToken, ref: 3 })
+    expect(await socket.next((m) => m.ref === 3)).toMatchObject({ type: 'error', error: { code: 'SESSION_REVOKED' } })
+    socket.send({ type: 'auth', ref: 4 })
+    expect(await socket.ofType('error')).toMatchObject({ error: { code: 'BAD_REQUEST' } })
+    // Still the user's original session: its logout closes the socket.
+    await app().inject({ method: 'POST', url: '/api/auth/logout', headers: user.headers })
+    expect((await socket.closed).code).toBe(4401)
+  })
+
+  it('renewed with a token of another of the user’s sessions, the socket follows that session', async () => {
+    const user = await loginAs(app())
+    const second = await login(app(), user.email, user.password)
+    const socket = await ready(user)
+    socket.send({ type: 'auth', token: second.accessToken, ref: 'a' })
+    await socket.ofType('authenticated')
+    await app().inject({ method: 'POST', url: '/api/auth/logout', headers: user.headers })
+    socket.send({ type: 'ping', ref: 'still' })
+    expect(await socket.ofType('pong')).toEqual({ type: 'pong', ref: 'still' })
+    await app().inject({ method: 'POST', url: '/api/auth/logout', headers: second.headers })
+    expect((await socket.closed).code).toBe(4401)
+  })
+})
+
+describe('limits', () => {
+  it('closes a socket that sends a message over the size limit with 1009', async () => {
+    const socket = await ready(await loginAs(app()))
+    socket.send({ type: 'ping', ref: 'x'.repeat(MAX_MESSAGE_BYTES) })
+    expect((await socket.closed).code).toBe(1009)
+  })
+
+  it(`answers up to ${MAX_PENDING_MESSAGES} messages in flight; one more closes the socket with 4429`, async () => {
+    const user = await loginAs(app())
+    const [patient, flooder] = [await ready(user), await ready(user)]
+    const [slow, slower] = [`board:slow-${randomUUID()}`, `board:slow-${randomUUID()}`]
+    // A subscribe that waits on its module holds back every message after it.
+    patient.send({ type: 'subscribe', room: slow, ref: 's' })
+    for (let n = 1; n < MAX_PENDING_MESSAGES; n++) patient.send({ type: 'ping', ref: n })
+    flooder.send({ type: 'subscribe', room: slower, ref: 's' })
+    for (let n = 1; n <= MAX_PENDING_MESSAGES; n++) flooder.send({ type: 'ping', ref: n })
+    expect(await flooder.closed).toEqual({ code: 4429, reason: 'too many messages' })
+    await expect.poll(() => held.has(slow)).toBe(true)
+    held.get(slow)!()
+    expect(await patient.next((m) => m.ref === MAX_PENDING_MESSAGES - 1)).toEqual({ type: 'pong', ref: MAX_PENDING_MESSAGES - 1 })
+  })
+
+  it('closes a user’s socket past REALTIME_MAX_SOCKETS_PER_USER with 4430; closed ones make room again', async () => {
+    const [user, other] = [await loginAs(app()), await loginAs(app())]
+    const open = [await ready(user), await ready(user), await ready(user)]
+    expect(await (await connect(user)).closed).toEqual({ code: 4430, reason: 'too many sockets' })
+    await ready(other)
+    const offline = presenceChange(user.id, false)
+    for (const socket of open) socket.close()
+    await offline
+    await Promise.all([ready(user), ready(user), ready(user)])
   })
 })
 
@@ -173,11 +308,13 @@ describe('replay after a reconnect', () => {
 
 describe('liveness and back-pressure', () => {
   it('terminates a socket that stops answering pings', async () => {
-    const socket = await ready(await loginAs(app()))
-    // Stop reading for a few heartbeats: the client no longer answers the server's pings.
+    const user = await loginAs(app())
+    const socket = await ready(user)
+    const offline = presenceChange(user.id, false)
+    // Stop reading: the client no longer answers the server's pings, until the server gives up on it.
     const raw = (socket.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket
     raw.pause()
-    await new Promise((resolve) => setTimeout(resolve, 700))
+    await offline
     raw.resume()
     const { code } = await socket.closed
     expect(code).toBe(1006)
@@ -193,14 +330,16 @@ describe('liveness and back-pressure', () => {
 
   it('closes a slow consumer with 4409 instead of buffering without bound', async () => {
     const user = await loginAs(patient!)
-    const socket = await ready(user, patient)
-    const r = room()
+    const [socket, witness] = [await ready(user, patient), await ready(user, patient)]
+    const [r, after] = [room(), room()]
     await socket.subscribe(r)
+    await witness.subscribe(after)
     ;(socket.socket as unknown as { _socket: { pause(): void } })._socket.pause()
     const big = 'x'.repeat(64 * 1024)
     for (let n = 0; n < 400; n++) await publishers[1]!.publish(r, 'blob', { big })
-    // With Redis, deliveries trail the publishes a little.
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    // Delivered after every blob (with Redis, deliveries trail the publishes, in publish order).
+    await publishers[1]!.publish(after, 'done', null)
+    await witness.events(after, 1)
     ;(socket.socket as unknown as { _socket: { resume(): void } })._socket.resume()
     const { code } = await socket.closed
     expect(code).toBe(4409)

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
 import { WebSocketServer, type WebSocket } from 'ws'
 import type { Actor } from '../access/actor.js'
+import { AppError } from '../errors/app-error.js'
 import { errorBody } from '../errors/error-handler.js'
 import { CLOSE, parseClientMessage } from './protocol.js'
 import type { Presence } from './presence.js'
@@ -10,16 +11,24 @@ import type { Realtime } from './realtime.js'
 
 export const REALTIME_PATH = '/api/realtime'
 const CLOSE_GRACE_MS = 5000
+/** Messages of one socket received and not yet answered; one more closes it (4429). */
+export const MAX_PENDING_MESSAGES = 256
+/** Largest client message (bytes); ws closes a socket that sends a larger one with 1009. */
+export const MAX_MESSAGE_BYTES = 64 * 1024
+/** setTimeout's longest delay; a later expiry is rescheduled from there. */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 export interface GatewayOptions {
   realtime: Realtime
-  /** Resolves the actor of an access token; throws when it is invalid or revoked. */
-  authenticate(token: string): Promise<Actor>
+  /** Resolves the actor of an access token and its expiry (ms since the epoch); throws when it is invalid, expired or revoked. */
+  authenticate(token: string): Promise<{ actor: Actor; expiresAt: number }>
   authorizeRoom(actor: Actor, room: string): Promise<boolean>
   presence: Presence
   heartbeatMs: number
   /** Past this many unsent bytes a socket is closed as a slow consumer. */
   maxBufferedBytes: number
+  /** Sockets one user may hold open on this instance; one more is closed with 4430. */
+  maxSocketsPerUser: number
   log: FastifyBaseLogger
 }
 
@@ -30,15 +39,22 @@ interface Connection {
   alive: boolean
   /** Messages are handled one after another, so a quick unsubscribe cannot overtake its subscribe. */
   queue: Promise<void>
+  /** Messages in `queue`, bounded by MAX_PENDING_MESSAGES. */
+  pending: number
+  /** Closes the socket (4401) when its access token expires; renewed by an `auth` message. */
+  expiry: NodeJS.Timeout | undefined
 }
 
 /**
- * The WebSocket endpoint: authentication on upgrade, subscribe/unsubscribe with the owning
- * module's access check each time, replay with `since`, heartbeats and bounded send buffers.
+ * The WebSocket endpoint: authentication on upgrade and until the access token expires (renewed
+ * over the socket), subscribe/unsubscribe with the owning module's access check each time, replay
+ * with `since`, heartbeats, and bounded memory: message size, messages in flight and send buffer
+ * per socket, sockets per user.
  */
 export class RealtimeGateway {
-  private readonly server = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024, clientTracking: false })
+  private readonly server = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: MAX_MESSAGE_BYTES, clientTracking: false })
   private readonly connections = new Set<Connection>()
+  private readonly socketsPerUser = new Map<string, number>()
   private heartbeat: NodeJS.Timeout | undefined
 
   constructor(private readonly options: GatewayOptions) {}
@@ -71,34 +87,92 @@ export class RealtimeGateway {
   }
 
   private async accept(socket: WebSocket, request: IncomingMessage, url: URL): Promise<void> {
+    // Protocol errors (a message over the size limit: 1009, a bad frame: 1002) close the socket; ws
+    // reports them here too, and an 'error' nobody listens to would crash the process.
+    socket.on('error', (err) => this.options.log.debug({ err }, 'realtime socket error'))
     const token = bearer(request) ?? url.searchParams.get('token')
-    let actor: Actor
+    let verified: { actor: Actor; expiresAt: number }
     try {
       if (!token) throw new Error('no token')
-      actor = await this.options.authenticate(token)
+      verified = await this.options.authenticate(token)
     } catch {
       return socket.close(CLOSE.UNAUTHORIZED, 'unauthorized')
     }
-    const connection: Connection = { socket, actor, rooms: new Map(), alive: true, queue: Promise.resolve() }
+    // Gone while its token was checked: its close event has passed, nothing would clean up after it.
+    if (socket.readyState !== socket.OPEN) return
+    const { actor } = verified
+    const open = this.socketsPerUser.get(actor.id) ?? 0
+    if (open >= this.options.maxSocketsPerUser) return socket.close(CLOSE.TOO_MANY_SOCKETS, 'too many sockets')
+    this.socketsPerUser.set(actor.id, open + 1)
+    const connection: Connection = { socket, actor, rooms: new Map(), alive: true, queue: Promise.resolve(), pending: 0, expiry: undefined }
     this.connections.add(connection)
+    this.expireAt(connection, verified.expiresAt)
     socket.on('pong', () => (connection.alive = true))
-    socket.on('message', (data: Buffer) => {
-      connection.queue = connection.queue.then(() => this.onMessage(connection, data.toString()))
-    })
+    socket.on('message', (data: Buffer) => this.enqueue(connection, data))
     socket.on('close', () => {
+      clearTimeout(connection.expiry)
       this.connections.delete(connection)
+      const left = (this.socketsPerUser.get(actor.id) ?? 1) - 1
+      if (left > 0) this.socketsPerUser.set(actor.id, left)
+      else this.socketsPerUser.delete(actor.id)
       for (const stop of connection.rooms.values()) stop()
       connection.rooms.clear()
       void this.options.presence.disconnected(actor.id).catch((err: unknown) => this.options.log.warn({ err }, 'presence update failed'))
     })
     await this.options.presence.connected(actor.id).catch((err: unknown) => this.options.log.warn({ err }, 'presence update failed'))
-    this.send(connection, '{"type":"ready"}')
+    this.reply(connection, { type: 'ready', expiresAt: new Date(verified.expiresAt).toISOString() })
+  }
+
+  /** One message after another; a client that sends faster than it is answered is closed (4429). */
+  private enqueue(connection: Connection, data: Buffer): void {
+    const { socket } = connection
+    if (socket.readyState !== socket.OPEN) return
+    if (connection.pending >= MAX_PENDING_MESSAGES) return socket.close(CLOSE.TOO_MANY_MESSAGES, 'too many messages')
+    connection.pending++
+    connection.queue = connection.queue
+      .then(() => this.onMessage(connection, data.toString()))
+      .catch((err: unknown) => this.options.log.error({ err }, 'realtime message failed'))
+      .finally(() => connection.pending--)
+  }
+
+  /** Closes the socket (4401) when its access token expires, unless an `auth` message renews it first. */
+  private expireAt(connection: Connection, expiresAt: number): void {
+    clearTimeout(connection.expiry)
+    const delay = expiresAt - Date.now()
+    connection.expiry = setTimeout(() => {
+      if (delay > MAX_TIMER_MS) this.expireAt(connection, expiresAt)
+      else connection.socket.close(CLOSE.UNAUTHORIZED, 'token expired')
+    }, Math.min(Math.max(delay, 0), MAX_TIMER_MS))
+    connection.expiry.unref()
+  }
+
+  /**
+   * `{"type":"auth","token":…}`: a fresh access token of the same user (any of their sessions; the
+   * socket then belongs to that session) moves the socket's expiry. A refused token is answered
+   * with an error and changes nothing: the socket still closes when its current token expires.
+   */
+  private async renew(connection: Connection, token: string, ref: unknown): Promise<void> {
+    let verified: { actor: Actor; expiresAt: number }
+    try {
+      verified = await this.options.authenticate(token)
+    } catch (err) {
+      const body = err instanceof AppError ? errorBody(err.code, err.message) : errorBody('INVALID_TOKEN')
+      return this.reply(connection, { type: 'error', ref, error: body.error })
+    }
+    if (verified.actor.id !== connection.actor.id) {
+      return this.reply(connection, { type: 'error', ref, error: errorBody('FORBIDDEN', 'The token belongs to another user.').error })
+    }
+    if (connection.socket.readyState !== connection.socket.OPEN) return
+    connection.actor = verified.actor
+    this.expireAt(connection, verified.expiresAt)
+    this.reply(connection, { type: 'authenticated', expiresAt: new Date(verified.expiresAt).toISOString(), ref })
   }
 
   private async onMessage(connection: Connection, raw: string): Promise<void> {
     const message = parseClientMessage(raw)
     if ('error' in message) return this.reply(connection, { type: 'error', error: errorBody('BAD_REQUEST', message.error).error })
     if (message.type === 'ping') return this.reply(connection, { type: 'pong', ref: message.ref })
+    if (message.type === 'auth') return this.renew(connection, message.token, message.ref)
     if (message.type === 'unsubscribe') {
       connection.rooms.get(message.room)?.()
       connection.rooms.delete(message.room)
@@ -116,6 +190,8 @@ export class RealtimeGateway {
     if (!(await this.options.authorizeRoom(connection.actor, room))) {
       return this.reply(connection, { type: 'error', ref, error: errorBody('FORBIDDEN', `You may not subscribe to ${room}.`).error })
     }
+    // Closed while the module decided: a listener added now would never be removed.
+    if (connection.socket.readyState !== connection.socket.OPEN) return
     connection.rooms.get(room)?.()
     // Listen first and hold live events while the replay is read, then drop what the replay covered.
     let lastSeq = Number.POSITIVE_INFINITY

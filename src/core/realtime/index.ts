@@ -37,8 +37,9 @@ export async function createRealtime(config: Config, redis: Redis | undefined, a
 }
 
 /**
- * Opens `/api/realtime` on the app's server. Sockets of a revoked session close at once, and
- * every socket is closed (1001) before the server stops on shutdown.
+ * Opens `/api/realtime` on the app's server. Sockets of a revoked session close at once (a live
+ * revocation message, or a resync that learnt of it), and every socket is closed (1001) before
+ * the server stops on shutdown.
  */
 export function installGateway(
   app: FastifyInstance,
@@ -54,6 +55,7 @@ export function installGateway(
     authorizeRoom: roomAuthorizer(owners),
     heartbeatMs: config.realtime.heartbeatMs,
     maxBufferedBytes: config.realtime.maxBufferedBytes,
+    maxSocketsPerUser: config.realtime.maxSocketsPerUser,
     log: app.log,
   })
   gateway.attach(app.server)

@@ -1,9 +1,13 @@
 /** Close codes of the realtime protocol (docs/realtime.md). */
 export const CLOSE = {
-  /** No, invalid or revoked credentials. */
+  /** No, invalid or revoked credentials, or the access token expired without being renewed. */
   UNAUTHORIZED: 4401,
   /** The client read too slowly: its send buffer passed the limit. */
   SLOW_CONSUMER: 4409,
+  /** The client sent more messages than the server answers at a time (MAX_PENDING_MESSAGES). */
+  TOO_MANY_MESSAGES: 4429,
+  /** The user already holds REALTIME_MAX_SOCKETS_PER_USER sockets on this instance. */
+  TOO_MANY_SOCKETS: 4430,
   /** The server is shutting down; reconnect (to another instance). */
   GOING_AWAY: 1001,
 } as const
@@ -12,6 +16,7 @@ export type ClientMessage =
   | { type: 'subscribe'; room: string; since?: number; ref?: unknown }
   | { type: 'unsubscribe'; room: string; ref?: unknown }
   | { type: 'ping'; ref?: unknown }
+  | { type: 'auth'; token: string; ref?: unknown }
 
 /** `<kind>` or `<kind>:<id>`: the kind names the owner (`user`, or a module such as `chat`). */
 const ROOM = /^[a-z][a-z0-9-]*(:[A-Za-z0-9._:-]{1,200})?$/
@@ -29,6 +34,9 @@ export function parseClientMessage(raw: string): ClientMessage | { error: string
   switch (message.type) {
     case 'ping':
       return { type: 'ping', ref: message.ref }
+    case 'auth':
+      if (typeof message.token !== 'string' || message.token.length === 0 || message.token.length > 8192) return { error: 'token must be an access token.' }
+      return { type: 'auth', token: message.token, ref: message.ref }
     case 'subscribe':
     case 'unsubscribe': {
       if (typeof message.room !== 'string' || !ROOM.test(message.room)) return { error: 'room must look like "<kind>" or "<kind>:<id>".' }
@@ -38,6 +46,6 @@ export function parseClientMessage(raw: string): ClientMessage | { error: string
       return { type: 'subscribe', room: message.room, ref: message.ref, ...(since !== undefined ? { since } : {}) }
     }
     default:
-      return { error: 'type must be subscribe, unsubscribe or ping.' }
+      return { error: 'type must be subscribe, unsubscribe, ping or auth.' }
   }
 }
