@@ -1,15 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from './app-error.js'
 import { errorSpec, type CoreErrorCode } from './catalog.js'
+import { fieldErrors } from './field-errors.js'
 
 export interface ErrorBody {
   error: { code: string; message: string; details: Record<string, unknown> }
-}
-
-interface ValidationIssue {
-  instancePath: string
-  message?: string
-  params: Record<string, unknown>
 }
 
 const fastifyCodes: Record<string, CoreErrorCode> = {
@@ -67,26 +62,6 @@ function toResponse(error: FastifyError): { status: number; body: ErrorBody; hea
 
 function clientMessage(code: CoreErrorCode, error: FastifyError): string {
   return code === 'MALFORMED_JSON' || code === 'BAD_REQUEST' ? `${errorSpec(code).message} ${error.message}` : errorSpec(code).message
-}
-
-/** `{ "email": "must match format \"email\"", "query.limit": "must be <= 200" }` */
-function fieldErrors(issues: ValidationIssue[], context: string | undefined): Record<string, string> {
-  const prefix = context && context !== 'body' ? `${context === 'querystring' ? 'query' : context}.` : ''
-  const details: Record<string, string> = {}
-  for (const issue of issues) {
-    const path = issue.instancePath.split('/').filter(Boolean)
-    let message = issue.message ?? 'is invalid'
-    if (typeof issue.params.missingProperty === 'string') {
-      path.push(issue.params.missingProperty)
-      message = 'is required'
-    } else if (typeof issue.params.additionalProperty === 'string') {
-      path.push(issue.params.additionalProperty)
-      message = 'is not allowed'
-    }
-    const field = prefix + (path.join('.') || (context === 'body' ? 'body' : 'value'))
-    details[field] ??= message
-  }
-  return details
 }
 
 function validationMessage(details: Record<string, string>): string {
