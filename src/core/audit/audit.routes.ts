@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { requireActor } from '../access/require-permission.js'
-import { errorResponses } from '../http/schemas.js'
+import { bearer, errorResponses } from '../http/schemas.js'
 import { AuditPage, AuditQuery } from './audit.schemas.js'
 import type { AuditService } from './audit.service.js'
 
@@ -18,7 +18,7 @@ export async function auditRoutes(instance: FastifyInstance, { audit }: AuditRou
     {
       schema: {
         tags: ['audit'],
-        security: [{ bearerAuth: [] }],
+        security: bearer('audit:read'),
         summary: 'Read the audit log',
         description:
           'Security-relevant actions (sign-ins, session revocations, account changes), newest first. Filter by actor, action and time range; cursor-paginated. Requires audit:read.',

@@ -108,12 +108,12 @@ export async function authRoutes(instance: FastifyInstance, { identity, rateLimi
 
   app.get(
     '/auth/sessions',
-    { config: { rateLimit: false }, schema: { tags, security, summary: 'Sessions of the signed-in account', description: 'Live sessions, most recently used first. Not subject to the per-IP limit of /api/auth.', response: { 200: S.SessionList, ...errorResponses(401) } } },
+    { config: { rateLimit: false }, schema: { tags, security, summary: 'Sessions of the signed-in account', description: `Live sessions, most recently used first (at most ${S.MAX_LISTED_SESSIONS}). Not subject to the per-IP limit of /api/auth.`, response: { 200: S.SessionList, ...errorResponses(401) } } },
     async (request) => {
       const actor = requireActor(request)
       const rows = await sessions.list(actor.id)
       return {
-        items: rows.map((row) => ({
+        items: rows.slice(0, S.MAX_LISTED_SESSIONS).map((row) => ({
           id: row.id,
           userAgent: row.userAgent,
           ip: row.ip,

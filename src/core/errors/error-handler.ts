@@ -2,6 +2,9 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { AppError } from './app-error.js'
 import { errorSpec, type CoreErrorCode } from './catalog.js'
 import { fieldErrors } from './field-errors.js'
+import { isDatabaseUnavailable } from '../db/unavailable.js'
+import { isRedisUnavailable } from '../redis/client.js'
+import { MAX_ERROR_MESSAGE_LENGTH } from '../http/schemas.js'
 
 export interface ErrorBody {
   error: { code: string; message: string; details: Record<string, unknown> }
@@ -13,6 +16,9 @@ const fastifyCodes: Record<string, CoreErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
 }
+
+/** What a 503 for an unavailable dependency tells the client to wait before retrying. */
+const RETRY_AFTER_SECONDS = '5'
 
 const codeByStatus: Record<number, CoreErrorCode> = {
   400: 'BAD_REQUEST',
@@ -31,7 +37,12 @@ const codeByStatus: Record<number, CoreErrorCode> = {
 }
 
 export function errorBody(code: string, message?: string, details: Record<string, unknown> = {}): ErrorBody {
-  return { error: { code, message: message ?? errorSpec(code).message, details } }
+  return { error: { code, message: capped(message ?? errorSpec(code).message), details } }
+}
+
+/** Messages may quote a path or list many fields: cut to the length the API declares (details keep everything). */
+function capped(message: string): string {
+  return message.length <= MAX_ERROR_MESSAGE_LENGTH ? message : `${message.slice(0, MAX_ERROR_MESSAGE_LENGTH - 1)}…`
 }
 
 /** Turns every thrown error into the one error shape; only 5xx causes reach the log. */
@@ -51,6 +62,9 @@ function toResponse(error: FastifyError): { status: number; body: ErrorBody; hea
     const details = fieldErrors(error.validation, error.validationContext)
     return { status: 400, body: errorBody('VALIDATION_FAILED', validationMessage(details), details), headers: {} }
   }
+  // A dependency that is down or too slow is the client's to retry, not an unexpected error.
+  if (isDatabaseUnavailable(error)) return { status: 503, body: errorBody('DATABASE_UNAVAILABLE'), headers: { 'retry-after': RETRY_AFTER_SECONDS } }
+  if (isRedisUnavailable(error)) return { status: 503, body: errorBody('SERVICE_UNAVAILABLE'), headers: { 'retry-after': RETRY_AFTER_SECONDS } }
   const mapped = (error.code && fastifyCodes[error.code]) || codeByStatus[error.statusCode ?? 500]
   if (mapped && (error.statusCode ?? 500) < 500) {
     const status = errorSpec(mapped).status

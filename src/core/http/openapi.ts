@@ -1,9 +1,63 @@
 import type { FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import { ErrorResponse } from './schemas.js'
+import { permissionCheckedBy } from '../access/require-permission.js'
+import { ErrorResponse, errorDescriptions } from './schemas.js'
 
 const DOCS_PREFIX = '/docs'
+
+/** Probes and scrapes that the general rate limit never counts (src/core/rate-limit): no limit headers, no 429. */
+const UNLIMITED_PATHS = new Set(['/health', '/ready', '/metrics'])
+
+const BEARER_DESCRIPTION =
+  'An access token from /api/auth/login, /api/auth/register or /api/auth/refresh, sent as `Authorization: Bearer <token>`. ' +
+  'It is a JWS-signed JWT (RFC 7519) following the JWT best current practices of RFC8725: signed with HS256 only ' +
+  '(tokens with `alg: none` or any other algorithm are refused), issuer `plinth` and audience `plinth-api` checked, ' +
+  '`exp`, `sub`, `sid` and `role` required. Access tokens are short-lived (ACCESS_TOKEN_TTL_SECONDS, 15 minutes by default; ' +
+  '`expiresIn` says how long): renew them with the single-use refresh token. A signed-out or revoked session is refused at once. ' +
+  'The scopes of a requirement name the permissions the route needs (e.g. `audit:read`); no scope means any signed-in account.'
+
+const rateLimitHeaders = {
+  'X-RateLimit-Limit': {
+    description: 'Requests allowed per minute for your account (per IP when signed out)',
+    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 2_147_483_647 },
+  },
+  'X-RateLimit-Remaining': {
+    description: 'Requests left in the current minute',
+    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 2_147_483_647 },
+  },
+  'X-RateLimit-Reset': {
+    description: 'Seconds until the count starts again',
+    schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 86_400 },
+  },
+}
+const retryAfterHeader = {
+  'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', format: 'int32', minimum: 0, maximum: 86_400 } },
+}
+const corsHeader = {
+  'Access-Control-Allow-Origin': {
+    description: 'Sent only when the request’s Origin is one of CORS_ORIGINS (or every origin with `*`)',
+    schema: { type: 'string', maxLength: 2048, pattern: '^(\\*|[a-z][a-z0-9+.-]*://[^/\\s]+)$' },
+  },
+}
+/** Meant for the API's clients (x-internal: false), wherever it is deployed. */
+const server = {
+  url: '/',
+  description: 'The server this document comes from, whichever environment it runs in (local, staging or production)',
+  'x-internal': false,
+} as { url: string; description: string }
+
+const errorContent = { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } }
+
+interface ResponseObject {
+  description?: string
+  headers?: Record<string, unknown>
+  content?: unknown
+}
+interface OperationObject {
+  operationId?: string
+  responses?: Record<string, ResponseObject>
+}
 
 /**
  * OpenAPI 3.1 generated from the routes' TypeBox schemas, served at /openapi.json, and an
@@ -12,13 +66,16 @@ const DOCS_PREFIX = '/docs'
 export async function installOpenApi(app: FastifyInstance, version: string): Promise<void> {
   app.addSchema(ErrorResponse)
   const routeTags = new Set<string>()
+  const limitedOperations = new Set<string>()
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith(DOCS_PREFIX) || route.schema?.hide) return
     route.schema ??= {}
-    const schema = route.schema as { operationId?: string; tags?: string[] }
+    const schema = route.schema as { operationId?: string; tags?: string[]; security?: SecurityRequirement[] }
     for (const tag of schema.tags ?? []) routeTags.add(tag)
     const method = Array.isArray(route.method) ? route.method[0] : route.method
     schema.operationId ??= operationId(String(method), route.url)
+    schema.security = security(schema.security, [route.onRequest, route.preValidation, route.preHandler])
+    if (!UNLIMITED_PATHS.has(route.url)) limitedOperations.add(schema.operationId)
   })
   await app.register(swagger, {
     openapi: {
@@ -30,8 +87,8 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
         license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
         contact: { name: 'Plinth maintainers', url: 'https://github.com/plinth-backend/plinth' },
       },
-      servers: [{ url: '/', description: 'This server' }],
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      servers: [server],
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: BEARER_DESCRIPTION } } },
       tags: [{ name: 'platform', description: 'Health, readiness, metrics and the API contract' }],
     },
     // Every tag a route uses is listed globally, modules' included.
@@ -40,6 +97,11 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
       const tags: { name: string; description?: string }[] = document.tags ?? []
       const listed = new Set(tags.map((tag) => tag.name))
       const added = [...routeTags].filter((name) => !listed.has(name)).sort().map((name) => ({ name, description: `The ${name} API` }))
+      for (const [path, operations] of Object.entries(document.paths ?? {})) {
+        for (const operation of Object.values(operations as Record<string, OperationObject>)) {
+          if (operation?.responses) declareCommonResponses(operation, limitedOperations.has(operation.operationId ?? ''), path.startsWith('/api/'))
+        }
+      }
       return { ...document, tags: [...tags, ...added] }
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
@@ -57,6 +119,39 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
     },
     async () => app.swagger(),
   )
+}
+
+type SecurityRequirement = Record<string, string[]>
+
+/**
+ * A route's security as declared, with the permissions its requirePermission hooks check added as
+ * scopes of its bearer requirement; a route that declares none is public (`[]`).
+ */
+function security(declared: SecurityRequirement[] | undefined, hooks: unknown[]): SecurityRequirement[] {
+  const permissions = hooks.flat().map(permissionCheckedBy).filter((key): key is string => key !== undefined)
+  if (permissions.length === 0) return declared ?? []
+  return (declared ?? [{ bearerAuth: [] }]).map((requirement) =>
+    requirement.bearerAuth ? { ...requirement, bearerAuth: [...new Set([...requirement.bearerAuth, ...permissions])] } : requirement,
+  )
+}
+
+/**
+ * What every operation can answer besides its own responses: 500 always; 503 on the API routes,
+ * which all need the database (the error handler answers 503 when it, or Redis, is unavailable);
+ * on rate-limited routes 429 and the limit headers on every 2xx and 4xx; Retry-After on every 429
+ * and 503; the CORS header wherever headers are listed.
+ */
+function declareCommonResponses(operation: OperationObject, limited: boolean, needsDatabase: boolean): void {
+  const responses = operation.responses!
+  if (limited) responses['429'] ??= { description: errorDescriptions[429]!, content: errorContent }
+  responses['500'] ??= { description: errorDescriptions[500]!, content: errorContent }
+  if (needsDatabase) responses['503'] ??= { description: errorDescriptions[503]!, content: errorContent }
+  for (const [status, response] of Object.entries(responses)) {
+    const headers = { ...response.headers }
+    if (limited && /^[24]/.test(status)) Object.assign(headers, rateLimitHeaders)
+    if (status === '429' || status === '503') Object.assign(headers, retryAfterHeader)
+    if (Object.keys(headers).length > 0) response.headers = { ...headers, ...corsHeader }
+  }
 }
 
 function operationId(method: string, url: string): string {

@@ -195,8 +195,14 @@ describe('the OpenAPI document', () => {
     const operations = routes.flatMap((path) => Object.values(document.paths[path] ?? {}))
     expect(operations).toHaveLength(8)
     for (const operation of operations) {
-      expect(operation).toMatchObject({ summary: expect.any(String), description: expect.any(String), security: [{ bearerAuth: [] }] })
+      expect(operation).toMatchObject({ summary: expect.any(String), description: expect.any(String), security: [{ bearerAuth: expect.any(Array) }] })
       expect(operation.responses).toHaveProperty('401')
     }
+    // Routes that need a permission name it as the scope; the others take any signed-in account.
+    const scopes = (path: string, method: string) => (document.paths[path]![method]!.security as { bearerAuth: string[] }[])[0]!.bearerAuth
+    expect(scopes('/api/users', 'get')).toEqual(['users:read'])
+    expect(scopes('/api/users', 'post')).toEqual(['users:manage'])
+    expect(scopes('/api/admin/audit', 'get')).toEqual(['audit:read'])
+    expect(scopes('/api/users/{id}', 'get')).toEqual([])
   })
 })

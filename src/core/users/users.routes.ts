@@ -4,7 +4,7 @@ import Type from 'typebox'
 import { requireActor } from '../access/require-permission.js'
 import { UserRef } from '../auth/auth.schemas.js'
 import { requestMeta } from '../auth/request-meta.js'
-import { IdParams, errorResponses } from '../http/schemas.js'
+import { IdParams, bearer, errorResponses } from '../http/schemas.js'
 import type { UserAdministration } from './user-administration.js'
 import * as S from './users.schemas.js'
 
@@ -23,7 +23,7 @@ export async function usersRoutes(instance: FastifyInstance, { users, userData }
     {
       schema: {
         tags,
-        security,
+        security: bearer('users:read'),
         summary: 'List accounts',
         description: 'Oldest first, cursor-paginated; filter by role, search by name, e-mail or username. Requires users:read.',
         querystring: S.UserListQuery,
@@ -41,7 +41,7 @@ export async function usersRoutes(instance: FastifyInstance, { users, userData }
     {
       schema: {
         tags,
-        security,
+        security: bearer('users:manage'),
         summary: 'Create an account with a role',
         description: 'Administrators create accounts (also when registration is closed). The password policy of sign-up applies; a taken e-mail or username is 409. Requires users:manage.',
         body: S.CreateUserBody,

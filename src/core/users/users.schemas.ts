@@ -1,16 +1,16 @@
 import Type from 'typebox'
 import { ROLES } from '../access/roles.js'
 import { AuditEntry } from '../audit/audit.schemas.js'
-import { Email, Password, UserRef, UserView, Username } from '../auth/auth.schemas.js'
+import { Email, Ip, MAX_NAME_LENGTH, Password, UserAgent, UserRef, UserView, Username } from '../auth/auth.schemas.js'
 import { Page, PaginationQuery, Timestamp, Uuid } from '../http/schemas.js'
 
 const Role = Type.Enum([...ROLES], { description: 'admin, worker or user' })
-const Name = Type.String({ minLength: 1, maxLength: 100, description: 'Display name' })
+const Name = Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH, description: 'Display name' })
 const AvatarUrl = Type.Union([Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048 }), Type.Null()], {
   description: 'http(s) URL of the picture; null removes it',
 })
 const Disabled = Type.Boolean({ description: 'A disabled account cannot sign in; its sessions end at once' })
-const Version = Type.Integer({ minimum: 1, description: 'The version being edited; a stale one gets 409 VERSION_CONFLICT with the current account' })
+const Version = Type.Integer({ format: 'int32', minimum: 1, maximum: 2_147_483_647, description: 'The version being edited; a stale one gets 409 VERSION_CONFLICT with the current account' })
 
 export const UserListQuery = Type.Object(
   {
@@ -21,7 +21,7 @@ export const UserListQuery = Type.Object(
   { additionalProperties: false },
 )
 
-export const UserPage = Page(UserRef, 'UserPage')
+export const UserPage = Page(UserRef, 'UserPage', 'A page of accounts, oldest first, and the cursor of the next')
 
 export const CreateUserBody = Type.Object({ email: Email, password: Password, name: Name, username: Type.Optional(Username), role: Role }, { additionalProperties: false })
 
@@ -36,20 +36,19 @@ export const PatchUserBody = Type.Object(
 )
 
 const nullableTimestamp = Type.Union([Timestamp, Type.Null()])
-const nullableText = Type.Union([Type.String(), Type.Null()])
 
 const ExportedAccount = Type.Object({ ...UserView.properties, emailVerifiedAt: nullableTimestamp }, { title: 'ExportedAccount' })
 
 const ExportedSession = Type.Object(
   {
     id: Uuid,
-    ip: nullableText,
-    userAgent: nullableText,
+    ip: Type.Union([Ip, Type.Null()]),
+    userAgent: Type.Union([UserAgent, Type.Null()]),
     createdAt: Timestamp,
     lastUsedAt: Timestamp,
     expiresAt: Timestamp,
     revokedAt: nullableTimestamp,
-    revokedReason: nullableText,
+    revokedReason: Type.Union([Type.String({ maxLength: 64, description: 'Why it ended, e.g. `revoked_by_user`, `password_changed`' }), Type.Null()]),
   },
   { title: 'ExportedSession' },
 )
@@ -62,5 +61,5 @@ export const UserExport = Type.Object(
     auditLog: Type.Array(AuditEntry, { description: 'Entries where the user acted or was acted upon; others’ addresses are withheld' }),
     modules: Type.Record(Type.String(), Type.Unknown(), { description: 'Each enabled module’s data about the user, by module name' }),
   },
-  { title: 'UserExport' },
+  { title: 'UserExport', description: 'Everything stored about the account (served as an attachment)' },
 )

@@ -129,7 +129,7 @@ describe('access and contract', () => {
     const doc = (await app().inject({ url: '/openapi.json' })).json<{ paths: Record<string, Record<string, { tags: string[]; responses: Record<string, Response> }>> }>()
     const reports = doc.paths['/api/admin/reports']?.get
     expect(Object.keys(reports?.responses['200']?.content ?? {}).sort()).toEqual(['application/json', 'text/csv'])
-    expect(Object.keys(reports?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403'])
+    expect(Object.keys(reports?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '429', '500', '503'])
     expect(reports?.responses['200']?.headers).toHaveProperty('content-disposition')
     const inventory = doc.paths['/api/admin/inventory']?.get
     expect(inventory?.tags).toEqual(['cylinders-admin'])
