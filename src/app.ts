@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Config } from './config/index.js'
+import { startupWarnings } from './config/warnings.js'
 import type { Actor, Authenticator } from './core/access/actor.js'
 import { createPresence, createRealtime, installGateway, type RealtimePublisher, type RoomOwner } from './core/realtime/index.js'
 import type { PresenceReader } from './core/realtime/presence.js'
@@ -30,6 +31,7 @@ import { installNotFound } from './core/http/not-found.js'
 import { installOpenApi } from './core/http/openapi.js'
 import { installSecurity } from './core/http/security.js'
 import { ajvOptions, requestValidation } from './core/http/validation.js'
+import { ShutdownBudget } from './core/lifecycle.js'
 import { selectModules, type ModuleDefinition } from './core/module.js'
 import { healthRoutes } from './core/observability/health.routes.js'
 import { RequestLogController, logDestination, loggerOptions, requestIdFrom } from './core/observability/logger.js'
@@ -59,6 +61,8 @@ export interface Platform {
   readonly access: PermissionRegistry
   readonly identity: Identity
   readonly jobs: Jobs
+  /** SHUTDOWN_TIMEOUT_MS as one deadline, started when the app begins to close. */
+  readonly shutdown: ShutdownBudget
 }
 
 declare module 'fastify' {
@@ -84,6 +88,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     ajv: ajvOptions,
     schemaController: requestValidation(),
   })
+  // JSON bodies only (routes that take CSV or multipart add their parser): Fastify's own text/plain
+  // parser would hand a string to a JSON schema, a 400 where the answer is 415.
+  app.removeContentTypeParser('text/plain')
+  for (const warning of startupWarnings(config)) app.log.warn(warning)
 
   const database =
     options.database ??
@@ -115,7 +123,9 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
   const identity = await createIdentity(config, database.db, redis, app.log, jobs)
   app.addHook('onClose', () => identity.close())
   if (config.auth.admin) await ensureAdmin(config.auth.admin, identity.auth, identity.store.repos.users, app.log)
-  app.decorate('platform', { config, database, redis, access, identity, jobs })
+  const shutdown = new ShutdownBudget(config.shutdownTimeoutMs)
+  app.addHook('preClose', async () => shutdown.start())
+  app.decorate('platform', { config, database, redis, access, identity, jobs, shutdown })
   app.decorateRequest('actor', null)
   app.decorateRequest('authError', null)
   const authenticate = options.authenticate ?? identity.authenticate
@@ -151,12 +161,13 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
   const userAdmin = createUserAdministration({ db: database.db, identity, access, modules: [...modules.map(userDataOf), files.userData], realtime, log: app.log })
   await app.register(usersRoutes, { prefix: '/api', users: userAdmin.users, userData: userAdmin.userData })
   await app.register(auditRoutes, { prefix: '/api', audit: userAdmin.audit })
-  await app.register(filesRoutes, { prefix: '/api', files: files.service, maxUploadBytes: files.maxUploadBytes })
+  await app.register(filesRoutes, { prefix: '/api', files: files.service, maxUploadBytes: files.maxUploadBytes, uploadRateLimitPerMinute: files.uploadRateLimitPerMinute })
   for (const { definition, api } of modules) await app.register(definition.routes(api), { prefix: '/api' })
   // Added last so it runs first on close (onClose hooks run in reverse): running jobs still have the
-  // mailer, files and database. The margin lets unfinished jobs be marked failed (and retried) before exit.
+  // mailer, files and database. Jobs get what draining requests left of the shutdown budget, less a margin
+  // for closing Redis and the database; unfinished jobs are marked failed (and retried) before exit.
   app.addHook('onReady', () => jobs.start())
-  app.addHook('onClose', () => jobs.stop({ timeoutMs: Math.max(1000, config.shutdownTimeoutMs - 1000) }))
+  app.addHook('onClose', () => jobs.stop(shutdown.jobsStop()))
 }
 
 interface LoadedModule {

@@ -7,7 +7,7 @@ import { buildApp } from './app.js'
 async function main(): Promise<void> {
   const config = loadConfig()
   const app = await buildApp(config)
-  installGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs })
+  installGracefulShutdown(app, { budget: app.platform.shutdown })
   await app.listen({ host: config.host, port: config.port })
 }
 

@@ -57,6 +57,7 @@ export interface Config {
     readonly rateLimitPerMinute: number
     readonly loginMaxFailures: number
     readonly loginMaxFailuresPerIp: number
+    readonly loginMaxFailuresPerAccount: number
     readonly loginLockoutSeconds: number
     /** argon2id cost: OWASP's in every environment but `test`. */
     readonly passwordHashing: 'owasp' | 'fast-for-tests'
@@ -169,6 +170,7 @@ export function loadConfig(source: RawEnv = process.env): Config {
       rateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
       loginMaxFailures: env.LOGIN_MAX_FAILURES,
       loginMaxFailuresPerIp: env.LOGIN_MAX_FAILURES_PER_IP,
+      loginMaxFailuresPerAccount: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
       loginLockoutSeconds: env.LOGIN_LOCKOUT_SECONDS,
       passwordHashing: env.NODE_ENV === 'test' ? 'fast-for-tests' : 'owasp',
     },
