@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { EventEmitter, once } from 'node:events'
 import pino from 'pino'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -22,25 +23,22 @@ async function redisPresence(ttlMs = 60_000): Promise<RedisPresence> {
   return presence
 }
 
-/** Changes heard by a presence instance, as "id:online" strings. */
-function heard(presence: Presence): string[] {
+/** Changes heard by a presence instance, as "id:online" strings, and a wait for one of them. */
+function heard(presence: Presence): { changes: string[]; heard(change: string): Promise<void> } {
+  const events = new EventEmitter()
   const changes: string[] = []
-  presence.onChange((userId, online) => changes.push(`${userId}:${online ? 'online' : 'offline'}`))
-  return changes
-}
-
-const until = async (probe: () => boolean, timeoutMs = 3000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  presence.onChange((userId, online) => {
+    const change = `${userId}:${online ? 'online' : 'offline'}`
+    changes.push(change)
+    events.emit(change)
+  })
+  return { changes, heard: async (change) => void (changes.includes(change) || (await once(events, change))) }
 }
 
 describe('presence in one process', () => {
   it('is online from the first socket to the last', async () => {
     const presence = new MemoryPresence()
-    const changes = heard(presence)
+    const { changes } = heard(presence)
     await presence.connected('u1')
     await presence.connected('u1')
     await presence.disconnected('u1')
@@ -58,14 +56,14 @@ describe.runIf(redisUrl)('presence across instances (Redis)', () => {
     const onB = heard(b)
     await a.connected(user)
     await b.connected(user)
-    await until(() => onB.includes(`${user}:online`))
+    await onB.heard(`${user}:online`)
     expect(await b.isOnline(user)).toBe(true)
 
     await a.disconnected(user)
     expect(await a.isOnline(user)).toBe(true)
     await b.disconnected(user)
-    await until(() => onB.includes(`${user}:offline`))
-    expect(onB.filter((change) => change.startsWith(user))).toEqual([`${user}:online`, `${user}:offline`])
+    await onB.heard(`${user}:offline`)
+    expect(onB.changes.filter((change) => change.startsWith(user))).toEqual([`${user}:online`, `${user}:offline`])
     expect(await a.isOnline(user)).toBe(false)
   })
 
@@ -75,12 +73,12 @@ describe.runIf(redisUrl)('presence across instances (Redis)', () => {
     const user = randomUUID()
     const changes = heard(survivor)
     await dying.connected(user)
-    await until(() => changes.includes(`${user}:online`))
+    await changes.heard(`${user}:online`)
     // The instance dies: no more refreshes, no goodbye.
     await (dying as unknown as { subscriber: Redis }).subscriber.quit()
     clearInterval((dying as unknown as { timer: NodeJS.Timeout }).timer)
     started.splice(started.indexOf(dying), 1)
-    await until(() => changes.includes(`${user}:offline`), 5000)
+    await changes.heard(`${user}:offline`)
     expect(await survivor.isOnline(user)).toBe(false)
   })
 })
