@@ -8,10 +8,10 @@ import { passwordResetEmail, verificationEmail } from '../email/templates.js'
 import { AppError } from '../errors/app-error.js'
 import type { JobSender } from '../jobs/index.js'
 import type { UserRow } from '../users/db/schema.js'
-import { uniqueViolation } from '../users/users.repository.js'
+import { uniqueViolation, type NewUser, type UsersRepository } from '../users/users.repository.js'
 import { toUserView, type UserView } from '../users/user.view.js'
-import type { IdentityStore } from './identity-store.js'
-import type { LoginThrottle } from './login-throttle.js'
+import type { IdentityRepos, IdentityStore } from './identity-store.js'
+import type { LoginThrottle, ThrottledAccount } from './login-throttle.js'
 import { passwordProblem } from './password-policy.js'
 import type { PasswordHasher } from './passwords.js'
 import type { RequestMeta } from './request-meta.js'
@@ -41,32 +41,39 @@ export class AuthService {
     private readonly log: FastifyBaseLogger,
   ) {}
 
+  /** The account, its audit entry, its verification link and its first session commit together, or none of them. */
   async register(input: { email: string; password: string; name: string; username?: string }, meta: RequestMeta): Promise<SignedIn> {
     if (this.settings.registration === 'closed') throw new AppError('REGISTRATION_CLOSED')
-    const user = await this.createAccount({ ...input, role: 'user' })
-    await this.store.repos.audit.append({ action: 'auth.register', actorId: user.id, ...meta })
-    await this.sendVerification(user)
-    return this.signIn(user, meta)
+    const account = await this.prepareAccount({ ...input, role: 'user' })
+    const { signedIn, verification } = await this.store.transaction(async (repos) => {
+      const user = await insertAccount(repos.users, account)
+      await repos.audit.append({ action: 'auth.register', actorId: user.id, ...meta })
+      const link = await this.issueLinkIn(repos, user.id, PURPOSE.verify, 24 * HOUR_MS, '/verify-email')
+      return { signedIn: await this.signIn(user, meta, repos), verification: verificationEmail(user.email, user.name, link) }
+    })
+    await this.deliver(verification)
+    return signedIn
   }
 
-  /** Also used by administrators to create accounts with a role. */
-  async createAccount(input: { email: string; password: string; name: string; username?: string; role: Role }): Promise<UserRow> {
+  /**
+   * Checks the password policy and hashes the password: the slow part of creating an account, done
+   * before any transaction opens. `insertAccount` then writes it.
+   */
+  async prepareAccount(input: { email: string; password: string; name: string; username?: string; role: Role; emailVerifiedAt?: Date }): Promise<NewUser> {
     assertPassword(input.password, input.email)
-    const passwordHash = await this.hasher.hash(input.password)
-    try {
-      return await this.store.repos.users.insert({
-        email: input.email.toLowerCase(),
-        username: input.username?.toLowerCase() ?? null,
-        name: input.name,
-        role: input.role,
-        passwordHash,
-      })
-    } catch (error) {
-      const field = uniqueViolation(error)
-      if (field === 'email') throw new AppError('EMAIL_TAKEN')
-      if (field === 'username') throw new AppError('USERNAME_TAKEN')
-      throw error
+    return {
+      email: input.email.toLowerCase(),
+      username: input.username?.toLowerCase() ?? null,
+      name: input.name,
+      role: input.role,
+      passwordHash: await this.hasher.hash(input.password),
+      ...(input.emailVerifiedAt ? { emailVerifiedAt: input.emailVerifiedAt } : {}),
     }
+  }
+
+  /** An account on its own (the first administrator); administrators' creations go with their audit entry (UsersService). */
+  async createAccount(input: { email: string; password: string; name: string; username?: string; role: Role; emailVerifiedAt?: Date }): Promise<UserRow> {
+    return insertAccount(this.store.repos.users, await this.prepareAccount(input))
   }
 
   /** Unknown account and wrong password answer alike, after the same argon2 work. */
@@ -74,7 +81,7 @@ export class AuthService {
     const login = (input.email ?? input.username ?? '').toLowerCase()
     const user = await this.store.repos.users.findByLogin(input)
     // Failures count against the account whichever name it is given by (e-mail or username).
-    const account = user ? accountKey(user.id) : `login:${login}`
+    const account = user ? throttled(user) : { key: `login:${login}` }
     await this.throttle.attempt(account, meta.ip)
     if (!(await this.hasher.verify(user?.passwordHash, input.password)) || !user) {
       await this.store.repos.audit.append({ action: 'auth.login_failed', actorId: user?.id ?? null, ...meta, details: { login } })
@@ -82,11 +89,13 @@ export class AuthService {
     }
     await this.throttle.succeeded(account, meta.ip)
     if (user.disabled) throw new AppError('ACCOUNT_DISABLED')
-    if (this.hasher.needsRehash(user.passwordHash!)) {
-      await this.store.repos.users.update(user.id, { passwordHash: await this.hasher.hash(input.password) })
-    }
-    await this.store.repos.audit.append({ action: 'auth.login', actorId: user.id, ...meta })
-    return this.signIn(user, meta)
+    const rehashed = this.hasher.needsRehash(user.passwordHash!) ? await this.hasher.hash(input.password) : undefined
+    // The session and its audit entry (and a rehashed password) commit together.
+    return this.store.transaction(async (repos) => {
+      if (rehashed) await repos.users.update(user.id, { passwordHash: rehashed })
+      await repos.audit.append({ action: 'auth.login', actorId: user.id, ...meta })
+      return this.signIn(user, meta, repos)
+    })
   }
 
   async logout(actor: Actor, meta: RequestMeta): Promise<void> {
@@ -100,29 +109,40 @@ export class AuthService {
    */
   async changePassword(actor: Actor, input: { currentPassword: string; newPassword: string }, meta: RequestMeta): Promise<void> {
     const user = await this.requireUser(actor.id)
-    await this.throttle.attempt(accountKey(user.id), meta.ip)
+    await this.throttle.attempt(throttled(user), meta.ip)
     if (!(await this.hasher.verify(user.passwordHash, input.currentPassword))) throw new AppError('CURRENT_PASSWORD_INCORRECT')
-    await this.throttle.succeeded(accountKey(user.id), meta.ip)
+    await this.throttle.succeeded(throttled(user), meta.ip)
     assertPassword(input.newPassword, user.email, 'newPassword')
-    await this.store.repos.users.update(user.id, { passwordHash: await this.hasher.hash(input.newPassword) })
-    await this.sessions.revoke({ userId: user.id, ...(actor.sessionId ? { exceptSessionId: actor.sessionId } : {}) }, 'password_changed', {
-      action: 'auth.password_changed',
-      actorId: user.id,
-      ...meta,
+    const passwordHash = await this.hasher.hash(input.newPassword)
+    // The new password and the end of the other sessions commit together, or neither does.
+    const revoked = await this.store.transaction(async (repos) => {
+      await repos.users.update(user.id, { passwordHash })
+      return this.sessions.revokeIn(repos, { userId: user.id, ...(actor.sessionId ? { exceptSessionId: actor.sessionId } : {}) }, 'password_changed', {
+        action: 'auth.password_changed',
+        actorId: user.id,
+        ...meta,
+      })
     })
+    await this.sessions.announce(revoked)
   }
 
   async requestEmailVerification(actor: Actor): Promise<void> {
     const user = await this.requireUser(actor.id)
-    if (!user.emailVerifiedAt) await this.sendVerification(user)
+    if (user.emailVerifiedAt) return
+    const link = await this.store.transaction((repos) => this.issueLinkIn(repos, user.id, PURPOSE.verify, 24 * HOUR_MS, '/verify-email'))
+    await this.deliver(verificationEmail(user.email, user.name, link))
   }
 
+  /** The token is used up only together with the verification it records, and its audit entry. */
   async verifyEmail(token: string, meta: RequestMeta): Promise<UserView> {
-    const userId = await this.store.repos.emailTokens.consume(hashToken(token), PURPOSE.verify)
-    if (!userId) throw new AppError('INVALID_EMAIL_TOKEN')
-    const user = await this.store.repos.users.update(userId, { emailVerifiedAt: new Date() })
-    if (!user) throw new AppError('INVALID_EMAIL_TOKEN')
-    await this.store.repos.audit.append({ action: 'auth.email_verified', actorId: userId, ...meta })
+    const user = await this.store.transaction(async (repos) => {
+      const userId = await repos.emailTokens.consume(hashToken(token), PURPOSE.verify)
+      if (!userId) throw new AppError('INVALID_EMAIL_TOKEN')
+      const verified = await repos.users.update(userId, { emailVerifiedAt: new Date() })
+      if (!verified) throw new AppError('INVALID_EMAIL_TOKEN')
+      await repos.audit.append({ action: 'auth.email_verified', actorId: userId, ...meta })
+      return verified
+    })
     return toUserView(user)
   }
 
@@ -140,19 +160,20 @@ export class AuthService {
     if (!user) throw new AppError('INVALID_EMAIL_TOKEN')
     assertPassword(password, user.email)
     const passwordHash = await this.hasher.hash(password)
-    const changed = await this.store.transaction(async (repos) => {
-      if ((await repos.emailTokens.consume(tokenHash, PURPOSE.reset)) !== user.id) return false
+    // The token, the new password and the end of every session commit together, or none of them.
+    const revoked = await this.store.transaction(async (repos) => {
+      if ((await repos.emailTokens.consume(tokenHash, PURPOSE.reset)) !== user.id) return undefined
       // The link proved the mailbox is theirs, so the address counts as verified too.
       await repos.users.update(user.id, { passwordHash, emailVerifiedAt: user.emailVerifiedAt ?? new Date() })
-      return true
+      return this.sessions.revokeIn(repos, { userId: user.id }, 'password_reset', { action: 'auth.password_reset', actorId: user.id, ...meta })
     })
-    if (!changed) throw new AppError('INVALID_EMAIL_TOKEN')
+    if (!revoked) throw new AppError('INVALID_EMAIL_TOKEN')
+    await this.sessions.announce(revoked)
     await this.throttle.unlock(accountKey(user.id))
-    await this.sessions.revoke({ userId: user.id }, 'password_reset', { action: 'auth.password_reset', actorId: user.id, ...meta })
   }
 
-  private async signIn(user: UserRow, meta: RequestMeta): Promise<SignedIn> {
-    const { pair } = await this.sessions.start({ id: user.id, role: user.role as Role }, meta)
+  private async signIn(user: UserRow, meta: RequestMeta, repos: IdentityRepos): Promise<SignedIn> {
+    const { pair } = await this.sessions.start({ id: user.id, role: user.role as Role }, meta, repos)
     return { user: toUserView(user), ...pair }
   }
 
@@ -162,24 +183,18 @@ export class AuthService {
     return user
   }
 
-  private async sendVerification(user: UserRow): Promise<void> {
-    const link = await this.issueLink(user.id, PURPOSE.verify, 24 * HOUR_MS, '/verify-email')
-    await this.deliver(verificationEmail(user.email, user.name, link))
-  }
-
   private async sendReset(email: string): Promise<void> {
     const user = await this.store.repos.users.findByLogin({ email })
     if (!user || user.disabled) return
-    const link = await this.issueLink(user.id, PURPOSE.reset, HOUR_MS, '/reset-password')
+    const link = await this.store.transaction((repos) => this.issueLinkIn(repos, user.id, PURPOSE.reset, HOUR_MS, '/reset-password'))
     await this.deliver(passwordResetEmail(user.email, user.name, link))
   }
 
-  private async issueLink(userId: string, purpose: string, ttlMs: number, path: string): Promise<string> {
+  /** A new link, superseding older ones of its purpose: two writes, in the caller's transaction. */
+  private async issueLinkIn(repos: IdentityRepos, userId: string, purpose: string, ttlMs: number, path: string): Promise<string> {
     const token = randomToken()
-    await this.store.transaction(async (repos) => {
-      await repos.emailTokens.invalidate(userId, purpose)
-      await repos.emailTokens.insert({ tokenHash: hashToken(token), userId, purpose, expiresAt: new Date(Date.now() + ttlMs) })
-    })
+    await repos.emailTokens.invalidate(userId, purpose)
+    await repos.emailTokens.insert({ tokenHash: hashToken(token), userId, purpose, expiresAt: new Date(Date.now() + ttlMs) })
     return `${this.settings.publicUrl}${path}?token=${token}`
   }
 
@@ -196,8 +211,30 @@ export class AuthService {
   }
 }
 
+/** Writes a prepared account; a taken e-mail or username is 409. */
+export async function insertAccount(users: UsersRepository, account: NewUser): Promise<UserRow> {
+  try {
+    return await users.insert(account)
+  } catch (error) {
+    const field = uniqueViolation(error)
+    if (field === 'email') throw new AppError('EMAIL_TAKEN')
+    if (field === 'username') throw new AppError('USERNAME_TAKEN')
+    throw error
+  }
+}
+
 /** The login throttle's key for an existing account, whichever name it signs in with. */
 const accountKey = (userId: string): string => `user:${userId}`
+
+/**
+ * An existing account for the login throttle. Its epoch is derived from the stored password hash,
+ * so a new password (reset or change) starts the per-IP counts over: guesses at the old password
+ * say nothing about the new one.
+ */
+const throttled = (user: UserRow): ThrottledAccount => ({
+  key: accountKey(user.id),
+  ...(user.passwordHash ? { epoch: hashToken(user.passwordHash).slice(0, 16) } : {}),
+})
 
 function assertPassword(password: string, email?: string, field = 'password'): void {
   const problem = passwordProblem(password, email ? { email } : {})

@@ -5,6 +5,8 @@ import type { Redis } from 'ioredis'
 const CHANNEL = 'plinth:session-revoked'
 /** With Redis, how often the list is also reloaded from the database as a safety net. */
 const RESYNC_MS = 30_000
+/** How long a revocation's publish may take before it is given up (and left to the resync). */
+const PUBLISH_TIMEOUT_MS = 2_000
 
 /**
  * Sessions revoked recently enough that their access tokens may still be unexpired. Every
@@ -52,13 +54,32 @@ export class RevocationList {
     return false
   }
 
-  /** Call after the revocation is committed. */
+  /**
+   * Call after the revocation is committed: this instance refuses the sessions at once, then the
+   * others are told. Telling them never fails the caller (the revocation is already in the
+   * database, which refreshes check): a failed or slow publish is logged, and the other instances
+   * catch up at their next reload.
+   */
   async publish(sessionIds: readonly string[]): Promise<void> {
     for (const id of sessionIds) this.remember(id)
+    if (sessionIds.length === 0) return
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from Redis within ${PUBLISH_TIMEOUT_MS} ms`)), PUBLISH_TIMEOUT_MS)
+    })
+    try {
+      await Promise.race([this.broadcast(sessionIds), timeout])
+    } catch (err) {
+      this.log.error({ err, sessions: sessionIds.length }, 'could not publish session revocations; other instances will see them on resync')
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /** Tells the other instances (Redis pub/sub); without Redis there are none to tell. */
+  async broadcast(sessionIds: readonly string[]): Promise<void> {
     if (!this.redis) return
-    await Promise.all(sessionIds.map((id) => this.redis!.publish(CHANNEL, id))).catch((err: unknown) =>
-      this.log.error({ err }, 'could not publish session revocations; other instances will see them on resync'),
-    )
+    await Promise.all(sessionIds.map((id) => this.redis!.publish(CHANNEL, id)))
   }
 
   /** Realtime closes sockets of revoked sessions through this: live messages and resyncs alike. */

@@ -3,11 +3,22 @@ import type { Sealer } from '../crypto/seal.js'
 import { hashToken, randomToken } from '../crypto/random-token.js'
 import { newId } from '../db/columns.js'
 import { AppError } from '../errors/app-error.js'
+import type { AuditRepository } from '../audit/audit.repository.js'
 import type { AccessTokens } from './access-tokens.js'
 import type { IdentityStore } from './identity-store.js'
 import type { RequestMeta } from './request-meta.js'
 import type { RevocationList } from './revocations.js'
 import type { SessionRow } from './db/schema.js'
+import type { SessionsRepository } from './sessions.repository.js'
+
+/** The repositories sessions write, from whichever store's transaction they join. */
+export interface SessionRepos {
+  sessions: SessionsRepository
+  audit: AuditRepository
+}
+
+export type RevokeFilter = { sessionId?: string; userId?: string; exceptSessionId?: string }
+export type RevokeAudit = { action: string; actorId: string | null; targetId?: string; ip: string; userAgent: string | null }
 
 export interface TokenPair {
   accessToken: string
@@ -38,10 +49,16 @@ export class SessionService {
     private readonly settings: SessionSettings,
   ) {}
 
-  async start(user: { id: string; role: Role }, meta: RequestMeta): Promise<{ pair: TokenPair; session: SessionRow }> {
+  /**
+   * A new session and its first refresh token, in one transaction: the caller's (`repos`), so that
+   * what causes the sign-in (a registration, its audit entry) commits with it or not at all, or
+   * one of its own.
+   */
+  async start(user: { id: string; role: Role }, meta: RequestMeta, repos?: SessionRepos): Promise<{ pair: TokenPair; session: SessionRow }> {
+    if (!repos) return this.store.transaction((tx) => this.start(user, meta, tx))
     const id = newId()
     const refreshToken = randomToken()
-    const session = await this.store.repos.sessions.insert({
+    const session = await repos.sessions.insert({
       id,
       userId: user.id,
       tokenHash: hashToken(refreshToken),
@@ -94,19 +111,32 @@ export class SessionService {
    * Revokes matching sessions, records why, and makes every instance refuse their access tokens
    * at once. Returns the ids revoked.
    */
-  async revoke(
-    filter: { sessionId?: string; userId?: string; exceptSessionId?: string },
-    reason: string,
-    audit?: { action: string; actorId: string | null; targetId?: string; ip: string; userAgent: string | null },
-  ): Promise<string[]> {
-    const ids = await this.store.transaction(async (repos) => {
-      const revoked = await repos.sessions.revoke(filter, reason)
-      await repos.sessions.deleteTokensOf(revoked)
-      if (audit) await repos.audit.append({ ...audit, details: { reason, sessions: revoked.length } })
-      return revoked
-    })
-    await this.revocations.publish(ids)
+  async revoke(filter: RevokeFilter, reason: string, audit?: RevokeAudit): Promise<string[]> {
+    const ids = await this.store.transaction((repos) => this.revokeIn(repos, filter, reason, audit))
+    await this.announce(ids)
     return ids
+  }
+
+  /**
+   * Revokes matching sessions inside the caller's transaction, so the change that ends them (a new
+   * password, a role, a disabled or deleted account) and their end commit together: once the
+   * change is visible, no refresh token of those sessions works on any instance, whatever happens
+   * to the announcement. If this fails, the change is rolled back with it. After the commit, pass
+   * the ids returned to `announce`.
+   */
+  async revokeIn(repos: SessionRepos, filter: RevokeFilter, reason: string, audit?: RevokeAudit): Promise<string[]> {
+    const revoked = await repos.sessions.revoke(filter, reason)
+    await repos.sessions.deleteTokensOf(revoked)
+    if (audit) await repos.audit.append({ ...audit, details: { reason, sessions: revoked.length } })
+    return revoked
+  }
+
+  /**
+   * After the revocation committed: this instance refuses the sessions' access tokens at once, and
+   * the others are told over Redis. A lost announcement is caught up by their periodic reload.
+   */
+  announce(sessionIds: readonly string[]): Promise<void> {
+    return this.revocations.publish(sessionIds)
   }
 
   list(userId: string): Promise<SessionRow[]> {

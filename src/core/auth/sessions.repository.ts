@@ -24,6 +24,7 @@ const liveSession = and(isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`n
 
 export function createSessionsRepository(db: Db) {
   return {
+    /** The session row and its first refresh token: two writes, so call it inside a transaction. */
     async insert(session: NewSession): Promise<SessionRow> {
       const { tokenHash, ...values } = session
       const [row] = await db.insert(sessions).values(values).returning()

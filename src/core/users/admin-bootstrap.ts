@@ -18,8 +18,7 @@ export async function ensureAdmin(
     if (existing.role !== 'admin') log.warn({ email: admin.email }, 'ADMIN_EMAIL belongs to an existing non-admin account; it was not promoted')
     return 'exists'
   }
-  const created = await auth.createAccount({ email: admin.email, password: admin.password, name: admin.name ?? 'Administrator', role: 'admin' })
-  await users.update(created.id, { emailVerifiedAt: new Date() })
+  await auth.createAccount({ email: admin.email, password: admin.password, name: admin.name ?? 'Administrator', role: 'admin', emailVerifiedAt: new Date() })
   log.info({ email: admin.email }, 'administrator account created')
   return 'created'
 }

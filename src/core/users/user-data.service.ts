@@ -46,12 +46,12 @@ export class UserDataService {
   ) {}
 
   /**
-   * Erases the account's personal data and ends its sessions at once; the id stays so that
-   * records others see keep a valid reference. Then each module erases its part.
+   * Erases the account's personal data and ends its sessions, in one transaction; the id stays so
+   * that records others see keep a valid reference. Then each module erases its part.
    */
   async remove(actor: Actor, id: string, meta: RequestMeta): Promise<void> {
     this.access.requireSelfOr(actor, id, 'users:manage', 'Deleting')
-    await this.store.transaction(async (repos) => {
+    const revoked = await this.store.transaction(async (repos) => {
       const user = await repos.users.findById(id)
       if (!user) throw notFound('User')
       if (isActiveAdmin(user)) await assertAnotherAdminRemains(repos.users, id)
@@ -59,8 +59,9 @@ export class UserDataService {
       await repos.userData.forgetSessionOrigins(id)
       await repos.userData.forgetMessagesTo(user.email)
       await repos.audit.append({ action: 'user.deleted', actorId: actor.id, targetId: id, ...meta })
+      return this.sessions.revokeIn(repos, { userId: id }, 'account_deleted', { action: 'auth.sessions_revoked', actorId: actor.id, targetId: id, ...meta })
     })
-    await this.sessions.revoke({ userId: id }, 'account_deleted', { action: 'auth.sessions_revoked', actorId: actor.id, targetId: id, ...meta })
+    await this.sessions.announce(revoked)
     await this.notifyDeleted(id)
   }
 

@@ -2,7 +2,7 @@ import type { RealtimePublisher } from '../realtime/index.js'
 import { isUuid } from '../db/columns.js'
 import type { Actor } from '../access/actor.js'
 import type { Role } from '../access/roles.js'
-import type { AuthService } from '../auth/auth.service.js'
+import { insertAccount, type AuthService } from '../auth/auth.service.js'
 import type { RequestMeta } from '../auth/request-meta.js'
 import type { SessionService } from '../auth/session.service.js'
 import { AppError, notFound } from '../errors/app-error.js'
@@ -64,11 +64,15 @@ export class UsersService {
     return { items: page.map(toUserView), nextCursor: rows.length > query.limit && last ? encodeCursor({ sort: SORT, value: null, id: last.id }) : null }
   }
 
-  /** Password policy and duplicate e-mail/username (409) are the sign-up rules. */
+  /** Password policy and duplicate e-mail/username (409) are the sign-up rules. The account and its audit entry commit together. */
   async create(actor: Actor, input: NewAccount, meta: RequestMeta): Promise<UserView> {
     this.access.require(actor, 'users:manage')
-    const user = await this.auth.createAccount(input)
-    await this.store.repos.audit.append({ action: 'user.created', actorId: actor.id, targetId: user.id, ...meta, details: { role: user.role } })
+    const account = await this.auth.prepareAccount(input)
+    const user = await this.store.transaction(async (repos) => {
+      const created = await insertAccount(repos.users, account)
+      await repos.audit.append({ action: 'user.created', actorId: actor.id, targetId: created.id, ...meta, details: { role: created.role } })
+      return created
+    })
     return toUserView(user)
   }
 
@@ -80,17 +84,21 @@ export class UsersService {
   }
 
   /**
-   * Role changes and disabling or enabling end every session of the account at once: access
-   * tokens carry the role, and a disabled account must not keep working.
+   * Role changes and disabling or enabling end every session of the account at once, in the same
+   * transaction as the change: access tokens carry the role, and a disabled account must not keep
+   * working.
    */
   async update(actor: Actor, id: string, edit: UserEdit, version: number, mode: EditMode, meta: RequestMeta): Promise<UserView> {
     this.access.requireSelfOr(actor, id, 'users:manage', 'Changing')
     const manager = this.access.has(actor, 'users:manage')
     const changes = editableChanges(edit, manager, mode)
-    const { user, revokeReason } = await this.store.transaction((repos) => applyEdit(repos, { actor, id, changes, version, meta }))
-    if (revokeReason) {
-      await this.sessions.revoke({ userId: id }, revokeReason, { action: 'auth.sessions_revoked', actorId: actor.id, targetId: id, ...meta })
-    }
+    const { user, revoked } = await this.store.transaction(async (repos) => {
+      const { user, revokeReason } = await applyEdit(repos, { actor, id, changes, version, meta })
+      if (!revokeReason) return { user, revoked: [] }
+      const audit = { action: 'auth.sessions_revoked', actorId: actor.id, targetId: id, ...meta }
+      return { user, revoked: await this.sessions.revokeIn(repos, { userId: id }, revokeReason, audit) }
+    })
+    await this.sessions.announce(revoked)
     const view = toUserView(user)
     // The user's other devices refresh their copy of the profile.
     await this.realtime.publish(`user:${id}`, 'user.updated', view)
