@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from './index.js'
+import { isLoopback, startupWarnings } from './warnings.js'
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'plinth-config-'))
 
@@ -103,5 +104,60 @@ describe('cylinders settings', () => {
 
   it('refuses a time zone that does not exist', () => {
     expect(problems({ CYLINDERS_TIMEZONE: 'Mars/Olympus' })).toEqual([expect.stringMatching(/^CYLINDERS_TIMEZONE="Mars\/Olympus" is invalid: expected an IANA time zone/)])
+  })
+})
+
+describe('configuration errors', () => {
+  const secrets = {
+    JWT_SECRET: 'short-jwt-canary',
+    ENCRYPTION_KEY: 'encryption-key-canary',
+    ADMIN_PASSWORD: 'pw-cnry',
+    S3_SECRET_ACCESS_KEY: '',
+  }
+
+  it('name a bad secret without its value', () => {
+    const found = problems({ ...secrets, ADMIN_EMAIL: 'admin@example.test' }).join('\n')
+    expect(found).toMatch(/JWT_SECRET=\[hidden\] is invalid: expected a secret of at least 32/)
+    expect(found).toMatch(/ENCRYPTION_KEY=\[hidden\] is invalid/)
+    expect(found).toMatch(/ADMIN_PASSWORD=\[hidden\] is invalid/)
+    for (const value of Object.values(secrets).filter(Boolean)) expect(found).not.toContain(value)
+  })
+
+  it('mask the credentials of a bad URL, even a malformed one, and keep the rest', () => {
+    const found = problems({
+      DATABASE_URL: 'mysql://app:db-pass/word@db.example:3306/plinth',
+      REDIS_URL: 'http://:redis-canary@cache.example:6379',
+      SMTP_URL: 'mail://mailer:smtp-canary@mail.example:587?password=query-canary',
+      S3_ENDPOINT: 'ftp://s3-key:s3-canary@minio.example',
+    }).join('\n')
+    expect(found).toContain('DATABASE_URL="mysql://[hidden]@db.example:3306/plinth" is invalid')
+    expect(found).toContain('REDIS_URL="http://[hidden]@cache.example:6379" is invalid')
+    expect(found).toContain('SMTP_URL="mail://[hidden]@mail.example:587?password=[hidden]" is invalid')
+    for (const value of ['db-pass', 'redis-canary', 'smtp-canary', 'query-canary', 's3-canary', 's3-key', 'mailer']) expect(found).not.toContain(value)
+  })
+
+  it('still show the value of an ordinary variable', () => {
+    expect(problems({ PORT: 'not-a-port' })).toEqual([expect.stringContaining('PORT="not-a-port" is invalid')])
+  })
+})
+
+describe('start-up warnings', () => {
+  it('knows whether NODE_ENV was set, and development is the default either way', () => {
+    expect(loadConfig({ DATA_DIR: tempDir() })).toMatchObject({ env: 'development', envSet: false })
+    expect(loadConfig({ DATA_DIR: tempDir(), NODE_ENV: '  ' })).toMatchObject({ env: 'development', envSet: false })
+    expect(loadConfig({ DATA_DIR: tempDir(), NODE_ENV: 'development' })).toMatchObject({ env: 'development', envSet: true })
+  })
+
+  it('warns when NODE_ENV is unset and HOST is not loopback, and only then', () => {
+    const unsetOnAll = startupWarnings(loadConfig({ DATA_DIR: tempDir() }))
+    expect(unsetOnAll).toEqual([expect.stringMatching(/^NODE_ENV is not set, so Plinth runs as development .* listening on 0\.0\.0\.0/)])
+    expect(startupWarnings(loadConfig({ DATA_DIR: tempDir(), HOST: '127.0.0.1' }))).toEqual([])
+    expect(startupWarnings(loadConfig({ DATA_DIR: tempDir(), NODE_ENV: 'development', HOST: '0.0.0.0' }))).toEqual([])
+    expect(startupWarnings({ env: 'development', envSet: false, host: '::' })).toHaveLength(1)
+  })
+
+  it('counts localhost, 127.0.0.0/8 and ::1 as loopback', () => {
+    for (const host of ['localhost', '127.0.0.1', '127.1.2.3', '::1', '[::1]', '::ffff:127.0.0.1']) expect(isLoopback(host), host).toBe(true)
+    for (const host of ['0.0.0.0', '::', '10.0.0.1', 'app.example', '128.0.0.1']) expect(isLoopback(host), host).toBe(false)
   })
 })

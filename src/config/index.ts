@@ -63,6 +63,8 @@ export interface Config {
     readonly passwordHashing: 'owasp' | 'fast-for-tests'
   }
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string }
+  /** Days audit entries are kept before the retention job deletes them; 0: kept forever. */
+  readonly audit: { readonly retentionDays: number }
   readonly realtime: {
     readonly heartbeatMs: number
     readonly maxBufferedBytes: number
@@ -175,6 +177,7 @@ export function loadConfig(source: RawEnv = process.env): Config {
       passwordHashing: env.NODE_ENV === 'test' ? 'fast-for-tests' : 'owasp',
     },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
+    audit: { retentionDays: env.AUDIT_RETENTION_DAYS },
     realtime: {
       heartbeatMs: env.REALTIME_HEARTBEAT_MS,
       maxBufferedBytes: env.REALTIME_MAX_BUFFER_BYTES,
