@@ -36,7 +36,7 @@ export async function authRoutes(instance: FastifyInstance, { identity, rateLimi
 
   app.post(
     '/auth/register',
-    { schema: { tags, summary: 'Create an account and sign in', description: 'Answers 403 REGISTRATION_CLOSED when REGISTRATION=closed.', body: S.RegisterBody, response: { 201: S.SignedIn, ...errorResponses(400, 403, 409, 429) } } },
+    { schema: { tags, summary: 'Create an account and sign in', description: 'Answers 403 REGISTRATION_CLOSED when this server does not take sign-ups (administrators can still create accounts).', body: S.RegisterBody, response: { 201: S.SignedIn, ...errorResponses(400, 403, 409, 429) } } },
     async (request, reply) => reply.code(201).send(await auth.register(request.body, requestMeta(request))),
   )
 

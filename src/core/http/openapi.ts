@@ -113,7 +113,7 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
       schema: {
         tags: ['platform'],
         summary: 'This OpenAPI 3.1 document',
-        description: 'Generated from the TypeBox schemas every route declares.',
+        description: 'Every route with its parameters, bodies and responses, as this server checks and answers them.',
         response: { 200: { type: 'object', additionalProperties: true, description: 'OpenAPI 3.1 document' } },
       },
     },

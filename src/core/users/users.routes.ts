@@ -99,7 +99,7 @@ export async function usersRoutes(instance: FastifyInstance, { users, userData }
         security,
         summary: 'Delete an account',
         description:
-          'Your own, or any with users:manage. Personal data is erased, every session ends at once and each module erases its part; the account is 404 afterwards. The last active administrator cannot be deleted (409).',
+          'Your own, or any with users:manage. Personal data is erased, every session ends at once and every part of the service (such as cylinder tracking) erases what it holds about the account; the account is 404 afterwards. The last active administrator cannot be deleted (409).',
         params: IdParams,
         response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(400, 401, 403, 404, 409) },
       },
@@ -117,7 +117,7 @@ export async function usersRoutes(instance: FastifyInstance, { users, userData }
         tags,
         security,
         summary: 'Export everything stored about an account',
-        description: 'Your own, or any with users:read (audited). The account, its sessions (no token material), audit entries about it and each module’s data.',
+        description: 'Your own, or any with users:read (audited). The account, its sessions (no token material), audit entries about it and what each part of the service (such as cylinder tracking) holds about it.',
         params: IdParams,
         response: { 200: S.UserExport, ...errorResponses(400, 401, 404) },
       },

@@ -59,7 +59,7 @@ export const UserExport = Type.Object(
     account: ExportedAccount,
     sessions: Type.Array(ExportedSession, { description: 'Every session, live or ended; never token material' }),
     auditLog: Type.Array(AuditEntry, { description: 'Entries where the user acted or was acted upon; others’ addresses are withheld' }),
-    modules: Type.Record(Type.String(), Type.Unknown(), { description: 'Each enabled module’s data about the user, by module name' }),
+    modules: Type.Record(Type.String(), Type.Unknown(), { description: 'What each part of the service (such as `cylinders`) holds about the user, by its name' }),
   },
   { title: 'UserExport', description: 'Everything stored about the account (served as an attachment)' },
 )

@@ -14,11 +14,30 @@ import { CYLINDERS_MANAGE, CYLINDERS_MOVE, CYLINDERS_READ } from './permissions.
 const tags = ['cylinders']
 const security = [{ bearerAuth: [] }]
 
-const MOVE_ROUTES: { path: string; type: MoveType; summary: string; description: string }[] = [
-  { path: '/cylinders/ship', type: 'ship', summary: 'Ship cylinders to a customer', description: 'available → sent. Needs locationId (a customer) or sentTo.' },
-  { path: '/cylinders/return', type: 'return', summary: 'Mark cylinders as returned', description: 'sent → returned, back at the depot. A lost cylinder in the batch is found and reconciled.' },
-  { path: '/cylinders/refill/send', type: 'refill_send', summary: 'Send cylinders for refill', description: 'returned → in_refill. Needs locationId (a refill station) or sentTo. Overdue tests are refused (CYLINDER_TEST_OVERDUE).' },
-  { path: '/cylinders/refill/receive', type: 'refill_receive', summary: 'Receive refilled cylinders', description: 'in_refill → available, back at the depot. Overdue tests are refused (CYLINDER_TEST_OVERDUE).' },
+// Moves to a destination take locationId or sentTo; moves back to the depot take neither (400).
+const MOVE_ROUTES: { path: string; type: MoveType; summary: string; description: string; body: typeof S.MoveBody | typeof S.DepotMoveBody }[] = [
+  { path: '/cylinders/ship', type: 'ship', summary: 'Ship cylinders to a customer', description: 'available → sent. Needs locationId (a customer) or sentTo.', body: S.MoveBody },
+  {
+    path: '/cylinders/return',
+    type: 'return',
+    summary: 'Mark cylinders as returned',
+    description: 'sent → returned, back at the depot, so the body names no destination. A lost cylinder in the batch is found: it is returned like the others.',
+    body: S.DepotMoveBody,
+  },
+  {
+    path: '/cylinders/refill/send',
+    type: 'refill_send',
+    summary: 'Send cylinders for refill',
+    description: 'returned → in_refill. Needs locationId (a refill station) or sentTo. Overdue tests are refused (CYLINDER_TEST_OVERDUE).',
+    body: S.MoveBody,
+  },
+  {
+    path: '/cylinders/refill/receive',
+    type: 'refill_receive',
+    summary: 'Receive refilled cylinders',
+    description: 'in_refill → available, back at the depot, so the body names no destination. Overdue tests are refused (CYLINDER_TEST_OVERDUE).',
+    body: S.DepotMoveBody,
+  },
 ]
 
 const batchRules =
@@ -59,7 +78,7 @@ export function cylindersRoutes(api: CylindersApi): FastifyPluginAsync {
             security,
             summary: route.summary,
             description: `${route.description} ${batchRules} With clientBatchId, a resend returns the original shipment with 200 and moves nothing; the same id with other cylinders or destination is 409 CYLINDER_BATCH_ID_REUSED.`,
-            body: S.MoveBody,
+            body: route.body,
             response: { 200: S.ShipmentRef, 201: S.ShipmentRef, ...errorResponses(400, 401, 403, 409, 422, 429) },
           },
         },

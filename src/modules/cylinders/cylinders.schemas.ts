@@ -80,8 +80,8 @@ const refs = {
 export const MoveBody = Type.Object(
   {
     ...refs,
-    locationId: Type.Optional(Uuid),
-    sentTo: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Free-text destination (the seed’s sentTo) when there is no location' })),
+    locationId: Type.Optional({ ...Uuid, description: 'Where the cylinders go: a customer (ship) or a refill station (refill send)' }),
+    sentTo: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Where the cylinders go when it is not a managed location: free text, such as a site name' })),
     clientBatchId: Type.Optional(
       Type.String({ minLength: 1, maxLength: 100, description: 'The scanner’s id for this batch: resending it returns the original result (200) and moves nothing' }),
     ),
@@ -90,6 +90,9 @@ export const MoveBody = Type.Object(
   },
   { additionalProperties: false },
 )
+
+/** Return and refill receive bring cylinders back to the depot: they name no destination. */
+export const DepotMoveBody = Type.Omit(MoveBody, ['locationId', 'sentTo'], { additionalProperties: false })
 
 export const ActionBody = Type.Object({ ...refs, reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { additionalProperties: false })
 export const ReasonBody = Type.Object({ ...refs, reason: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S' }) }, { additionalProperties: false })

@@ -27,7 +27,7 @@ export function reportsRoutes(api: CylindersApi): FastifyPluginAsync {
           security,
           summary: 'Inventory (admin)',
           description:
-            'Cylinders per status, per gas type and per place (customers, refill stations and free-text sentTo destinations), and how many are at the depot. Cached until the next change to any cylinder (and at most CYLINDERS_INVENTORY_CACHE_SECONDS, default 60); the `x-cache` response header says `hit` or `miss`, and `generatedAt` when the numbers were computed.',
+            'Cylinders per status, per gas type and per place (customers, refill stations and free-text sentTo destinations), and how many are at the depot. Cached until the next change to any cylinder (and for at most a minute unless the server is configured otherwise); the `x-cache` response header says `hit` or `miss`, and `generatedAt` when the numbers were computed.',
           response: {
             200: { description: 'The inventory', headers: { 'x-cache': S.CacheHeader }, content: { 'application/json': { schema: S.Inventory } } },
             ...errorResponses(401, 403),
