@@ -95,6 +95,8 @@ export function appServer(prefix: string, env: Record<string, string | undefined
     DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE,
     AUTH_RATE_LIMIT_PER_MINUTE: '0',
     ACCESS_TOKEN_TTL_SECONDS: '3600',
+    // The realtime scenarios open thousands of sockets with the one registered account's token.
+    REALTIME_MAX_SOCKETS_PER_USER: '1000000',
     ...env,
   })
   return { config, serve: (app) => void (running = app) }
