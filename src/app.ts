@@ -38,6 +38,7 @@ import { RequestLogController, logDestination, loggerOptions, requestIdFrom } fr
 import { installMetrics } from './core/observability/metrics.js'
 import { installRateLimit } from './core/rate-limit/rate-limit.js'
 import { closeRedis, createRedis, firstConnection } from './core/redis/client.js'
+import { retentionJobs } from './core/retention/retention.js'
 import { resolveBootSecrets } from './core/secrets/boot-secrets.js'
 
 /** Every module Plinth ships, in registration order. `MODULES` selects among them. */
@@ -154,6 +155,7 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
   const presence = await createPresence(config, redis, app)
   const files = createFiles({ config, db: database.db, access, jobs, realtime, log: app.log.child({ component: 'files' }) })
   jobs.define(files.jobs, { owner: 'files' })
+  jobs.define(retentionJobs(database.db, config), { owner: 'retention' })
   app.addHook('onClose', () => files.close())
   // Module apis exist before any route: user export and deletion call into every enabled module.
   const modules = createModules(app, selectModules(options.modules ?? availableModules, config.modules), { realtime, presence, files: files.api, cache: createCache(redis) })

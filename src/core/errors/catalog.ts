@@ -31,6 +31,7 @@ export const coreErrors = {
   PRECONDITION_FAILED: { status: 412, message: 'The resource does not match the If-Match precondition.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   FILE_TOO_LARGE: { status: 413, message: 'The file is larger than the upload limit.' },
+  STORAGE_QUOTA_EXCEEDED: { status: 413, message: 'The file does not fit in your storage quota.' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The content type is not supported.' },
   FILE_TYPE_NOT_ALLOWED: { status: 415, message: 'The content of the file is not of an allowed type.' },
@@ -41,6 +42,7 @@ export const coreErrors = {
   TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many failed sign-in attempts; retry later.' },
   INTERNAL: { status: 500, message: 'An unexpected error occurred.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable.' },
+  DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unavailable; retry later.' },
 } as const satisfies Record<string, ErrorSpec>
 
 export interface ErrorSpec {

@@ -149,7 +149,7 @@ describe('deleting and usage', () => {
   it('tracks the bytes each user stores, for the API and for modules', async () => {
     const owner = await loginAs(app())
     const usage = async () => (await get('/api/files/usage', owner)).json<Record<string, number>>()
-    expect(await usage()).toEqual({ bytesUsed: 0, files: 0, maxUploadBytes: 26_214_400 })
+    expect(await usage()).toEqual({ bytesUsed: 0, files: 0, maxUploadBytes: 26_214_400, quotaBytes: 1_073_741_824 })
     const a = await upload(owner, 'a'.repeat(100))
     await upload(owner, 'b'.repeat(250))
     expect(await usage()).toMatchObject({ bytesUsed: 350, files: 2 })

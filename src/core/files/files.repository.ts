@@ -6,21 +6,40 @@ import { files, fileUsage, type FileRow, type NewFileRow } from './db/schema.js'
 export interface Usage {
   bytes: number
   files: number
+  /** The user's own quota, set by a module (0: none); `null`: the default applies. */
+  quotaBytes: number | null
 }
 
 export function createFilesRepository(db: Db) {
   return {
-    /** Inserts the file and adds it to its owner's usage. Call inside a transaction. */
-    async insert(row: NewFileRow & { size: number }): Promise<FileRow> {
-      const [inserted] = await db.insert(files).values(row).returning()
-      await db
+    /**
+     * Adds the file to its owner's usage, if it fits their quota (the user's own, else
+     * `defaultQuotaBytes`; 0 is none), and inserts it; `null` when it does not fit. Call inside a
+     * transaction. The usage row is locked first, so concurrent uploads of one user are checked one
+     * after another, each against the usage the others committed.
+     */
+    async insert(row: NewFileRow & { size: number }, defaultQuotaBytes: number): Promise<FileRow | null> {
+      const quota = sql`coalesce(${fileUsage.quotaBytes}, ${defaultQuotaBytes}::bigint)`
+      const counted = await db
         .insert(fileUsage)
         .values({ userId: row.ownerId, bytes: row.size, files: 1 })
         .onConflictDoUpdate({
           target: fileUsage.userId,
           set: { bytes: sql`${fileUsage.bytes} + ${row.size}`, files: sql`${fileUsage.files} + 1`, updatedAt: sql`now()` },
+          setWhere: sql`${quota} = 0 or ${fileUsage.bytes} + ${row.size}::bigint <= ${quota}`,
         })
+        .returning({ userId: fileUsage.userId })
+      if (counted.length === 0) return null
+      const [inserted] = await db.insert(files).values(row).returning()
       return inserted!
+    },
+
+    /** Sets the user's own quota (0: none), or `null` to fall back to the default. */
+    async setQuota(userId: string, quotaBytes: number | null): Promise<void> {
+      await db
+        .insert(fileUsage)
+        .values({ userId, quotaBytes })
+        .onConflictDoUpdate({ target: fileUsage.userId, set: { quotaBytes, updatedAt: sql`now()` } })
     },
 
     async findById(id: string): Promise<FileRow | null> {
@@ -50,8 +69,8 @@ export function createFilesRepository(db: Db) {
     },
 
     async usage(userId: string): Promise<Usage> {
-      const [row] = await db.select({ bytes: fileUsage.bytes, files: fileUsage.files }).from(fileUsage).where(eq(fileUsage.userId, userId))
-      return row ?? { bytes: 0, files: 0 }
+      const [row] = await db.select({ bytes: fileUsage.bytes, files: fileUsage.files, quotaBytes: fileUsage.quotaBytes }).from(fileUsage).where(eq(fileUsage.userId, userId))
+      return row ?? { bytes: 0, files: 0, quotaBytes: null }
     },
 
     /** A page of the owner's files, newest first (UUIDv7 ids are time-ordered), after `beforeId`. */

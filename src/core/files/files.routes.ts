@@ -1,5 +1,6 @@
 import multipart from '@fastify/multipart'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { requireActor } from '../access/require-permission.js'
 import { AppError } from '../errors/app-error.js'
@@ -14,44 +15,52 @@ import { DEFAULT_LINK_SECONDS } from './signed-links.js'
 export interface FilesRouteOptions {
   files: FilesService
   maxUploadBytes: number
+  /** Uploads per minute per account (per IP when signed out); 0 turns the limit off. */
+  uploadRateLimitPerMinute: number
 }
 
 const tags = ['files']
 const security = [{ bearerAuth: [] }]
 const bytesHeaders = 'Served with the sniffed Content-Type, Content-Disposition, `X-Content-Type-Options: nosniff` and an ETag (If-None-Match → 304).'
 
-export async function filesRoutes(instance: FastifyInstance, { files, maxUploadBytes }: FilesRouteOptions): Promise<void> {
+export async function filesRoutes(instance: FastifyInstance, { files, maxUploadBytes, uploadRateLimitPerMinute }: FilesRouteOptions): Promise<void> {
   const app = instance.withTypeProvider<TypeBoxTypeProvider>()
-  // Only here: multipart bodies are parsed by these routes alone, as streams.
-  await app.register(multipart, { limits: { fileSize: maxUploadBytes, files: 1, fields: 10, fieldSize: 1024, parts: 20, headerPairs: 100 } })
   app.addSchema(S.FileMetadata)
 
-  app.post(
-    '/files',
-    {
-      schema: {
-        tags,
-        security,
-        summary: 'Upload a file',
-        description:
-          'multipart/form-data with one file part, streamed to storage. The type is decided from the bytes: other types are 415 FILE_TYPE_NOT_ALLOWED, files over MAX_UPLOAD_BYTES are 413 FILE_TOO_LARGE, and with a virus scanner infected files are 422 FILE_INFECTED; a refused file is not stored. Images get a WebP thumbnail.',
-        consumes: ['multipart/form-data'],
-        body: S.UploadBody,
-        response: { 201: S.FileRef, ...errorResponses(400, 401, 413, 415, 422, 503) },
+  // Multipart bodies are parsed on the upload route alone, as streams (its own plugin context):
+  // any other route, here or elsewhere, answers 415 to one.
+  await app.register(async (context) => {
+    const upload = context.withTypeProvider<TypeBoxTypeProvider>()
+    await upload.register(multipart, { limits: { fileSize: maxUploadBytes, files: 1, fields: 10, fieldSize: 1024, parts: 20, headerPairs: 100 } })
+    const limited = await uploadLimit(upload, uploadRateLimitPerMinute)
+    upload.post(
+      '/files',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Upload a file',
+          description:
+            'multipart/form-data with one file part, streamed to storage. The type is decided from the bytes: other types are 415 FILE_TYPE_NOT_ALLOWED, files over the upload limit (`maxUploadBytes` from GET /api/files/usage) are 413 FILE_TOO_LARGE, files that do not fit your storage quota are 413 STORAGE_QUOTA_EXCEEDED, and with a virus scanner infected files are 422 FILE_INFECTED; a refused file is not stored. Too many uploads in a minute are 429 RATE_LIMITED with Retry-After. Images get a WebP thumbnail.',
+          consumes: ['multipart/form-data'],
+          body: S.UploadBody,
+          response: { 201: S.FileRef, ...errorResponses(400, 401, 413, 415, 422, 429, 503) },
+        },
+        preHandler: limited,
+        // The body is a stream read by the handler, not a parsed object to validate.
+        validatorCompiler: () => () => true,
       },
-      // The body is a stream read by the handler, not a parsed object to validate.
-      validatorCompiler: () => () => true,
-    },
-    async (request, reply) => {
-      const actor = requireActor(request)
-      if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data.')
-      const part = await request.file().catch((error: unknown) => Promise.reject(malformed(error)))
-      if (!part) throw new AppError('VALIDATION_FAILED', 'The request has no file part.', { file: 'is required' })
-      const upload = { name: sanitizeFileName(part.filename), body: part.file, truncated: () => part.file.truncated, drainOnRefusal: true }
-      const file = await files.create(actor.id, upload)
-      return reply.code(201).header('location', `/api/files/${file.id}`).send(toFileView(file))
-    },
-  )
+      async (request, reply) => {
+        const actor = requireActor(request)
+        if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data.')
+        const part = await request.file().catch((error: unknown) => Promise.reject(malformed(error)))
+        if (!part) throw new AppError('VALIDATION_FAILED', 'The request has no file part.', { file: 'is required' })
+        const upload = { name: sanitizeFileName(part.filename), body: part.file, truncated: () => part.file.truncated, drainOnRefusal: true }
+        const file = await files.create(actor.id, upload)
+        return reply.code(201).header('location', `/api/files/${file.id}`).send(toFileView(file))
+      },
+    )
+  })
 
   app.get(
     '/files',
@@ -66,10 +75,11 @@ export async function filesRoutes(instance: FastifyInstance, { files, maxUploadB
 
   app.get(
     '/files/usage',
-    { schema: { tags, security, summary: 'Storage you use', description: 'What modules check quotas against.', response: { 200: S.Usage, ...errorResponses(401) } } },
+    { schema: { tags, security, summary: 'Storage you use', description: 'What your files take up, your storage quota and the largest file an upload may be.', response: { 200: S.Usage, ...errorResponses(401) } } },
     async (request) => {
-      const usage = await files.usage(requireActor(request).id)
-      return { bytesUsed: usage.bytes, files: usage.files, maxUploadBytes }
+      const { id } = requireActor(request)
+      const usage = await files.usage(id)
+      return { bytesUsed: usage.bytes, files: usage.files, maxUploadBytes, quotaBytes: await files.quotaOf(id) }
     },
   )
 
@@ -168,4 +178,28 @@ async function sendVariant(files: FilesService, request: FastifyRequest, reply: 
   })
   if (range) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${object.size}`)
   return reply.send(object.body)
+}
+
+/**
+ * Uploads per account per minute, counted before the body is read; in Redis when configured, so
+ * the limit holds across instances, and skipped while Redis is down. Only a refusal carries this
+ * limit's x-ratelimit headers: on other responses they describe the general limit.
+ */
+async function uploadLimit(app: FastifyInstance, perMinute: number): Promise<preHandlerAsyncHookHandler[]> {
+  if (perMinute === 0) return []
+  await app.register(rateLimit, {
+    global: false,
+    skipOnError: true,
+    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
+    ...(app.platform.redis ? { redis: app.platform.redis, nameSpace: 'plinth:upload-rate:' } : {}),
+  })
+  return [
+    app.rateLimit({
+      max: perMinute,
+      timeWindow: 60_000,
+      keyGenerator: (request) => (request.actor ? `user:${request.actor.id}` : `ip:${request.ip}`),
+      errorResponseBuilder: (_request, context) =>
+        new AppError('RATE_LIMITED', `Too many uploads; retry in ${Math.ceil(context.ttl / 1000)} s.`, { limitPerMinute: context.max, retryAfterSeconds: Math.ceil(context.ttl / 1000) }),
+    }),
+  ]
 }

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Actor } from '../access/actor.js'
 import type { PermissionRegistry } from '../access/permissions.js'
 import { isUuid, newId } from '../db/columns.js'
+import { isForeignKeyViolation } from '../db/pg-errors.js'
 import type { UnitOfWork } from '../db/unit-of-work.js'
 import type { JobSender } from '../jobs/index.js'
 import { AppError, notFound } from '../errors/app-error.js'
@@ -16,7 +17,7 @@ import type { SignedLinks } from './signed-links.js'
 import { storageKey, thumbnailKey, type ByteRange, type StorageDriver, type StoredObject } from './storage/storage.js'
 import { MakeThumbnail } from './thumbnail.job.js'
 import { THUMBNAIL_TYPE } from './thumbnails.js'
-import { storeUpload, type IncomingUpload, type IntakeOptions } from './upload-intake.js'
+import { quotaExceeded, storeUpload, type IncomingUpload, type IntakeOptions, type QuotaRoom } from './upload-intake.js'
 
 export type Variant = 'content' | 'thumbnail'
 
@@ -42,6 +43,8 @@ export interface FilesServiceDeps {
   store: UnitOfWork<FilesRepository>
   storage: StorageDriver
   intake: IntakeOptions
+  /** Bytes each user may store unless a module set their own quota; 0: no quota. */
+  quotaBytes: number
   /** Where the `files.thumbnail` job of each stored image goes. */
   jobs: JobSender
   links: SignedLinks
@@ -59,16 +62,23 @@ export class FilesService {
   /**
    * Stores an upload for `ownerId`: bytes first (refused uploads stop there, leaving nothing),
    * then the row and the owner's usage in one transaction; an image's thumbnail is queued after.
+   *
+   * The quota is checked twice: while the bytes stream, against the usage when the upload began
+   * (refused as soon as it passes the room left), and again when the row is inserted, with the
+   * owner's usage row locked. Concurrent uploads of one user may all stream, but only those that
+   * still fit when they commit are kept; the others are refused and their objects deleted.
    */
   async create(ownerId: string, upload: IncomingUpload): Promise<FileRow> {
     const { store, storage, intake, jobs, log } = this.deps
     const id = newId()
     const key = storageKey(id)
-    const stored = await storeUpload(intake, key, upload)
+    const stored = await storeUpload(intake, key, upload, await this.quotaRoom(ownerId))
     const thumbnailStatus = isImage(stored.contentType) ? 'pending' : null
     let row: FileRow
     try {
-      row = await store.transaction((repos) => repos.insert({ id, ownerId, name: upload.name, ...stored, storageKey: key, thumbnailStatus }))
+      const inserted = await store.transaction((repos) => repos.insert({ id, ownerId, name: upload.name, ...stored, storageKey: key, thumbnailStatus }, this.deps.quotaBytes))
+      if (!inserted) throw quotaExceeded((await this.quotaRoom(ownerId)) ?? { quotaBytes: 0, usedBytes: 0 })
+      row = inserted
     } catch (error) {
       await storage.delete(key).catch((err: unknown) => log.error({ err, key }, 'could not remove the object of a failed upload'))
       throw error
@@ -178,6 +188,34 @@ export class FilesService {
   usage(userId: string): Promise<Usage> {
     return this.deps.store.repos.usage(userId)
   }
+
+  /** The bytes the user may store in all: their own quota, else the default; `null`: no quota. */
+  async quotaOf(userId: string): Promise<number | null> {
+    return effectiveQuota(await this.usage(userId), this.deps.quotaBytes)
+  }
+
+  /** Sets the user's own quota in bytes (0: no quota), or `null` to apply the default again. */
+  async setQuota(userId: string, quotaBytes: number | null): Promise<void> {
+    if (quotaBytes !== null && !(Number.isSafeInteger(quotaBytes) && quotaBytes >= 0)) throw new RangeError('A quota is a whole number of bytes ≥ 0, or null.')
+    if (!isUuid(userId)) throw notFound('User')
+    try {
+      await this.deps.store.repos.setQuota(userId, quotaBytes)
+    } catch (error) {
+      if (isForeignKeyViolation(error)) throw notFound('User')
+      throw error
+    }
+  }
+
+  private async quotaRoom(userId: string): Promise<QuotaRoom | undefined> {
+    const usage = await this.usage(userId)
+    const quotaBytes = effectiveQuota(usage, this.deps.quotaBytes)
+    return quotaBytes === null ? undefined : { quotaBytes, usedBytes: usage.bytes }
+  }
+}
+
+function effectiveQuota(usage: Usage, defaultQuotaBytes: number): number | null {
+  const quota = usage.quotaBytes ?? defaultQuotaBytes
+  return quota === 0 ? null : quota
 }
 
 function decodeFileCursor(cursor: string): string {

@@ -24,6 +24,13 @@ import { ThumbnailMaker } from './thumbnails.js'
 export interface FilesApi {
   /** Bytes of the user's stored files (originals; thumbnails are not counted), for quotas. */
   bytesUsed(userId: string): Promise<number>
+  /** The bytes the user may store in all (their own quota, else STORAGE_QUOTA_BYTES); `null`: no quota. */
+  quotaBytes(userId: string): Promise<number | null>
+  /**
+   * Sets the user's own storage quota in bytes, 0 for none (a plan's allowance), or `null` to apply
+   * STORAGE_QUOTA_BYTES again. It binds the next upload; files already stored stay. 404 for an unknown user.
+   */
+  setQuota(userId: string, quotaBytes: number | null): Promise<void>
   /** A file's metadata, whoever owns it; `null` when there is no such file. */
   find(id: string): Promise<FileView | null>
   /** Stores bytes for `ownerId` with every upload check (type, size, scan); an image's thumbnail follows. */
@@ -43,6 +50,8 @@ export interface Files {
   /** Account deletion erases the user's files. */
   readonly userData: ModuleUserData
   readonly maxUploadBytes: number
+  /** Uploads per minute per account on POST /api/files; 0: no limit. */
+  readonly uploadRateLimitPerMinute: number
   close(): Promise<void>
 }
 
@@ -58,7 +67,7 @@ export interface FilesDeps {
 export function createFiles(deps: FilesDeps): Files {
   const { config, db, access, jobs, realtime, log } = deps
   access.declare(...filesPermissions)
-  const { maxUploadBytes, clamav } = config.files
+  const { maxUploadBytes, clamav, storageQuotaBytes, uploadRateLimitPerMinute } = config.files
   const storage = createStorage(config.files.storage)
   const store = filesStore(db)
   const thumbnails = new ThumbnailMaker(store.repos, storage, log)
@@ -66,6 +75,7 @@ export function createFiles(deps: FilesDeps): Files {
     store,
     storage,
     intake: { storage, scanner: clamav ? new ClamdScanner(clamav) : undefined, maxBytes: maxUploadBytes },
+    quotaBytes: storageQuotaBytes,
     jobs,
     links: new SignedLinks(config.secrets.jwtSecret),
     access,
@@ -74,6 +84,8 @@ export function createFiles(deps: FilesDeps): Files {
   })
   const api: FilesApi = {
     bytesUsed: async (userId) => (await service.usage(userId)).bytes,
+    quotaBytes: (userId) => service.quotaOf(userId),
+    setQuota: (userId, quotaBytes) => service.setQuota(userId, quotaBytes),
     find: async (id) => {
       const row = isUuid(id) ? await store.repos.findById(id) : null
       return row ? toFileView(row) : null
@@ -92,7 +104,7 @@ export function createFiles(deps: FilesDeps): Files {
       if (erased > 0) log.info({ userId, erased }, 'erased the files of a deleted account')
     },
   }
-  return { service, jobs: [thumbnailJob(thumbnails, realtime)], storage, api, userData, maxUploadBytes, close: () => storage.close() }
+  return { service, jobs: [thumbnailJob(thumbnails, realtime)], storage, api, userData, maxUploadBytes, uploadRateLimitPerMinute, close: () => storage.close() }
 }
 
 export { filesRoutes } from './files.routes.js'

@@ -28,13 +28,20 @@ export interface IntakeOptions {
   readonly maxBytes: number
 }
 
+/** The owner's storage quota when the upload starts; absent: no quota. */
+export interface QuotaRoom {
+  readonly quotaBytes: number
+  readonly usedBytes: number
+}
+
 /**
  * Streams an upload into storage under `key`: sniffs the type from the first bytes and refuses
  * it (415) before anything is written; hashes, counts (413 past the limit) and, with clamd,
  * scans the bytes as they pass. A refused upload leaves nothing in storage: the driver drops the
- * object when the stream fails, and the scan verdict arrives before the stream ends.
+ * object when the stream fails, and the scan verdict arrives before the stream ends. With a
+ * quota, the stream fails (413 STORAGE_QUOTA_EXCEEDED) as soon as it passes the room left.
  */
-export async function storeUpload(options: IntakeOptions, key: string, upload: IncomingUpload): Promise<StoredUpload> {
+export async function storeUpload(options: IntakeOptions, key: string, upload: IncomingUpload, quota?: QuotaRoom): Promise<StoredUpload> {
   const chunks: AsyncIterator<Buffer> = upload.body.iterator({ destroyOnReturn: false })
   let meter: Meter | undefined
   try {
@@ -44,7 +51,7 @@ export async function storeUpload(options: IntakeOptions, key: string, upload: I
     if (!sniffed.allowed) {
       throw new AppError('FILE_TYPE_NOT_ALLOWED', `Files of type ${sniffed.detected ?? 'unknown (binary)'} are not accepted.`, { detected: sniffed.detected })
     }
-    meter = new Meter(options.maxBytes, options.scanner?.start(), upload.truncated ?? (() => false))
+    meter = new Meter(options.maxBytes, quota, options.scanner?.start(), upload.truncated ?? (() => false))
     const body = Readable.from(meter.pass(head, chunks), { objectMode: false })
     await options.storage.put(key, body, { contentType: sniffed.contentType })
     return { contentType: sniffed.contentType, size: meter.bytes, sha256: meter.sha256() }
@@ -96,6 +103,7 @@ class Meter {
 
   constructor(
     private readonly maxBytes: number,
+    private readonly quota: QuotaRoom | undefined,
     private readonly scan: ScanSession | undefined,
     private readonly truncated: () => boolean,
   ) {}
@@ -118,6 +126,7 @@ class Meter {
   private async check(chunk: Buffer): Promise<Buffer> {
     this.bytes += chunk.length
     if (this.bytes > this.maxBytes) throw this.fail(this.tooLarge())
+    if (this.quota && this.quota.usedBytes + this.bytes > this.quota.quotaBytes) throw this.fail(quotaExceeded(this.quota))
     this.hash.update(chunk)
     if (this.scan) await this.scan.write(chunk).catch((error: unknown) => Promise.reject(this.fail(scannerDown(error))))
     return chunk
@@ -136,6 +145,10 @@ class Meter {
     this.failure ??= error
     return error
   }
+}
+
+export function quotaExceeded({ quotaBytes, usedBytes }: QuotaRoom): AppError {
+  return new AppError('STORAGE_QUOTA_EXCEEDED', `The file does not fit in your storage quota of ${quotaBytes} bytes (${usedBytes} used).`, { quotaBytes, usedBytes })
 }
 
 function scannerDown(cause: unknown): AppError {
