@@ -4,9 +4,9 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
 import { sql } from 'drizzle-orm'
-import postgres from 'postgres'
 import { acquireDataDirLock } from './data-dir-lock.js'
 import { migrateEmbedded, migrateServer } from './migrate.js'
+import { DEFAULT_DATABASE_TIMEOUTS, serverPool, type DatabaseTimeouts } from './server-pool.js'
 
 /** The database handle every repository receives; the same API on PGlite and PostgreSQL. */
 export type Db = PgDatabase<PgQueryResultHKT>
@@ -28,33 +28,31 @@ export interface Database {
 export interface DatabaseOptions {
   url: string | undefined
   poolSize: number
+  /** PostgreSQL only (PGlite runs in process and cannot go away); defaults: DEFAULT_DATABASE_TIMEOUTS. */
+  timeouts?: DatabaseTimeouts
+  /** Told when the pool was dropped because PostgreSQL stopped answering (for the log). */
+  onPoolDropped?: (reason: string) => void
   dataDir: string
   /** Tests: an in-memory PGlite, optionally loaded from a migrated snapshot. */
   memory?: { snapshot?: Blob }
 }
 
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? connectPostgres(options.url, options.poolSize) : openPglite(options)
+  return options.url ? connectPostgres(options.url, options) : openPglite(options)
 }
 
-function connectPostgres(url: string, poolSize: number): Database {
+function connectPostgres(url: string, options: DatabaseOptions): Database {
   let queries = 0
-  const client = postgres(url, {
-    max: poolSize,
-    onnotice: () => {},
-    connection: { application_name: 'plinth' },
-  })
-  const db = drizzlePostgres({ client, logger: { logQuery: () => void queries++ } }) as unknown as Db
+  const pool = serverPool(url, options.poolSize, options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS, options.onPoolDropped ?? (() => {}))
+  const db = drizzlePostgres({ client: pool.client, logger: { logQuery: () => void queries++ } }) as unknown as Db
   return {
     db,
     kind: 'postgres',
-    poolSize,
+    poolSize: options.poolSize,
     queryCount: () => queries,
     migrate: () => migrateServer(url),
-    ping: async () => {
-      await client`select 1`
-    },
-    close: () => client.end({ timeout: 5 }),
+    ping: () => pool.ping(),
+    close: () => pool.end(),
   }
 }
 

@@ -1,15 +1,24 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { Redis } from 'ioredis'
 
+/** REDIS_COMMAND_TIMEOUT_MS's default. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 1000
+
 /**
  * The shared Redis connection (only when REDIS_URL is set). Commands fail fast while it is
  * down instead of queueing; reconnection goes on in the background and is logged once per outage.
+ * A Redis that accepts connections but does not answer costs a command at most `commandTimeoutMs`
+ * (the command fails); a connection silent for longer than that is dropped and opened again, so
+ * the following commands fail at once until Redis answers.
  */
-export function createRedis(url: string, log: FastifyBaseLogger): Redis {
+export function createRedis(url: string, log: FastifyBaseLogger, commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): Redis {
   const redis = new Redis(url, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     connectionName: 'plinth',
+    connectTimeout: Math.max(2000, commandTimeoutMs),
+    commandTimeout: commandTimeoutMs,
+    socketTimeout: commandTimeoutMs * 2,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   })
   let down = false
@@ -58,7 +67,14 @@ export function subscribe(
   log: FastifyBaseLogger,
   onReady?: () => void,
 ): { subscriber: Redis; subscribed: Promise<void> } {
-  const subscriber = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, connectionName: 'plinth-subscriber' })
+  // The subscription waits in the offline queue through outages: no command timeout for it.
+  const subscriber = redis.duplicate({
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
+    connectionName: 'plinth-subscriber',
+    commandTimeout: undefined,
+    socketTimeout: undefined,
+  })
   subscriber.on('error', () => {})
   subscriber.on('message', (_channel: string, message: string) => onMessage(message))
   if (onReady) subscriber.on('ready', onReady)
@@ -72,6 +88,13 @@ export function subscribe(
     timer.unref()
   })
   return { subscriber, subscribed: Promise.race([confirmed, waited]).finally(() => clearTimeout(timer)) }
+}
+
+/** Whether an error is ioredis saying Redis is unreachable or did not answer in time. */
+export function isRedisUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false
+  if (error.name === 'MaxRetriesPerRequestError' || error.name === 'AbortError') return true
+  return /^(Command timed out|Connection is closed\.|Stream isn't writeable|Socket timeout|Reached the max retries)/.test(error.message)
 }
 
 /** Quits politely when connected; otherwise drops the connection (a QUIT would wait for Redis forever). */

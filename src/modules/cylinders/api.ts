@@ -36,7 +36,7 @@ export function createCylindersApi(ctx: ModuleContext): CylindersApi {
     cylinders: new CylindersService(store, notifier),
     batches: new BatchService(store, notifier, ctx.config.cylinders.timeZone),
     locations: new LocationsService(store, notifier),
-    inventory: new InventoryService(store.repos.inventory, ctx.cache, ctx.config.cylinders.inventoryCacheSeconds * 1000),
+    inventory: new InventoryService(store.repos.inventory, ctx.cache, ctx.config.cylinders.inventoryCacheSeconds * 1000, ctx.log),
     reports: new ReportsService(store.repos.reports, ctx.config.cylinders.timeZone),
     adminShipments: new AdminShipmentsService(store.repos.adminShipments, store.repos.shipments),
     notifier,

@@ -70,6 +70,23 @@ describe('InventoryService', () => {
     expect([third.cache, third.inventory.total]).toEqual(['miss', 2])
   })
 
+  it('computes when the cache fails (Redis down), and still answers when storing the summary fails', async () => {
+    let calls = 0
+    const repository: InventoryRepository = { counts: async () => (calls++, [row({ cylinders: 3 })]) }
+    const down = new Error('Command timed out')
+    const failing = Object.assign(new MemoryCache(), { get: () => Promise.reject(down), set: () => Promise.reject(down) })
+    const warnings: string[] = []
+    const log = { warn: (_obj: object, message: string) => void warnings.push(message) }
+    const service = new InventoryService(repository, failing, 60_000, log)
+    const answer = await service.get()
+    expect([answer.cache, answer.inventory.total, calls]).toEqual(['miss', 3, 1])
+    expect(warnings).toEqual(['inventory cache unavailable; computing the summary'])
+
+    const storeFails = Object.assign(new MemoryCache(), { set: () => Promise.reject(down) })
+    const second = await new InventoryService(repository, storeFails, 60_000, log).get()
+    expect([second.cache, second.inventory.total]).toEqual(['miss', 3])
+  })
+
   it('computes every time when the cache is off (ttl 0)', async () => {
     let calls = 0
     const repository: InventoryRepository = { counts: async () => (calls++, []) }

@@ -28,30 +28,42 @@ export interface InventoryAnswer {
   cache: 'hit' | 'miss'
 }
 
+/** byGasType and byLocation list at most this many rows (the places holding most): a bounded answer. */
+export const INVENTORY_ROW_LIMIT = 500
+
 const zeros = (): StatusCounts => Object.fromEntries(CYLINDER_STATUSES.map((status) => [status, 0])) as StatusCounts
 
 export class InventoryService {
   /**
    * Every change starts a new cache generation after it commits (CylinderNotifier), so an answer is
    * never older than the last change; `ttlMs` (CYLINDERS_INVENTORY_CACHE_SECONDS) bounds how long
-   * one is kept at all. 0 turns the cache off.
+   * one is kept at all. 0 turns the cache off. While the cache fails (Redis down), every answer is
+   * computed: slower, never wrong.
    */
   constructor(
     private readonly repository: InventoryRepository,
     private readonly cache: Cache,
     private readonly ttlMs: number,
+    private readonly log?: { warn(details: object, message: string): void },
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   async get(): Promise<InventoryAnswer> {
     if (this.ttlMs <= 0) return { inventory: await this.compute(), cache: 'miss' }
-    let cache = 'hit' as InventoryAnswer['cache']
-    const generation = (await this.cache.get<string>(INVENTORY_GENERATION_KEY)) ?? (await newInventoryGeneration(this.cache))
-    const inventory = await this.cache.wrap(inventoryCacheKey(generation), this.ttlMs, async () => {
-      cache = 'miss'
-      return this.compute()
-    })
-    return { inventory, cache }
+    let key: string
+    let cached: Inventory | undefined
+    try {
+      const generation = (await this.cache.get<string>(INVENTORY_GENERATION_KEY)) ?? (await newInventoryGeneration(this.cache))
+      key = inventoryCacheKey(generation)
+      cached = await this.cache.get<Inventory>(key)
+    } catch (err) {
+      this.log?.warn({ err }, 'inventory cache unavailable; computing the summary')
+      return { inventory: await this.compute(), cache: 'miss' }
+    }
+    if (cached !== undefined) return { inventory: cached, cache: 'hit' }
+    const inventory = await this.compute()
+    await this.cache.set(key, inventory, this.ttlMs).catch((err: unknown) => this.log?.warn({ err }, 'could not cache the inventory summary'))
+    return { inventory, cache: 'miss' }
   }
 
   private async compute(): Promise<Inventory> {
@@ -82,8 +94,8 @@ export function summarize(rows: readonly InventoryCountRow[]): Omit<Inventory, '
   return {
     total: Object.values(byStatus).reduce((sum, n) => sum + n, 0),
     byStatus,
-    byGasType: [...gasTypes.values()].sort((a, b) => compare(a.gasType, b.gasType)),
-    byLocation: [...places.values()].sort((a, b) => b.total - a.total || compare(a.name, b.name)),
+    byGasType: [...gasTypes.values()].sort((a, b) => compare(a.gasType, b.gasType)).slice(0, INVENTORY_ROW_LIMIT),
+    byLocation: [...places.values()].sort((a, b) => b.total - a.total || compare(a.name, b.name)).slice(0, INVENTORY_ROW_LIMIT),
     atDepot,
   }
 }

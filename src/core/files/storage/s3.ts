@@ -4,7 +4,11 @@ import type { Readable } from 'node:stream'
 import type { StorageConfig } from '../../../config/index.js'
 import { assertStorageKey, type ByteRange, type StorageDriver, type StoredObject } from './storage.js'
 
-export type S3StorageOptions = Omit<Extract<StorageConfig, { driver: 's3' }>, 'driver'>
+export type S3StorageOptions = Omit<Extract<StorageConfig, { driver: 's3' }>, 'driver' | 'requestTimeoutMs'> & { requestTimeoutMs?: number }
+
+/** Opening a connection to S3; a silent socket fails after `requestTimeoutMs` (S3_REQUEST_TIMEOUT_MS). */
+const CONNECT_TIMEOUT_MS = 3000
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 
 /** S3's smallest multipart part: the most of an upload held in memory at once. */
 const PART_BYTES = 5 * 1024 * 1024
@@ -31,6 +35,9 @@ export class S3Storage implements StorageDriver {
       // do not all understand (s3rver stores the framing as content): only where S3 requires them.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
+      // No timeouts by default in the SDK: an unreachable S3 would hold an upload or download forever.
+      // The socket timeout is for silence, not the whole transfer, so large files still stream.
+      requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, socketTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS },
     })
   }
 

@@ -1,0 +1,200 @@
+import { connect } from 'node:net'
+import postgres, { type Sql } from 'postgres'
+import { DatabaseUnavailableError, isConnectionFailure } from './unavailable.js'
+
+/** How long each part of talking to PostgreSQL may take (milliseconds; see README, DATABASE_*). */
+export interface DatabaseTimeouts {
+  /** Opening a connection: TCP and the startup exchange. */
+  readonly connectMs: number
+  /**
+   * The longest a query waits for one of the pool's connections (it then fails and never runs), and
+   * how long a sent query may go unanswered before the server is checked for life: when PostgreSQL
+   * does not answer that check either, the pool is dropped and every query on it fails at once.
+   */
+  readonly waitMs: number
+  /** The server's `statement_timeout` on the API's pool (0: the server's default). */
+  readonly statementMs: number
+  /** The server's `idle_in_transaction_session_timeout` on the API's pool (0: the server's default). */
+  readonly idleInTransactionMs: number
+}
+
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { connectMs: 3000, waitMs: 3000, statementMs: 30_000, idleInTransactionMs: 60_000 }
+
+/** Idle connections are closed after this long: a dead one is not kept for the next request. */
+const IDLE_SECONDS = 60
+/** The liveness check (an SSLRequest, answered before authentication) gets at most this long. */
+const PROBE_MS = 1000
+
+interface Operation {
+  readonly since: number
+}
+
+export interface ServerPool {
+  /** What Drizzle is given: forwards to the current postgres.js pool, one operation per connection. */
+  readonly client: Sql
+  ping(): Promise<void>
+  end(): Promise<void>
+}
+
+/**
+ * A postgres.js pool with every wait bounded. postgres.js itself queues and pipelines queries
+ * without limit, so a query behind a dead connection would wait as long as TCP does: here at most
+ * `poolSize` operations (a query, or a whole transaction) run at once, the others wait at most
+ * `waitMs` for a turn, and an operation unanswered for `waitMs` makes the pool check that the server
+ * is alive. When it is not, the pool is replaced: what ran on the old one fails (503
+ * DATABASE_UNAVAILABLE) and the next queries open new connections, so the pool recovers by itself
+ * once PostgreSQL is back.
+ */
+export function serverPool(url: string, poolSize: number, timeouts: DatabaseTimeouts, onDropped: (reason: string) => void): ServerPool {
+  const open = (): Sql =>
+    postgres(url, {
+      max: poolSize,
+      onnotice: () => {},
+      connect_timeout: timeouts.connectMs / 1000,
+      idle_timeout: IDLE_SECONDS,
+      // postgres.js waits up to 20 s before reconnecting after failures (the query waiting with it):
+      // short pauses instead, so the pool is back soon after PostgreSQL. Only queries cause attempts.
+      backoff: (attempt: number) => Math.min(0.1 * attempt, 0.5),
+      connection: {
+        application_name: 'plinth',
+        // postgres.js leaves out parameters that are 0, which keeps the server's default.
+        statement_timeout: String(timeouts.statementMs),
+        idle_in_transaction_session_timeout: String(timeouts.idleInTransactionMs),
+      } as Record<string, string>,
+    })
+  const first = open()
+  let current = first
+  let ended = false
+  const running = new Set<Operation>()
+  const waiting: { grant: () => void }[] = []
+  let watchdog: NodeJS.Timeout | undefined
+  let probing = false
+  let lastProbe = 0
+
+  const acquire = async (): Promise<Operation> => {
+    if (ended) throw new DatabaseUnavailableError('the database pool is closed')
+    if (running.size >= poolSize) {
+      await new Promise<void>((resolve, reject) => {
+        const entry = {
+          grant: () => {
+            clearTimeout(timer)
+            resolve()
+          },
+        }
+        const timer = setTimeout(() => {
+          waiting.splice(waiting.indexOf(entry), 1)
+          reject(new DatabaseUnavailableError(`no database connection became free within ${timeouts.waitMs} ms`))
+        }, timeouts.waitMs)
+        waiting.push(entry)
+      })
+    }
+    const operation = { since: Date.now() }
+    running.add(operation)
+    watchdog ??= setInterval(watch, Math.min(250, timeouts.waitMs / 2))
+    return operation
+  }
+
+  const release = (operation: Operation): void => {
+    running.delete(operation)
+    const next = waiting.shift()
+    if (next) next.grant()
+    if (running.size === 0 && waiting.length === 0) {
+      clearInterval(watchdog)
+      watchdog = undefined
+    }
+  }
+
+  /** Hands out a slot before `work` starts: a query past its wait never reaches the server. */
+  const run = async <T>(work: (pool: Sql) => Promise<T>): Promise<T> => {
+    const operation = await acquire()
+    try {
+      return await work(current)
+    } catch (error) {
+      if (error instanceof DatabaseUnavailableError || !isConnectionFailure(error)) throw error
+      throw new DatabaseUnavailableError(describe(error), { cause: error })
+    } finally {
+      release(operation)
+    }
+  }
+
+  function watch(): void {
+    const now = Date.now()
+    if (probing || now - lastProbe < timeouts.waitMs) return
+    const stalled = [...running].some((operation) => now - operation.since >= timeouts.waitMs)
+    if (!stalled) return
+    probing = true
+    lastProbe = now
+    void probe(first.options).then((alive) => {
+      probing = false
+      if (alive || ended) return
+      // The server answers nothing: whatever waits on these connections would wait as long as TCP does.
+      const dead = current
+      current = open()
+      Object.assign(current.options.parsers, first.options.parsers)
+      Object.assign(current.options.serializers, first.options.serializers)
+      onDropped('PostgreSQL did not answer a liveness check while queries waited')
+      void dead.end({ timeout: 0 }).catch(() => {})
+    })
+  }
+
+  // Drizzle calls `unsafe(...)` (optionally `.values()`) and `begin(...)`, and adjusts `options` once.
+  const client = {
+    get options() {
+      return first.options
+    },
+    unsafe(query: string, params?: unknown[], options?: { prepare?: boolean }) {
+      let values = false
+      return {
+        values() {
+          values = true
+          return this
+        },
+        then<A, B>(resolve: (value: unknown) => A, reject: (error: unknown) => B) {
+          return run(async (pool) => {
+            const pending = pool.unsafe(query, params as never[], options)
+            return values ? await pending.values() : await pending
+          }).then(resolve, reject)
+        },
+      }
+    },
+    begin(...args: unknown[]) {
+      return run((pool) => (pool.begin as (...a: unknown[]) => Promise<unknown>)(...args))
+    },
+  }
+
+  return {
+    client: client as unknown as Sql,
+    ping: () => run(async (pool) => void (await pool`select 1`)),
+    end: async () => {
+      ended = true
+      clearInterval(watchdog)
+      await current.end({ timeout: 5 })
+    },
+  }
+}
+
+/** The driver's code, never its message (which may quote the query's parameters). */
+function describe(error: unknown): string {
+  const code = (error as { code?: unknown }).code
+  return typeof code === 'string' ? code : 'connection failure'
+}
+
+/** Whether PostgreSQL answers an SSLRequest ('S' or 'N'), which it does before any authentication. */
+function probe(options: Sql['options']): Promise<boolean> {
+  const host = options.host[0]
+  const port = options.port[0]
+  const path = (options as { path?: string }).path
+  if (!host && !path) return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const socket = path ? connect(path) : connect(port ?? 5432, host)
+    const done = (alive: boolean): void => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(alive)
+    }
+    const timer = setTimeout(() => done(false), PROBE_MS)
+    socket.once('error', () => done(false))
+    socket.once('data', () => done(true))
+    socket.once('connect', () => socket.write(Buffer.from([0, 0, 0, 8, 4, 210, 22, 47])))
+  })
+}

@@ -1,0 +1,152 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../../app.js'
+import { testConfig } from '../../../test/helpers/app.js'
+import { loginAs, type TestUser } from '../../../test/helpers/auth.js'
+import { closeTestDatabase, testDatabase } from '../../../test/helpers/database.js'
+import { startBlackhole, startTcpProxy, type TcpProxy } from '../../../test/helpers/tcp-proxy.js'
+
+/**
+ * Redis failing while the app runs: a port that accepts and never answers, and a throwaway
+ * redis-server of this file's own (behind a proxy it controls), hung, stopped and started again.
+ * The shared Redis is never touched. Bounds are the promised behaviour, with margin.
+ */
+const ANSWER_WITHIN_MS = 5000 + 1500
+const READY_WITHIN_MS = 3000 + 1000
+
+const timed = async (request: () => Promise<LightMyRequestResponse>): Promise<{ response: LightMyRequestResponse; ms: number }> => {
+  const started = performance.now()
+  const response = await request()
+  return { response, ms: performance.now() - started }
+}
+
+/** What a user notices while Redis is gone: the inventory (uncached), a change (its after-commit work bounded), readiness. */
+async function expectDegraded(app: FastifyInstance, admin: TestUser): Promise<void> {
+  const inventory = await timed(() => app.inject({ url: '/api/admin/inventory', headers: admin.headers }))
+  expect(inventory.response.statusCode, inventory.response.body).toBe(200)
+  expect(inventory.response.headers['x-cache']).toBe('miss')
+  expect(inventory.ms).toBeLessThan(ANSWER_WITHIN_MS)
+
+  const cylinders = [{ serialNumber: `SN-${crypto.randomUUID().slice(0, 13)}`, gasType: 'CO2', capacityLiters: 50 }]
+  const added = await timed(() => app.inject({ method: 'POST', url: '/api/cylinders/add', headers: admin.headers, payload: { cylinders } }))
+  expect(added.response.statusCode, added.response.body).toBe(201)
+  expect(added.ms).toBeLessThan(ANSWER_WITHIN_MS)
+
+  const ready = await timed(() => app.inject({ url: '/ready' }))
+  expect(ready.ms).toBeLessThan(READY_WITHIN_MS)
+  expect(ready.response.statusCode).toBe(503)
+  expect(ready.response.json().error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { database: 'ok', redis: expect.stringMatching(/^(timeout|unreachable)$/) } })
+  expect(ready.response.headers['retry-after']).toBe('5')
+}
+
+async function expectHealthy(app: FastifyInstance, admin: TestUser): Promise<void> {
+  expect((await app.inject({ url: '/ready' })).statusCode).toBe(200)
+  const first = await app.inject({ url: '/api/admin/inventory', headers: admin.headers })
+  const second = await app.inject({ url: '/api/admin/inventory', headers: admin.headers })
+  expect([first.statusCode, second.statusCode, second.headers['x-cache']]).toEqual([200, 200, 'hit'])
+}
+
+/** Resolves once the app's Redis connection is ready again (ioredis reconnects in the background). */
+const reconnected = (app: FastifyInstance): Promise<unknown> => (app.platform.redis!.status === 'ready' ? Promise.resolve() : once(app.platform.redis!, 'ready'))
+
+afterAll(() => closeTestDatabase())
+
+describe('Redis that accepts connections and never answers', () => {
+  let hole: Awaited<ReturnType<typeof startBlackhole>>
+  let app: FastifyInstance
+  let admin: TestUser
+
+  beforeAll(async () => {
+    hole = await startBlackhole()
+    app = await buildApp(testConfig({ REDIS_URL: `redis://127.0.0.1:${hole.port}/0` }), { database: await testDatabase(), migrate: false })
+    await app.ready()
+    admin = await loginAs(app, 'admin')
+  })
+
+  afterAll(async () => {
+    await app?.close()
+    await hole?.close()
+  })
+
+  it('still answers: the inventory uncached, changes within the bound, /ready 503 naming Redis', async () => {
+    await expectDegraded(app, admin)
+  })
+})
+
+const redisServer = existsSync('/usr/bin/redis-server') || existsSync('/usr/local/bin/redis-server') ? 'redis-server' : undefined
+
+describe.skipIf(!redisServer)('a Redis of its own that hangs, stops and comes back', () => {
+  let port: number
+  let server: ChildProcess | undefined
+  let proxy: TcpProxy
+  let app: FastifyInstance
+  let admin: TestUser
+
+  const startRedis = async (): Promise<void> => {
+    const child = spawn(redisServer!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] })
+    server = child
+    let output = ''
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)))
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+        if (output.includes('Ready to accept connections')) resolve()
+      })
+    })
+  }
+  const stopRedis = async (): Promise<void> => {
+    const child = server
+    server = undefined
+    if (!child || child.exitCode !== null) return
+    const exited = once(child, 'exit')
+    child.kill('SIGKILL')
+    await exited
+  }
+
+  beforeAll(async () => {
+    port = await freePort()
+    await startRedis()
+    proxy = await startTcpProxy(port)
+    app = await buildApp(testConfig({ REDIS_URL: `redis://127.0.0.1:${proxy.port}/0` }), { database: await testDatabase(), migrate: false })
+    await app.ready()
+    admin = await loginAs(app, 'admin')
+  })
+
+  afterAll(async () => {
+    await app?.close()
+    await proxy?.close()
+    await stopRedis()
+  })
+
+  it('hung: answers within the bound, then recovers without a restart', async () => {
+    await expectHealthy(app, admin)
+    proxy.blackhole()
+    await expectDegraded(app, admin)
+    await proxy.restore()
+    await reconnected(app)
+    await expectHealthy(app, admin)
+  })
+
+  it('stopped: answers within the bound, then recovers without a restart once it is started again', async () => {
+    await stopRedis()
+    await expectDegraded(app, admin)
+    await startRedis()
+    await reconnected(app)
+    await expectHealthy(app, admin)
+  })
+})
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number }
+      probe.close(() => resolve(port))
+    })
+  })
+}

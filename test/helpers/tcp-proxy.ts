@@ -1,0 +1,80 @@
+import { connect, createServer, type Server, type Socket } from 'node:net'
+
+/**
+ * A TCP proxy a test controls, between the app and a real server, to make that server fail on cue:
+ * `cut()` drops every connection and refuses new ones, `blackhole()` keeps connections open but
+ * lets nothing through (new ones are accepted and never answered), `restore()` passes traffic again.
+ * Never stops the shared service behind it.
+ */
+export interface TcpProxy {
+  readonly port: number
+  cut(): Promise<void>
+  blackhole(): void
+  restore(): Promise<void>
+  close(): Promise<void>
+}
+
+type Mode = 'pass' | 'blackhole' | 'cut'
+
+export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+  let mode: Mode = 'pass'
+  const sockets = new Set<Socket>()
+  const track = (socket: Socket): void => {
+    sockets.add(socket)
+    socket.on('error', () => {})
+    socket.on('close', () => sockets.delete(socket))
+  }
+  const server: Server = createServer((client) => {
+    track(client)
+    if (mode !== 'pass') return // held open, never answered (its data is dropped)
+    const upstream = connect(targetPort, targetHost)
+    track(upstream)
+    client.on('data', (chunk) => void (mode === 'pass' && upstream.write(chunk)))
+    upstream.on('data', (chunk) => void (mode === 'pass' && client.write(chunk)))
+    client.on('close', () => upstream.destroy())
+    upstream.on('close', () => client.destroy())
+  })
+  const listen = (port: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+  await listen(0)
+  const port = (server.address() as { port: number }).port
+  const closeServer = (): Promise<void> => new Promise((resolve) => (server.listening ? server.close(() => resolve()) : resolve()))
+  const dropAll = (): void => {
+    for (const socket of sockets) socket.destroy()
+  }
+  return {
+    port,
+    async cut() {
+      mode = 'cut'
+      const closed = closeServer()
+      dropAll()
+      await closed
+    },
+    blackhole() {
+      mode = 'blackhole'
+    },
+    async restore() {
+      if (mode === 'cut') await listen(port)
+      mode = 'pass'
+    },
+    async close() {
+      mode = 'cut'
+      const closed = closeServer()
+      dropAll()
+      await closed
+    },
+  }
+}
+
+/** A server that accepts connections and never answers (a hung Redis or PostgreSQL). */
+export async function startBlackhole(): Promise<{ port: number; close(): Promise<void> }> {
+  const proxy = await startTcpProxy(1)
+  proxy.blackhole()
+  return { port: proxy.port, close: () => proxy.close() }
+}
