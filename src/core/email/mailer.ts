@@ -7,7 +7,7 @@ export interface EmailMessage {
   subject: string
   text: string
   html?: string
-  /** The action link in the message; logged by the outbox in development so the flow can be followed. */
+  /** The action link in the message; logged by the outbox only in development (`mailedLinksLogged`). */
   link?: string
 }
 
@@ -35,8 +35,17 @@ export function smtpMailer(url: string, from: string, timeoutMs = SMTP_TIMEOUT_M
 }
 
 /**
- * Without SMTP_URL, messages are stored in `email_outbox`; outside production the link is
- * also logged so a developer can follow a verification or reset flow from the console.
+ * Whether the outbox logs a message's link: only with NODE_ENV=development (set, or by default) and
+ * no SMTP_URL, where the log is the developer's mailbox. A link holds a live verification or reset
+ * token, so `test`, `production` and real delivery never log it.
+ */
+export function mailedLinksLogged(env: string, smtpUrl: string | undefined): boolean {
+  return env === 'development' && !smtpUrl
+}
+
+/**
+ * Without SMTP_URL, messages are stored in `email_outbox`; in development the link is also
+ * logged so a developer can follow a verification or reset flow from the console.
  */
 export function outboxMailer(outbox: OutboxRepository, log: FastifyBaseLogger, logLinks: boolean): Mailer {
   return {
