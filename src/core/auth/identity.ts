@@ -59,7 +59,7 @@ export async function createIdentity(
   )
   const mailer = config.mail.smtpUrl
     ? smtpMailer(config.mail.smtpUrl, config.mail.from)
-    : outboxMailer(createOutboxRepository(db), log, config.env !== 'production')
+    : outboxMailer(createOutboxRepository(db), log, mailedLinksLogged(config.env, config.mail.smtpUrl))
   jobs.define([sendEmailJob(mailer)])
   const auth = new AuthService(store, sessions, hasher, throttle, jobs, { registration: config.auth.registration, publicUrl: config.publicUrl }, log)
   return {
