@@ -336,7 +336,9 @@ describe('liveness and back-pressure', () => {
     await witness.subscribe(after)
     ;(socket.socket as unknown as { _socket: { pause(): void } })._socket.pause()
     const big = 'x'.repeat(64 * 1024)
-    for (let n = 0; n < 400; n++) await publishers[1]!.publish(r, 'blob', { big })
+    // All at once: the server terminates the socket 5 s after deciding to close it, and a slow loop
+    // of publishes could outlast that before the client reads again.
+    await Promise.all(Array.from({ length: 400 }, () => publishers[1]!.publish(r, 'blob', { big })))
     // Delivered after every blob (with Redis, deliveries trail the publishes, in publish order).
     await publishers[1]!.publish(after, 'done', null)
     await witness.events(after, 1)
