@@ -54,7 +54,12 @@ export async function createIdentity(
     reuseGraceSeconds: config.auth.refreshReuseGraceSeconds,
   })
   const throttle = new LoginThrottle(
-    { maxFailuresPerAccount: config.auth.loginMaxFailures, maxFailuresPerIp: config.auth.loginMaxFailuresPerIp, lockoutSeconds: config.auth.loginLockoutSeconds },
+    {
+      maxFailures: config.auth.loginMaxFailures,
+      maxFailuresPerIp: config.auth.loginMaxFailuresPerIp,
+      maxFailuresPerAccount: config.auth.loginMaxFailuresPerAccount,
+      lockoutSeconds: config.auth.loginLockoutSeconds,
+    },
     redis,
   )
   const mailer = config.mail.smtpUrl

@@ -29,8 +29,8 @@ function expectLockedOut(response: Awaited<ReturnType<typeof loginRequest>>): vo
   expect(error.details).toEqual({ retryAfterSeconds: retryAfter })
 }
 
-describe('lockout per account (LOGIN_MAX_FAILURES)', () => {
-  it('locks the account after the limit, even against the right password, with Retry-After', async () => {
+describe('lockout per account and IP (LOGIN_MAX_FAILURES)', () => {
+  it('locks the IP out of the account after the limit, even against the right password, with Retry-After', async () => {
     const user = await registerUser(app())
     const ip = uniqueIp()
     await failTimes(3, { email: user.email, password: WRONG }, ip)
@@ -38,10 +38,15 @@ describe('lockout per account (LOGIN_MAX_FAILURES)', () => {
     expectLockedOut(await loginRequest(throttled(), { email: user.email, password: user.password }, ip))
   })
 
-  it('holds the lockout from every IP', async () => {
+  it('a dozen failures from one address do not stop the owner signing in from another', async () => {
     const user = await registerUser(app())
-    await failTimes(3, { email: user.email, password: WRONG }, uniqueIp())
-    expectLockedOut(await loginRequest(throttled(), { email: user.email, password: user.password }, uniqueIp()))
+    const attacker = uniqueIp()
+    await failTimes(3, { email: user.email, password: WRONG }, attacker)
+    for (let i = 0; i < 9; i++) expectLockedOut(await loginRequest(throttled(), { email: user.email, password: WRONG }, attacker))
+
+    expect((await loginRequest(throttled(), { email: user.email, password: user.password }, uniqueIp())).statusCode).toBe(200)
+    // The attacker's address stays locked out of the account.
+    expectLockedOut(await loginRequest(throttled(), { email: user.email, password: user.password }, attacker))
   })
 
   it('counts failures by e-mail and by username against the same account', async () => {
@@ -116,7 +121,55 @@ describe('wrong current passwords on PUT /api/auth/password', () => {
     for (let i = 0; i < 3; i++) expectError(await changePassword(user, WRONG, ip), 400, 'CURRENT_PASSWORD_INCORRECT')
 
     expectLockedOut(await changePassword(user, user.password, ip))
-    expectLockedOut(await loginRequest(throttled(), { email: user.email, password: user.password }, uniqueIp()))
+    expectLockedOut(await loginRequest(throttled(), { email: user.email, password: user.password }, ip))
+    // The owner, elsewhere, is not locked out.
+    expect((await loginRequest(throttled(), { email: user.email, password: user.password }, uniqueIp())).statusCode).toBe(200)
+  })
+})
+
+describe('failures on one account from many IPs (LOGIN_MAX_FAILURES_PER_ACCOUNT)', () => {
+  // Past 2 failures, each attempt waits 1 s, then 2 s… (capped at 60 / 5 = 12 s); 5 lock the account.
+  const delayed = useExtraApp({ env: { LOGIN_MAX_FAILURES: '2', LOGIN_MAX_FAILURES_PER_ACCOUNT: '5', LOGIN_LOCKOUT_SECONDS: '60' } })
+  // 3 failures from anywhere lock the account.
+  const locking = useExtraApp({ env: { LOGIN_MAX_FAILURES: '2', LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', LOGIN_LOCKOUT_SECONDS: '60' } })
+
+  const waitToldBy = (response: Awaited<ReturnType<typeof loginRequest>>): number => {
+    const error = expectError(response, 429, 'TOO_MANY_ATTEMPTS')
+    expect(error.details).toEqual({ retryAfterSeconds: Number(response.headers['retry-after']) })
+    return Number(response.headers['retry-after'])
+  }
+
+  it('past LOGIN_MAX_FAILURES, answers 429 with a Retry-After that doubles; the owner signs in once it has passed', async () => {
+    const user = await registerUser(app())
+    const guess = () => loginRequest(delayed(), { email: user.email, password: WRONG }, uniqueIp())
+    for (let i = 0; i < 3; i++) expectError(await guess(), 401, 'INVALID_CREDENTIALS')
+
+    // At once after the third failure, from anywhere, even with the right password: wait 1 s.
+    expect(waitToldBy(await loginRequest(delayed(), { email: user.email, password: user.password }, uniqueIp()))).toBe(1)
+    expect(waitToldBy(await guess())).toBe(1)
+    await sleep(1100)
+    expectError(await guess(), 401, 'INVALID_CREDENTIALS')
+    expect(waitToldBy(await guess())).toBe(2)
+    await sleep(2100)
+
+    expect((await loginRequest(delayed(), { email: user.email, password: user.password }, uniqueIp())).statusCode).toBe(200)
+    // The success started the account over: no delay.
+    for (let i = 0; i < 3; i++) expectError(await guess(), 401, 'INVALID_CREDENTIALS')
+  })
+
+  it('locks the account from every IP after LOGIN_MAX_FAILURES_PER_ACCOUNT; a password reset ends it', async () => {
+    const user = await registerUser(app())
+    for (let i = 0; i < 3; i++) expectError(await loginRequest(locking(), { email: user.email, password: WRONG }, uniqueIp()), 401, 'INVALID_CREDENTIALS')
+
+    const locked = await loginRequest(locking(), { email: user.email, password: user.password }, uniqueIp())
+    const retryAfter = waitToldBy(locked)
+    expect(retryAfter).toBeGreaterThan(1)
+    expect(retryAfter).toBeLessThanOrEqual(60)
+
+    await locking().inject({ method: 'POST', url: '/api/auth/password/forgot', payload: { email: user.email } })
+    const token = linkToken((await waitForMessage(locking(), user.email, /Reset your password/)).text, '/reset-password')
+    expect((await locking().inject({ method: 'POST', url: '/api/auth/password/reset', payload: { token, password: 'a brand new passphrase' } })).statusCode).toBe(204)
+    expect((await loginRequest(locking(), { email: user.email, password: 'a brand new passphrase' }, uniqueIp())).statusCode).toBe(200)
   })
 })
 
