@@ -6,7 +6,9 @@ import { closeTestDatabase, testDatabase } from '../../test/helpers/database.js'
 import { headerActor } from '../../test/fixtures/notes/index.js'
 import { requirePermission } from './access/require-permission.js'
 import { AppError } from './errors/app-error.js'
+import { filesPermissions } from './files/permissions.js'
 import { defineModule, type ModuleDefinition } from './module.js'
+import { corePermissions } from './users/permissions.js'
 
 const apps: FastifyInstance[] = []
 afterAll(async () => {
@@ -20,6 +22,15 @@ async function boot(env: Record<string, string>, modules?: readonly ModuleDefini
   await app.ready()
   return app
 }
+
+/** Permission keys the app declared beyond the platform's own: the enabled modules'. */
+const platformKeys = new Set([...corePermissions, ...filesPermissions].map((p) => p.key))
+const moduleKeys = (app: FastifyInstance): string[] =>
+  app.platform.access
+    .list()
+    .map((p) => p.key)
+    .filter((key) => !platformKeys.has(key))
+    .sort()
 
 const pingModule = (name: string, permission = `${name}:ping`) =>
   defineModule({
@@ -36,10 +47,20 @@ const pingModule = (name: string, permission = `${name}:ping`) =>
   })
 
 describe('module contract', () => {
+  it('ships the cylinders module, enabled unless MODULES says otherwise', async () => {
+    expect(availableModules.map((m) => m.name)).toEqual(['cylinders'])
+    const all = await boot({})
+    expect((await all.inject({ url: '/api/cylinders' })).statusCode).toBe(401)
+    expect(moduleKeys(all)).toEqual(['cylinders:locations', 'cylinders:manage', 'cylinders:move', 'cylinders:read', 'cylinders:reports'])
+    const none = await boot({ MODULES: 'none' })
+    expect((await none.inject({ url: '/api/cylinders' })).statusCode).toBe(404)
+    expect(moduleKeys(none)).toEqual([])
+  })
+
   it('boots with no modules', async () => {
-    expect(availableModules.map((m) => m.name)).toEqual(expect.any(Array))
     const app = await boot({ MODULES: 'none' }, [pingModule('alpha')])
     expect((await app.inject({ url: '/api/alpha/ping' })).statusCode).toBe(404)
+    expect(moduleKeys(app)).toEqual([])
     expect((await app.inject({ url: '/health' })).statusCode).toBe(200)
   })
 

@@ -29,6 +29,18 @@ async function upload(user: TestUser, content: Buffer | string = 'some text\n', 
 }
 
 const get = (url: string, user?: TestUser, headers: Record<string, string> = {}) => app().inject({ url, headers: { ...(user?.headers ?? {}), ...headers } })
+const originalOf = (id: string) => `originals/${id.slice(-2)}/${id}`
+
+/** After a refused change: the row, the bytes, the stored object and the owner's usage are as they were. */
+async function expectIntact(owner: TestUser, file: UploadedFile, content: Buffer | string): Promise<void> {
+  expect((await get(`/api/files/${file.id}`, owner)).json()).toEqual(file)
+  const bytes = await get(`/api/files/${file.id}/content`, owner)
+  expect(bytes.statusCode).toBe(200)
+  expect(bytes.rawPayload.equals(Buffer.from(content))).toBe(true)
+  expect(filesUnder(storageRoot())).toContain(originalOf(file.id))
+  expect(await filesApi!.find(file.id)).toEqual(file)
+  expect((await get('/api/files/usage', owner)).json()).toMatchObject({ bytesUsed: file.size, files: 1 })
+}
 const linkQuery = (url: string) => url.slice(url.indexOf('?'))
 
 describe('reading files', () => {
@@ -85,8 +97,25 @@ describe('reading files', () => {
     }
     const refused = await app().inject({ method: 'DELETE', url: `/api/files/${file.id}`, headers: other.headers })
     expect(refused.statusCode).toBe(404)
+    await expectIntact(owner, file, 'some text\n')
+    expect((await app().inject({ method: 'DELETE', url: `/api/files/${file.id}` })).statusCode).toBe(401)
+    await expectIntact(owner, file, 'some text\n')
     expect((await get(`/api/files/${file.id}`, admin)).json()).toEqual(file)
     expect((await get(`/api/files/${file.id}/content`, admin)).body).toBe('some text\n')
+  })
+
+  it('a refused delete of an image keeps its thumbnail too', async () => {
+    const owner = await loginAs(app())
+    const png = await image('png', 60, 40)
+    const file = await upload(owner, png, 'kept.png')
+    expect(file.thumbnail).toBe('ready')
+    const refused = await app().inject({ method: 'DELETE', url: `/api/files/${file.id}`, headers: (await loginAs(app())).headers })
+    expect(refused.json().error.code).toBe('NOT_FOUND')
+    await expectIntact(owner, file, png)
+    expect(filesUnder(storageRoot())).toContain(`thumbnails/${file.id.slice(-2)}/${file.id}.webp`)
+    const thumbnail = await get(`/api/files/${file.id}/thumbnail`, owner)
+    expect(thumbnail.statusCode).toBe(200)
+    expect(thumbnail.headers['content-type']).toBe('image/webp')
   })
 
   it('lists your own files, newest first, page by page', async () => {

@@ -1,7 +1,8 @@
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../../../test/helpers/app.js'
 import { loginAs, registerUser, TEST_PASSWORD, uniqueEmail } from '../../../test/helpers/auth.js'
-import { multipartBody, uploadFile, type UploadedFile } from '../../../test/helpers/files.js'
+import { filesUnder, multipartBody, uploadFile, type UploadedFile } from '../../../test/helpers/files.js'
 import { editUser, expectError } from '../../../test/helpers/user-admin.js'
 
 // Input is refused, not guessed: a JSON body keeps its types (nothing is coerced), only JSON is a
@@ -112,6 +113,9 @@ describe('a body that is not JSON on a JSON route is 415 (core)', () => {
     const stillThere = await app().inject({ url: `/api/files/${file.id}/content`, headers: user.headers })
     expect(stillThere.statusCode).toBe(200)
     expect(stillThere.body).toBe('hello, world\n')
+    expect((await app().inject({ url: `/api/files/${file.id}`, headers: user.headers })).json()).toEqual(file)
+    expect(filesUnder(join(app().platform.config.dataDir, 'files'))).toContain(`originals/${file.id.slice(-2)}/${file.id}`)
+    expect((await app().inject({ url: '/api/files/usage', headers: user.headers })).json()).toMatchObject({ bytesUsed: 13, files: 1 })
 
     // JSON, text or a form is not an upload.
     for (const contentType of ['application/json', 'text/plain', 'application/x-www-form-urlencoded']) {
