@@ -8,7 +8,7 @@ import { login, loginAs, type TestUser } from '../../../test/helpers/auth.js'
 import { TestSocket } from '../../../test/helpers/ws-client.js'
 import { AccessTokens } from '../auth/access-tokens.js'
 import { defineModule } from '../module.js'
-import { MAX_MESSAGE_BYTES, MAX_PENDING_MESSAGES } from './gateway.js'
+import { MAX_MESSAGE_BYTES, MAX_PENDING_BYTES, MAX_PENDING_MESSAGES } from './gateway.js'
 import type { RealtimePublisher } from './index.js'
 
 /** One per app built, in build order: the file's app first. */
@@ -198,6 +198,14 @@ describe('limits', () => {
     await expect.poll(() => held.has(slow)).toBe(true)
     held.get(slow)!()
     expect(await patient.next((m) => m.ref === MAX_PENDING_MESSAGES - 1)).toEqual({ type: 'pong', ref: MAX_PENDING_MESSAGES - 1 })
+  })
+
+  it(`closes a socket with more than ${MAX_PENDING_BYTES} bytes of messages in flight with 4429`, async () => {
+    const socket = await ready(await loginAs(app()))
+    socket.send({ type: 'subscribe', room: `board:slow-${randomUUID()}`, ref: 's' })
+    const padding = 'x'.repeat(60 * 1024)
+    for (let n = 1; n <= Math.ceil(MAX_PENDING_BYTES / padding.length); n++) socket.send({ type: 'ping', ref: n, padding })
+    expect(await socket.closed).toEqual({ code: 4429, reason: 'too many messages' })
   })
 
   it('closes a user’s socket past REALTIME_MAX_SOCKETS_PER_USER with 4430; closed ones make room again', async () => {

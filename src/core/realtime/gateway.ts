@@ -11,8 +11,10 @@ import type { Realtime } from './realtime.js'
 
 export const REALTIME_PATH = '/api/realtime'
 const CLOSE_GRACE_MS = 5000
-/** Messages of one socket received and not yet answered; one more closes it (4429). */
+/** Messages of one socket received and not yet answered; one more closes it (4429)… */
 export const MAX_PENDING_MESSAGES = 256
+/** …as does passing this many bytes of them. */
+export const MAX_PENDING_BYTES = 1024 * 1024
 /** Largest client message (bytes); ws closes a socket that sends a larger one with 1009. */
 export const MAX_MESSAGE_BYTES = 64 * 1024
 /** setTimeout's longest delay; a later expiry is rescheduled from there. */
@@ -39,8 +41,9 @@ interface Connection {
   alive: boolean
   /** Messages are handled one after another, so a quick unsubscribe cannot overtake its subscribe. */
   queue: Promise<void>
-  /** Messages in `queue`, bounded by MAX_PENDING_MESSAGES. */
+  /** Messages in `queue` and their size, bounded by MAX_PENDING_MESSAGES and MAX_PENDING_BYTES. */
   pending: number
+  pendingBytes: number
   /** Closes the socket (4401) when its access token expires; renewed by an `auth` message. */
   expiry: NodeJS.Timeout | undefined
 }
@@ -104,7 +107,7 @@ export class RealtimeGateway {
     const open = this.socketsPerUser.get(actor.id) ?? 0
     if (open >= this.options.maxSocketsPerUser) return socket.close(CLOSE.TOO_MANY_SOCKETS, 'too many sockets')
     this.socketsPerUser.set(actor.id, open + 1)
-    const connection: Connection = { socket, actor, rooms: new Map(), alive: true, queue: Promise.resolve(), pending: 0, expiry: undefined }
+    const connection: Connection = { socket, actor, rooms: new Map(), alive: true, queue: Promise.resolve(), pending: 0, pendingBytes: 0, expiry: undefined }
     this.connections.add(connection)
     this.expireAt(connection, verified.expiresAt)
     socket.on('pong', () => (connection.alive = true))
@@ -127,12 +130,18 @@ export class RealtimeGateway {
   private enqueue(connection: Connection, data: Buffer): void {
     const { socket } = connection
     if (socket.readyState !== socket.OPEN) return
-    if (connection.pending >= MAX_PENDING_MESSAGES) return socket.close(CLOSE.TOO_MANY_MESSAGES, 'too many messages')
+    if (connection.pending >= MAX_PENDING_MESSAGES || connection.pendingBytes + data.length > MAX_PENDING_BYTES) {
+      return socket.close(CLOSE.TOO_MANY_MESSAGES, 'too many messages')
+    }
     connection.pending++
+    connection.pendingBytes += data.length
     connection.queue = connection.queue
       .then(() => this.onMessage(connection, data.toString()))
       .catch((err: unknown) => this.options.log.error({ err }, 'realtime message failed'))
-      .finally(() => connection.pending--)
+      .finally(() => {
+        connection.pending--
+        connection.pendingBytes -= data.length
+      })
   }
 
   /** Closes the socket (4401) when its access token expires, unless an `auth` message renews it first. */

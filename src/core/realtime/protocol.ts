@@ -4,7 +4,7 @@ export const CLOSE = {
   UNAUTHORIZED: 4401,
   /** The client read too slowly: its send buffer passed the limit. */
   SLOW_CONSUMER: 4409,
-  /** The client sent more messages than the server answers at a time (MAX_PENDING_MESSAGES). */
+  /** The client sent more messages than the server answers at a time (MAX_PENDING_MESSAGES or MAX_PENDING_BYTES). */
   TOO_MANY_MESSAGES: 4429,
   /** The user already holds REALTIME_MAX_SOCKETS_PER_USER sockets on this instance. */
   TOO_MANY_SOCKETS: 4430,
