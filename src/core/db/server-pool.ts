@@ -90,7 +90,7 @@ export function serverPool(url: string, poolSize: number, timeouts: DatabaseTime
     }
     const operation = { since: Date.now() }
     running.add(operation)
-    watchdog ??= setInterval(watch, Math.min(250, timeouts.waitMs / 2))
+    watchdog ??= setInterval(watch, Math.min(250, timeouts.waitMs / 2)).unref()
     return operation
   }
 

@@ -22,6 +22,8 @@ export interface JobsOptions extends JobsSettings {
   readonly database: Database
   /** PostgreSQL (`DATABASE_URL`): pg-boss keeps its own small pool, so jobs never starve the API's. */
   readonly url: string | undefined
+  /** How long pg-boss may take to open a connection (DATABASE_CONNECT_TIMEOUT_MS; pg waits forever by default). */
+  readonly connectTimeoutMs?: number
   readonly log: FastifyBaseLogger
   /** How often cron schedules are evaluated, in seconds (default 30; tests use 1). */
   readonly cronCheckSeconds?: number
@@ -81,7 +83,16 @@ class PgBossJobs implements Jobs {
     const cronCheckSeconds = options.cronCheckSeconds ?? 30
     let connection: PgBoss.DatabaseOptions
     if (database.kind === 'pglite') connection = { db: pgliteExecutor(database) as PgBoss.Db }
-    else if (url) connection = { connectionString: url, max: Math.min(10, options.concurrency + 2), application_name: 'plinth-jobs' }
+    else if (url) {
+      // pg-boss hands its options to pg's Pool, which takes connectionTimeoutMillis (not in pg-boss's types).
+      const pool: PgBoss.DatabaseOptions & { connectionTimeoutMillis: number } = {
+        connectionString: url,
+        max: Math.min(10, options.concurrency + 2),
+        application_name: 'plinth-jobs',
+        connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
+      }
+      connection = pool
+    }
     else throw new Error('Jobs on PostgreSQL need its URL')
     this.boss = new PgBoss({
       ...connection,

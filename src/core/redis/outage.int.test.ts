@@ -50,8 +50,11 @@ async function expectHealthy(app: FastifyInstance, admin: TestUser): Promise<voi
   expect([first.statusCode, second.statusCode, second.headers['x-cache']]).toEqual([200, 200, 'hit'])
 }
 
-/** Resolves once the app's Redis connection is ready again (ioredis reconnects in the background). */
-const reconnected = (app: FastifyInstance): Promise<unknown> => (app.platform.redis!.status === 'ready' ? Promise.resolve() : once(app.platform.redis!, 'ready'))
+/** Resolves once the app's Redis connection is ready again (ioredis reconnects in the background, failing attempts on the way). */
+const reconnected = (app: FastifyInstance): Promise<void> => {
+  const redis = app.platform.redis!
+  return redis.status === 'ready' ? Promise.resolve() : new Promise((resolve) => redis.once('ready', () => resolve()))
+}
 
 afterAll(() => closeTestDatabase())
 
