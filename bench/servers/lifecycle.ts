@@ -93,7 +93,11 @@ export function appServer(prefix: string, env: Record<string, string | undefined
     LOG_LEVEL: 'info',
     DATABASE_URL: process.env.DATABASE_URL,
     DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE,
+    // Load from one client: no request, upload or storage limits.
+    RATE_LIMIT_PER_MINUTE: '0',
     AUTH_RATE_LIMIT_PER_MINUTE: '0',
+    UPLOAD_RATE_LIMIT_PER_MINUTE: '0',
+    STORAGE_QUOTA_BYTES: '0',
     ACCESS_TOKEN_TTL_SECONDS: '3600',
     // The realtime scenarios open thousands of sockets with the one registered account's token.
     REALTIME_MAX_SOCKETS_PER_USER: '1000000',
