@@ -20,7 +20,7 @@ export interface ModuleContext {
   readonly realtime: RealtimePublisher
   /** Who is connected, on any instance; the module decides who may see it. */
   readonly presence: PresenceReader
-  /** Stored files: usage for quotas, metadata, signed links, storing files the module makes. */
+  /** Stored files: usage and each user's storage quota (`setQuota`), metadata, signed links, storing files the module makes. */
   readonly files: FilesApi
   /** Sends jobs (its own, declared by `jobs()`, or the platform's), run with retries by the job queue. */
   readonly jobs: JobSender
