@@ -1,0 +1,51 @@
+import { sql } from 'drizzle-orm'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createDatabase, type Database } from './client.js'
+import { isDatabaseUnavailable } from './unavailable.js'
+
+/**
+ * The PostgreSQL pool's bounds while the server is alive but busy. PostgreSQL pass only: PGlite
+ * runs one query at a time in process, with no pool and no server to wait for.
+ * Bounds are the promised behaviour with margin, not performance.
+ */
+const url = process.env.DATABASE_URL
+
+describe.skipIf(!url)('the PostgreSQL pool', () => {
+  const opened: Database[] = []
+  afterAll(async () => {
+    for (const database of opened) await database.close()
+  })
+  const open = async (timeouts: { waitMs?: number; statementMs?: number }): Promise<Database> => {
+    const database = await createDatabase({
+      url,
+      poolSize: 2,
+      dataDir: '/nonexistent',
+      timeouts: { connectMs: 3000, waitMs: 1000, statementMs: 30_000, idleInTransactionMs: 60_000, ...timeouts },
+    })
+    opened.push(database)
+    return database
+  }
+  const failure = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error)
+
+  it('a query waiting for a busy pool fails after the wait bound and never runs; slow queries on a live server are left to finish', async () => {
+    const database = await open({ waitMs: 1000 })
+    const marker = `waited-${crypto.randomUUID()}`
+    // Drizzle's queries start when awaited: these take both connections first (same path, in order).
+    const slow = [Promise.resolve(database.db.execute(sql`select pg_sleep(2.5)`)), Promise.resolve(database.db.execute(sql`select pg_sleep(2.5)`))]
+    const started = performance.now()
+    const error = await failure(Promise.resolve(database.db.execute(sql`select ${marker}::text as marker`)))
+    expect(performance.now() - started).toBeLessThan(1000 + 1500)
+    expect(isDatabaseUnavailable(error), String(error)).toBe(true)
+    // The sleeping queries outlived the wait bound: the server answered the liveness check, so they finish.
+    await expect(Promise.all(slow)).resolves.toHaveLength(2)
+    const seen = await database.db.execute(sql`select count(*)::int as n from pg_stat_activity where query like ${`%${marker}%`} and query not like '%pg_stat_activity%'`)
+    expect((seen as unknown as { n: number }[])[0]!.n).toBe(0)
+  })
+
+  it('a statement past DATABASE_STATEMENT_TIMEOUT_MS is stopped by the server and reads as unavailable (503)', async () => {
+    const database = await open({ statementMs: 300 })
+    const error = await failure(database.db.execute(sql`select pg_sleep(3)`))
+    expect(isDatabaseUnavailable(error)).toBe(true)
+    await expect(database.db.execute(sql`select 1`)).resolves.toBeDefined()
+  })
+})
