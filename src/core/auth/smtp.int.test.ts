@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { SMTPServer } from 'smtp-server'
@@ -5,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp } from '../../../test/helpers/app.js'
 import { registerUser } from '../../../test/helpers/auth.js'
 import { closeTestDatabase } from '../../../test/helpers/database.js'
-import { linkToken, outbox, waitFor } from '../../../test/helpers/identity.js'
+import { linkToken, outbox } from '../../../test/helpers/identity.js'
+import { captureLogs } from '../../../test/helpers/logs.js'
 
 /** A message as an SMTP server received it. */
 interface Received {
@@ -34,6 +36,7 @@ function parse(raw: string): { headers: Record<string, string>; text: string } {
 }
 
 const received: Received[] = []
+const arrivals = new EventEmitter<{ message: [Received] }>()
 const smtp = new SMTPServer({
   authOptional: true,
   disabledCommands: ['STARTTLS'],
@@ -43,8 +46,10 @@ const smtp = new SMTPServer({
     stream.on('data', (chunk: Buffer) => chunks.push(chunk))
     stream.on('end', () => {
       const { mailFrom, rcptTo } = session.envelope
-      received.push({ from: mailFrom ? mailFrom.address : '', to: rcptTo.map((rcpt) => rcpt.address), raw: Buffer.concat(chunks).toString('utf8') })
+      const message = { from: mailFrom ? mailFrom.address : '', to: rcptTo.map((rcpt) => rcpt.address), raw: Buffer.concat(chunks).toString('utf8') }
+      received.push(message)
       callback()
+      arrivals.emit('message', message)
     })
   },
 })
@@ -65,16 +70,29 @@ afterAll(async () => {
   await new Promise<void>((resolve) => smtp.close(() => resolve()))
 })
 
-const messagesTo = (email: string) => received.filter((message) => message.to.includes(email))
+/** The first message to `email` that `match` accepts, received already or when the server receives it. */
+function messageTo(email: string, match: (message: Received) => boolean = () => true): Promise<Received> {
+  const wanted = (message: Received) => message.to.includes(email) && match(message)
+  const already = received.find(wanted)
+  if (already) return Promise.resolve(already)
+  return new Promise((resolve) => {
+    const listener = (message: Received) => {
+      if (!wanted(message)) return
+      arrivals.off('message', listener)
+      resolve(message)
+    }
+    arrivals.on('message', listener)
+  })
+}
 
 describe('e-mail over SMTP (SMTP_URL)', () => {
   it('sends the verification e-mail of a new account to its address, with the link', async () => {
     const user = await registerUser(app)
 
-    const [message] = await waitFor(async () => (messagesTo(user.email).length > 0 ? messagesTo(user.email) : undefined))
-    expect(message!.to).toEqual([user.email])
-    expect(message!.from).toBe('tests@plinth.example')
-    const { headers, text } = parse(message!.raw)
+    const message = await messageTo(user.email)
+    expect(message.to).toEqual([user.email])
+    expect(message.from).toBe('tests@plinth.example')
+    const { headers, text } = parse(message.raw)
     expect(headers.subject).toBe('Confirm your e-mail address')
     expect(headers.to).toBe(user.email)
     expect(headers.from).toBe('Plinth Tests <tests@plinth.example>')
@@ -92,15 +110,19 @@ describe('e-mail over SMTP (SMTP_URL)', () => {
     const response = await app.inject({ method: 'POST', url: '/api/auth/password/forgot', payload: { email: user.email } })
     expect(response.statusCode).toBe(202)
 
-    const reset = await waitFor(async () => messagesTo(user.email).find((message) => parse(message.raw).headers.subject === 'Reset your password'))
+    const reset = await messageTo(user.email, (message) => parse(message.raw).headers.subject === 'Reset your password')
     const token = linkToken(parse(reset.raw).text, '/reset-password')
     const changed = await app.inject({ method: 'POST', url: '/api/auth/password/reset', payload: { token, password: 'a brand new passphrase' } })
     expect(changed.statusCode, changed.body).toBe(204)
   })
 
-  it('still registers the account when the SMTP server is unreachable (the failure is logged)', async () => {
-    fallback = await buildTestApp({ env: { SMTP_URL: 'smtp://127.0.0.1:1' } })
+  it('still registers the account when the SMTP server is unreachable (the failure is logged, the link is not)', async () => {
+    const logs = captureLogs()
+    fallback = await buildTestApp({ env: { SMTP_URL: 'smtp://127.0.0.1:1', LOG_LEVEL: 'info' }, logStream: logs.stream })
     const user = await registerUser(fallback)
     expect((await fallback.inject({ url: '/api/auth/me', headers: user.headers })).statusCode).toBe(200)
+    const failed = await logs.waitForLine((line) => line.job === 'email.send' && typeof line.err === 'object')
+    expect(failed).toMatchObject({ msg: 'job failed; it will be retried', err: { code: expect.stringMatching(/^E[A-Z]+$/) } })
+    expect(logs.lines.join('')).not.toMatch(/token=|verify-email/)
   })
 })
