@@ -39,7 +39,7 @@ describe.skipIf(!url)('the PostgreSQL pool', () => {
     // The sleeping queries outlived the wait bound: the server answered the liveness check, so they finish.
     await expect(Promise.all(slow)).resolves.toHaveLength(2)
     const seen = await database.db.execute(sql`select count(*)::int as n from pg_stat_activity where query like ${`%${marker}%`} and query not like '%pg_stat_activity%'`)
-    expect((seen as unknown as { n: number }[])[0]?.n).toBe(0)
+    expect((seen as { n: number }[])[0]?.n).toBe(0)
   })
 
   it('a statement past DATABASE_STATEMENT_TIMEOUT_MS is stopped by the server and reads as unavailable (503)', async () => {
