@@ -45,7 +45,7 @@ export const UploadBody = Type.Object(
     file: Type.String({
       format: 'binary',
       maxLength: MAX_FILE_BYTES,
-      description: `The file, at most MAX_UPLOAD_BYTES (GET /api/files/usage says how many). Accepted types (decided from the bytes): ${allowedContentTypes.join(', ')}.`,
+      description: `The file, at most \`maxUploadBytes\` bytes (GET /api/files/usage says how many). Accepted types (decided from the bytes): ${allowedContentTypes.join(', ')}.`,
     }),
   },
   { required: ['file'] },

@@ -13,7 +13,7 @@ const BEARER_DESCRIPTION =
   'An access token from /api/auth/login, /api/auth/register or /api/auth/refresh, sent as `Authorization: Bearer <token>`. ' +
   'It is a JWS-signed JWT (RFC 7519) following the JWT best current practices of RFC8725: signed with HS256 only ' +
   '(tokens with `alg: none` or any other algorithm are refused), issuer `plinth` and audience `plinth-api` checked, ' +
-  '`exp`, `sub`, `sid` and `role` required. Access tokens are short-lived (ACCESS_TOKEN_TTL_SECONDS, 15 minutes by default; ' +
+  '`exp`, `sub`, `sid` and `role` required. Access tokens are short-lived (15 minutes unless the server is configured otherwise; ' +
   '`expiresIn` says how long): renew them with the single-use refresh token. A signed-out or revoked session is refused at once. ' +
   'The scopes of a requirement name the permissions the route needs (e.g. `audit:read`); no scope means any signed-in account.'
 
@@ -36,7 +36,7 @@ const retryAfterHeader = {
 }
 const corsHeader = {
   'Access-Control-Allow-Origin': {
-    description: 'Sent only when the request’s Origin is one of CORS_ORIGINS (or every origin with `*`)',
+    description: 'Sent only when the request’s Origin is one this server allows (or to every origin when it allows all)',
     schema: { type: 'string', maxLength: 2048, pattern: '^(\\*|[a-z][a-z0-9+.-]*://[^/\\s]+)$' },
   },
 }
