@@ -47,6 +47,9 @@ const server = {
   'x-internal': false,
 } as { url: string; description: string }
 
+/** Fastify parses a request body for these methods (a GET body is ignored). */
+const WRITE_METHODS = new Set(['post', 'put', 'patch', 'delete'])
+
 const errorContent = { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } }
 
 interface ResponseObject {
@@ -98,8 +101,9 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
       const listed = new Set(tags.map((tag) => tag.name))
       const added = [...routeTags].filter((name) => !listed.has(name)).sort().map((name) => ({ name, description: `The ${name} API` }))
       for (const [path, operations] of Object.entries(document.paths ?? {})) {
-        for (const operation of Object.values(operations as Record<string, OperationObject>)) {
-          if (operation?.responses) declareCommonResponses(operation, limitedOperations.has(operation.operationId ?? ''), path.startsWith('/api/'))
+        for (const [method, operation] of Object.entries(operations as Record<string, OperationObject>)) {
+          if (!operation?.responses) continue
+          declareCommonResponses(operation, limitedOperations.has(operation.operationId ?? ''), path.startsWith('/api/'), WRITE_METHODS.has(method))
         }
       }
       return { ...document, tags: [...tags, ...added] }
@@ -136,13 +140,17 @@ function security(declared: SecurityRequirement[] | undefined, hooks: unknown[])
 }
 
 /**
- * What every operation can answer besides its own responses: 500 always; 503 on the API routes,
+ * What every operation can answer besides its own responses: 400 and 415 where Fastify reads a
+ * body (POST, PUT, PATCH, DELETE): malformed JSON, or a body that is not JSON; 500 always; 503 on the API routes,
  * which all need the database (the error handler answers 503 when it, or Redis, is unavailable);
  * on rate-limited routes 429 and the limit headers on every 2xx and 4xx; Retry-After on every 429
  * and 503; the CORS header wherever headers are listed.
  */
-function declareCommonResponses(operation: OperationObject, limited: boolean, needsDatabase: boolean): void {
+function declareCommonResponses(operation: OperationObject, limited: boolean, needsDatabase: boolean, parsesBody: boolean): void {
   const responses = operation.responses!
+  // A body that is not JSON is refused on every route that reads one, even if it needs no body.
+  if (parsesBody) responses['400'] ??= { description: errorDescriptions[400]!, content: errorContent }
+  if (parsesBody) responses['415'] ??= { description: errorDescriptions[415]!, content: errorContent }
   if (limited) responses['429'] ??= { description: errorDescriptions[429]!, content: errorContent }
   responses['500'] ??= { description: errorDescriptions[500]!, content: errorContent }
   if (needsDatabase) responses['503'] ??= { description: errorDescriptions[503]!, content: errorContent }

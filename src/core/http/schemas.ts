@@ -20,7 +20,7 @@ export const errorRef = Type.Ref('ErrorResponse')
 /** What each error status means to a caller; `error.code` says which case it is. */
 export const errorDescriptions: Readonly<Record<number, string>> = {
   400: 'The request is invalid (VALIDATION_FAILED names each refused field in `details`, MALFORMED_JSON)',
-  401: 'No valid access token: missing, expired (TOKEN_EXPIRED), invalid or of an ended session',
+  401: 'Not signed in: the access token is missing, expired (TOKEN_EXPIRED), invalid or of an ended session; on sign-in routes, the credentials or token sent were refused',
   403: 'Not allowed: the account lacks the permission this needs, or `error.code` gives the reason',
   404: 'Not found, or not visible to you',
   409: 'Conflicts with the current state, e.g. VERSION_CONFLICT for a stale version, or a taken unique value',

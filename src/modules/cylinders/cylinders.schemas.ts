@@ -6,37 +6,37 @@ import { QR_CODE_PATTERN } from './qr-codes.js'
 /** At most this many cylinders per batch (a pallet, a truck): bounded work per request. */
 export const MAX_BATCH = 1000
 
-const Day = Type.String({ format: 'date', description: 'Calendar day, YYYY-MM-DD' })
+const Day = Type.String({ format: 'date', maxLength: 10, description: 'Calendar day, YYYY-MM-DD' })
 const NullableDay = Type.Union([Day, Type.Null()])
 const Status = Type.Enum(CYLINDER_STATUSES, { description: 'available → sent → returned → in_refill → available; quarantined, lost; trashed is final' })
-const QrCode = Type.String({ pattern: QR_CODE_PATTERN, description: 'The code a label encodes', examples: ['CYL-7Z3K9Q2M4X8B1N6T5R0W2Y4C8D'] })
+const QrCode = Type.String({ pattern: QR_CODE_PATTERN, maxLength: 64, description: 'The code a label encodes', examples: ['CYL-7Z3K9Q2M4X8B1N6T5R0W2Y4C8D'] })
 const ScannedCode = Type.String({ minLength: 1, maxLength: 64, description: 'A scanned QR code (unknown or retired codes are reported per code)' })
 const Text = (max: number) => Type.Union([Type.String({ maxLength: max }), Type.Null()])
 
 export const Cylinder = Type.Object(
   {
     id: Uuid,
-    serialNumber: Type.String(),
+    serialNumber: Type.String({ maxLength: 64 }),
     qrCode: QrCode,
     status: Status,
-    gasType: Type.String(),
-    capacityLiters: Type.Union([Type.Number(), Type.Null()]),
-    owner: Type.Union([Type.String(), Type.Null()]),
+    gasType: Type.String({ maxLength: 40 }),
+    capacityLiters: Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 100_000 }), Type.Null()]),
+    owner: Type.Union([Type.String({ maxLength: 120 }), Type.Null()]),
     manufacturedOn: NullableDay,
     lastTestOn: NullableDay,
     nextTestDue: Type.Union([Day, Type.Null()], { description: 'Past this day the cylinder may not go to refill or come back filled' }),
     locationId: Type.Union([Uuid, Type.Null()], { description: 'The customer or refill station it is at; null at the depot' }),
-    sentTo: Type.Union([Type.String(), Type.Null()], { description: 'Free-text destination, when it went somewhere that is not a managed location' }),
+    sentTo: Type.Union([Type.String({ maxLength: 200 }), Type.Null()], { description: 'Free-text destination, when it went somewhere that is not a managed location' }),
     locationSince: Timestamp,
-    notes: Type.Union([Type.String(), Type.Null()]),
-    version: Type.Integer({ minimum: 1 }),
+    notes: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]),
+    version: Type.Integer({ format: 'int32', minimum: 1, maximum: 2_147_483_647 }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
-  { $id: 'Cylinder', title: 'Cylinder' },
+  { $id: 'Cylinder', title: 'Cylinder', description: 'The cylinder' },
 )
 export const CylinderRef = Type.Ref('Cylinder')
-export const CylinderPage = Page(CylinderRef, 'CylinderPage')
+export const CylinderPage = Page(CylinderRef, 'CylinderPage', 'A page of cylinders, newest first, and the cursor of the next')
 
 const newCylinderFields = {
   serialNumber: Type.String({ minLength: 1, maxLength: 64, pattern: '\\S' }),
@@ -55,11 +55,14 @@ export const NewCylinder = Type.Object(
 )
 
 export const AddBody = Type.Object({ cylinders: Type.Array(NewCylinder, { minItems: 1, maxItems: MAX_BATCH }) }, { additionalProperties: false })
-export const CylinderItems = Type.Object({ items: Type.Array(CylinderRef) }, { title: 'CylinderItems' })
+export const CylinderItems = Type.Object(
+  { items: Type.Array(CylinderRef, { maxItems: MAX_BATCH, description: 'In the order they were sent' }) },
+  { title: 'CylinderItems', description: 'The cylinders as they are now' },
+)
 
 export const EditBody = Type.Object(
   {
-    version: Type.Integer({ minimum: 1, description: 'The version you read; a stale one is 409 VERSION_CONFLICT with the current record' }),
+    version: Type.Integer({ format: 'int32', minimum: 1, maximum: 2_147_483_647, description: 'The version you read; a stale one is 409 VERSION_CONFLICT with the current record' }),
     serialNumber: Type.Optional(newCylinderFields.serialNumber),
     gasType: Type.Optional(newCylinderFields.gasType),
     capacityLiters: newCylinderFields.capacityLiters,
@@ -85,7 +88,7 @@ export const MoveBody = Type.Object(
     clientBatchId: Type.Optional(
       Type.String({ minLength: 1, maxLength: 100, description: 'The scanner’s id for this batch: resending it returns the original result (200) and moves nothing' }),
     ),
-    scannedAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the batch was scanned (offline scanners), within the last 7 days' })),
+    scannedAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: 'When the batch was scanned (offline scanners), within the last 7 days' })),
     notes: Type.Optional(Type.String({ maxLength: 2000 })),
   },
   { additionalProperties: false },
@@ -107,18 +110,19 @@ export const Shipment = Type.Object(
     id: Uuid,
     type: Type.Enum(MOVE_TYPES),
     locationId: Type.Union([Uuid, Type.Null()]),
-    sentTo: Type.Union([Type.String(), Type.Null()]),
+    sentTo: Type.Union([Type.String({ maxLength: 200 }), Type.Null()]),
     workerId: Uuid,
-    clientBatchId: Type.Union([Type.String(), Type.Null()]),
+    clientBatchId: Type.Union([Type.String({ maxLength: 100 }), Type.Null()]),
     scannedAt: Timestamp,
-    notes: Type.Union([Type.String(), Type.Null()]),
-    count: Type.Integer({ minimum: 1 }),
+    notes: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]),
+    count: Type.Integer({ format: 'int32', minimum: 1, maximum: MAX_BATCH }),
     createdAt: Timestamp,
     items: Type.Array(
-      Type.Object({ cylinderId: Uuid, serialNumber: Type.String(), qrCode: Type.String(), fromStatus: Status, toStatus: Status }),
+      Type.Object({ cylinderId: Uuid, serialNumber: Type.String({ maxLength: 64 }), qrCode: QrCode, fromStatus: Status, toStatus: Status }),
+      { maxItems: MAX_BATCH },
     ),
   },
-  { $id: 'CylinderShipment', title: 'CylinderShipment' },
+  { $id: 'CylinderShipment', title: 'CylinderShipment', description: 'The batch: what moved, where, when and by whom' },
 )
 export const ShipmentRef = Type.Ref('CylinderShipment')
 
@@ -128,7 +132,7 @@ export const ListQuery = Type.Object(
     status: Type.Optional(Status),
     locationId: Type.Optional(Uuid),
     gasType: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
-    testDueBefore: Type.Optional(Type.String({ format: 'date', description: 'Next test due on or before this day' })),
+    testDueBefore: Type.Optional(Type.String({ format: 'date', maxLength: 10, description: 'Next test due on or before this day' })),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Serial number, code, gas type, owner or notes contain this' })),
   },
   { additionalProperties: false },
@@ -143,14 +147,14 @@ export const HistoryEvent = Type.Object(
     toStatus: Type.Union([Status, Type.Null()]),
     actorId: Type.Union([Uuid, Type.Null()]),
     at: Timestamp,
-    reason: Type.Union([Type.String(), Type.Null()]),
+    reason: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]),
     shipmentId: Type.Union([Uuid, Type.Null()]),
     locationId: Type.Union([Uuid, Type.Null()]),
     data: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
   },
   { title: 'CylinderHistoryEvent' },
 )
-export const HistoryPage = Page(HistoryEvent, 'CylinderHistoryPage')
+export const HistoryPage = Page(HistoryEvent, 'CylinderHistoryPage', 'A page of the cylinder’s history, newest first, and the cursor of the next')
 export const HistoryQuery = Type.Object(PaginationQuery, { additionalProperties: false })
 
 export const CodeParams = Type.Object({ qrCode: ScannedCode }, { additionalProperties: false })

@@ -11,11 +11,15 @@ import { CylinderImporter, decodeCsv, IMPORT_COLUMNS, MAX_IMPORT_BYTES, MAX_IMPO
 import { CYLINDERS_MANAGE } from './permissions.js'
 
 const ImportResult = Type.Object(
-  { imported: Type.Integer({ minimum: 1, description: 'How many cylinders were added' }), items: Type.Array(CylinderRef) },
-  { title: 'CylinderImportResult' },
+  {
+    imported: Type.Integer({ format: 'int32', minimum: 1, maximum: MAX_IMPORT_ROWS, description: 'How many cylinders were added' }),
+    items: Type.Array(CylinderRef, { maxItems: MAX_IMPORT_ROWS, description: 'The new cylinders, in the order of the rows' }),
+  },
+  { title: 'CylinderImportResult', description: 'Every row was imported' },
 )
 
 const CsvBody = Type.String({
+  maxLength: MAX_IMPORT_BYTES,
   description: `UTF-8 (or the charset the Content-Type names), at most ${MAX_IMPORT_BYTES / 1024 / 1024} MB and ${MAX_IMPORT_ROWS} rows, comma-, semicolon- or tab-separated. A header row names the columns, in any order, without regard to case, spaces or underscores: ${IMPORT_COLUMNS.join(', ')}. serialNumber and gasType are required; dates are YYYY-MM-DD; status is available (the default), returned or quarantined.`,
   examples: ['serialNumber,gasType,capacityLiters,nextTestDue\nSN-1001,CO2,50,2030-01-31\n'],
 })

@@ -20,7 +20,7 @@ export const MAX_LABELS = 500
 const QrQuery = Type.Object(
   {
     size: Type.Optional(
-      Type.Integer({ minimum: QR_SIZE.min, maximum: QR_SIZE.max, default: QR_SIZE.default, description: `Width and height in pixels (${QR_SIZE.min}–${QR_SIZE.max}); the SVG's intrinsic size` }),
+      Type.Integer({ format: 'int32', minimum: QR_SIZE.min, maximum: QR_SIZE.max, default: QR_SIZE.default, description: `Width and height in pixels (${QR_SIZE.min}–${QR_SIZE.max}); the SVG's intrinsic size` }),
     ),
   },
   { additionalProperties: false },
@@ -35,7 +35,11 @@ const LabelsBody = Type.Object(
   { additionalProperties: false },
 )
 
-const bytes = (contentType: string, description: string) => ({ description, content: { [contentType]: { schema: { type: 'string', format: 'binary' } } } })
+/** A binary body of at most `maxBytes` (generous: a QR image is a few kB, a full label sheet about 0.5 MB). */
+const bytes = (contentType: string, description: string, maxBytes: number) => ({
+  description,
+  content: { [contentType]: { schema: { type: 'string', format: 'binary', maxLength: maxBytes } } },
+})
 
 const labelsDescription = `An A4 sheet for Avery L7159-type label paper (3 × 8 labels, ${LABELS_PER_PAGE} a page, more pages as needed): each label has the QR code, the serial number and the gas type with the capacity. Unknown ids answer 404 with \`details.missing\`.`
 
@@ -58,7 +62,7 @@ export function labelsRoutes(api: CylindersApi): FastifyPluginAsync {
             params: IdParams,
             querystring: QrQuery,
             response: {
-              200: bytes(QR_CONTENT_TYPES[format], `The QR code (${QR_CONTENT_TYPES[format]})`),
+              200: bytes(QR_CONTENT_TYPES[format], `The QR code (${QR_CONTENT_TYPES[format]})`, 1_000_000),
               304: { type: 'null', description: 'Not modified (If-None-Match)' },
               ...errorResponses(400, 401, 403, 404),
             },
@@ -88,7 +92,7 @@ export function labelsRoutes(api: CylindersApi): FastifyPluginAsync {
         .headers({ 'content-disposition': 'attachment; filename="cylinder-labels.pdf"', 'cache-control': 'private, no-store' })
         .send(labelSheet(rows))
     }
-    const pdfResponse = { 200: bytes('application/pdf', 'The label sheet (application/pdf, as an attachment)'), ...errorResponses(400, 401, 403, 404) }
+    const pdfResponse = { 200: bytes('application/pdf', 'The label sheet (application/pdf, as an attachment)', 10_000_000), ...errorResponses(400, 401, 403, 404) }
 
     app.get(
       '/cylinders/labels.pdf',

@@ -18,22 +18,22 @@ const optional = {
 export const Location = Type.Object(
   {
     id: Uuid,
-    name: Type.String(),
+    name: Type.String({ maxLength: 120 }),
     kind: Kind,
-    contactName: Type.Union([Type.String(), Type.Null()]),
-    phone: Type.Union([Type.String(), Type.Null()]),
-    email: Type.Union([Type.String(), Type.Null()]),
-    address: Type.Union([Type.String(), Type.Null()]),
-    notes: Type.Union([Type.String(), Type.Null()]),
+    contactName: Type.Union([Type.String({ maxLength: 120 }), Type.Null()]),
+    phone: Type.Union([Type.String({ maxLength: 40 }), Type.Null()]),
+    email: Type.Union([Type.String({ format: 'email', maxLength: 254 }), Type.Null()]),
+    address: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]),
+    notes: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]),
     active: Type.Boolean({ description: 'Archived (false) locations take no new shipments; their history stays' }),
-    version: Type.Integer({ minimum: 1 }),
+    version: Type.Integer({ format: 'int32', minimum: 1, maximum: 2_147_483_647 }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
-  { title: 'CylinderLocation' },
+  { title: 'CylinderLocation', description: 'The customer or refill station' },
 )
 
-export const LocationPage = Page(Location, 'CylinderLocationPage')
+export const LocationPage = Page(Location, 'CylinderLocationPage', 'A page of locations, by name, and the cursor of the next')
 
 export const LocationListQuery = Type.Object(
   {
@@ -52,7 +52,7 @@ export const CreateLocationBody = Type.Object(
 
 export const EditLocationBody = Type.Object(
   {
-    version: Type.Integer({ minimum: 1, description: 'The version you read; a stale one is 409 VERSION_CONFLICT with the current record' }),
+    version: Type.Integer({ format: 'int32', minimum: 1, maximum: 2_147_483_647, description: 'The version you read; a stale one is 409 VERSION_CONFLICT with the current record' }),
     name: Type.Optional(Name),
     kind: Type.Optional(Kind),
     ...optional,

@@ -8,9 +8,9 @@ import type { Precondition, ResourceService } from './resource.service.js'
 import type { Row } from './types.js'
 
 const IfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ pattern: '^(W/)?"\\d+"$', description: 'ETag of the version being edited, e.g. "3"' })),
+  'if-match': Type.Optional(Type.String({ pattern: '^(W/)?"\\d+"$', maxLength: 16, description: 'ETag of the version being edited, e.g. "3"' })),
 })
-const VersionField = Type.Optional(Type.Integer({ minimum: 1, description: 'The version being edited; a stale one gets 409' }))
+const VersionField = Type.Optional(Type.Integer({ format: 'int32', minimum: 1, maximum: 2_147_483_647, description: 'The version being edited; a stale one gets 409' }))
 
 /** GET list, GET one, POST, PUT, PATCH and DELETE for a resource, each with its full contract. */
 export function resourceRoutes<R extends Row, Rec extends { version: number }>(
@@ -18,7 +18,9 @@ export function resourceRoutes<R extends Row, Rec extends { version: number }>(
   service: ResourceService<Rec>,
   registry: PermissionRegistry,
 ): FastifyPluginAsync {
-  const { record, create, update } = spec.schemas
+  const { create, update } = spec.schemas
+  // The response's description, for a record schema that has none of its own.
+  const record = { ...spec.schemas.record, description: (spec.schemas.record as { description?: string }).description ?? `The ${spec.name.toLowerCase()}` }
   const tags = [spec.tag]
   const guard = (key: string | undefined): preHandlerAsyncHookHandler[] =>
     key ? [requirePermission(registry, key)] : [async (request) => void requireActor(request)]
@@ -42,7 +44,7 @@ export function resourceRoutes<R extends Row, Rec extends { version: number }>(
             { ...PaginationQuery, sort: Type.Optional(Type.Enum(sortValues, { default: spec.defaultSort })), ...filterSchemas },
             { additionalProperties: false },
           ),
-          response: { 200: Page(record, `${spec.name}Page`), ...errorResponses(400, 401, 403) },
+          response: { 200: Page(record, `${spec.name}Page`, `A page of ${spec.name.toLowerCase()}s, in the order asked for, and the cursor of the next`), ...errorResponses(400, 401, 403) },
         },
       },
       async (request) => {
