@@ -115,6 +115,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
 async function configure(app: FastifyInstance, config: Config, options: AppOptions, database: Database, redis: Redis | undefined): Promise<void> {
   if (options.migrate !== false) await database.migrate()
+  // Before anything signs or encrypts: secrets kept in the database, and the ENCRYPTION_KEY check.
   config = await resolveBootSecrets(config, database.db)
   if (redis) await firstConnection(redis)
 
