@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto'
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { auditLog } from '../../src/core/audit/db/schema.js'
-import { emailTokens, sessions } from '../../src/core/auth/db/schema.js'
+import { emailTokens, refreshTokens, sessions } from '../../src/core/auth/db/schema.js'
 import { SendEmail } from '../../src/core/email/email.job.js'
 import { createOutboxRepository } from '../../src/core/email/outbox.repository.js'
 import type { JobRecord } from '../../src/core/jobs/index.js'
@@ -117,6 +117,22 @@ export async function expireEmailTokens(app: FastifyInstance, userId: string): P
     .update(emailTokens)
     .set({ expiresAt: sql`now() - interval '1 minute'` })
     .where(eq(emailTokens.userId, userId))
+}
+
+/** Moves the user's rotated refresh tokens a minute into the past: past any grace window, without waiting. */
+export async function rotatedAMinuteAgo(app: FastifyInstance, userId: string): Promise<void> {
+  await app.platform.database.db
+    .update(refreshTokens)
+    .set({ rotatedAt: sql`${refreshTokens.rotatedAt} - interval '1 minute'` })
+    .where(and(isNotNull(refreshTokens.rotatedAt), inArray(refreshTokens.sessionId, app.platform.database.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, userId)))))
+}
+
+/** Moves the last use of every session of the user a minute into the past (their order unchanged). */
+export async function usedAMinuteAgo(app: FastifyInstance, userId: string): Promise<void> {
+  await app.platform.database.db
+    .update(sessions)
+    .set({ lastUsedAt: sql`${sessions.lastUsedAt} - interval '1 minute'` })
+    .where(eq(sessions.userId, userId))
 }
 
 export async function expireSessions(app: FastifyInstance, userId: string): Promise<void> {

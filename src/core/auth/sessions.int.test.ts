@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../../../test/helpers/app.js'
 import { login, registerUser, type TestUser } from '../../../test/helpers/auth.js'
-import { auditActions, bearer, expectError, loginRequest, me, refresh, sleep, storedSessions, storedUser } from '../../../test/helpers/identity.js'
+import { auditActions, bearer, expectError, loginRequest, me, refresh, storedSessions, storedUser, usedAMinuteAgo } from '../../../test/helpers/identity.js'
 
 const app = useTestApp()
 
@@ -157,7 +157,7 @@ describe('GET /api/auth/sessions', () => {
   it('orders them by last use, most recent first', async () => {
     const user = await registerUser(app())
     const later = await fromDevice(user, { ip: '10.20.30.42', userAgent: 'Later/1.0' })
-    await sleep(5)
+    await usedAMinuteAgo(app(), user.id) // both in the past, in the same order: the refresh below makes the first the latest
     const first = await refresh(app(), user.refreshToken)
     expect(first.statusCode).toBe(200)
 
