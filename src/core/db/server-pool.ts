@@ -66,38 +66,41 @@ export function serverPool(url: string, poolSize: number, timeouts: DatabaseTime
   let current = first
   let ended = false
   const running = new Set<Operation>()
-  const waiting: { grant: () => void }[] = []
+  const waiting: { grant: (operation: Operation) => void }[] = []
   let watchdog: NodeJS.Timeout | undefined
   let probing = false
   let lastProbe = 0
 
-  const acquire = async (): Promise<Operation> => {
-    if (ended) throw new DatabaseUnavailableError('the database pool is closed')
-    if (running.size >= poolSize) {
-      await new Promise<void>((resolve, reject) => {
-        const entry = {
-          grant: () => {
-            clearTimeout(timer)
-            resolve()
-          },
-        }
-        const timer = setTimeout(() => {
-          waiting.splice(waiting.indexOf(entry), 1)
-          reject(new DatabaseUnavailableError(`no database connection became free within ${timeouts.waitMs} ms`))
-        }, timeouts.waitMs)
-        waiting.push(entry)
-      })
-    }
+  const start = (): Operation => {
     const operation = { since: Date.now() }
     running.add(operation)
     watchdog ??= setInterval(watch, Math.min(250, timeouts.waitMs / 2)).unref()
     return operation
   }
 
+  const acquire = (): Promise<Operation> => {
+    if (ended) return Promise.reject(new DatabaseUnavailableError('the database pool is closed'))
+    if (running.size < poolSize) return Promise.resolve(start())
+    return new Promise((resolve, reject) => {
+      const entry = {
+        grant: (operation: Operation) => {
+          clearTimeout(timer)
+          resolve(operation)
+        },
+      }
+      const timer = setTimeout(() => {
+        waiting.splice(waiting.indexOf(entry), 1)
+        reject(new DatabaseUnavailableError(`no database connection became free within ${timeouts.waitMs} ms`))
+      }, timeouts.waitMs)
+      waiting.push(entry)
+    })
+  }
+
   const release = (operation: Operation): void => {
     running.delete(operation)
+    // The slot passes straight to the next in line, so a newcomer cannot take it in between.
     const next = waiting.shift()
-    if (next) next.grant()
+    if (next) next.grant(start())
     if (running.size === 0 && waiting.length === 0) {
       clearInterval(watchdog)
       watchdog = undefined
@@ -144,16 +147,19 @@ export function serverPool(url: string, poolSize: number, timeouts: DatabaseTime
     },
     unsafe(query: string, params?: unknown[], options?: { prepare?: boolean }) {
       let values = false
+      let result: Promise<unknown> | undefined
       return {
         values() {
           values = true
           return this
         },
+        // Runs once, when first awaited, like postgres.js's own queries.
         then<A, B>(resolve: (value: unknown) => A, reject: (error: unknown) => B) {
-          return run(async (pool) => {
+          result ??= run(async (pool) => {
             const pending = pool.unsafe(query, params as never[], options)
             return values ? await pending.values() : await pending
-          }).then(resolve, reject)
+          })
+          return result.then(resolve, reject)
         },
       }
     },
