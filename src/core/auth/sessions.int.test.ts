@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../../../test/helpers/app.js'
+import { MAX_LISTED_SESSIONS } from './auth.schemas.js'
 import { login, registerUser, type TestUser } from '../../../test/helpers/auth.js'
 import { auditActions, bearer, expectError, loginRequest, me, refresh, storedSessions, storedUser, usedAMinuteAgo } from '../../../test/helpers/identity.js'
 
@@ -163,6 +164,17 @@ describe('GET /api/auth/sessions', () => {
 
     const items = (await listSessions(later)).json().items as { userAgent: string | null }[]
     expect(items.map((item) => item.userAgent)).toEqual(['lightMyRequest', 'Later/1.0'])
+  })
+
+  it(`lists at most ${MAX_LISTED_SESSIONS}, the most recently used`, async () => {
+    const user = await registerUser(app())
+    const { sessions } = app().platform.identity
+    for (let i = 0; i < MAX_LISTED_SESSIONS; i++) await sessions.start({ id: user.id, role: 'user' }, { ip: '10.20.30.50', userAgent: `Device/${i}` })
+
+    const items = (await listSessions(user)).json().items as { userAgent: string | null }[]
+    expect(items).toHaveLength(MAX_LISTED_SESSIONS)
+    // The registration's session was used longest ago: it is the one left out.
+    expect(items.map((item) => item.userAgent)).not.toContain('lightMyRequest')
   })
 
   it('answers 401 without a token', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { MemoryCache } from '../../core/cache/cache.js'
 import type { InventoryCountRow, InventoryRepository } from './inventory.repository.js'
 import { newInventoryGeneration } from './events.js'
-import { InventoryService, summarize } from './inventory.service.js'
+import { INVENTORY_ROW_LIMIT, InventoryService, summarize } from './inventory.service.js'
 
 const zero = { available: 0, sent: 0, returned: 0, in_refill: 0, quarantined: 0, lost: 0, trashed: 0 }
 const row = (some: Partial<InventoryCountRow>): InventoryCountRow => ({
@@ -48,6 +48,17 @@ describe('summarize', () => {
       { gasType: 'O2', total: 1, byStatus: { ...zero, lost: 1 } },
     ])
     expect(result.atDepot).toBe(0)
+  })
+
+  it(`lists at most ${INVENTORY_ROW_LIMIT} gas types and the ${INVENTORY_ROW_LIMIT} places holding most, still counting every cylinder`, () => {
+    const places = Array.from({ length: INVENTORY_ROW_LIMIT + 1 }, (_, i) =>
+      row({ status: 'sent', gasType: `G${String(i).padStart(3, '0')}`, sentTo: `Site ${i}`, cylinders: i === INVENTORY_ROW_LIMIT ? 1 : 2 }),
+    )
+    const result = summarize(places)
+    expect(result.byLocation).toHaveLength(INVENTORY_ROW_LIMIT)
+    expect(result.byLocation.map((place) => place.name)).not.toContain(`Site ${INVENTORY_ROW_LIMIT}`)
+    expect(result.byGasType).toHaveLength(INVENTORY_ROW_LIMIT)
+    expect(result.total).toBe(INVENTORY_ROW_LIMIT * 2 + 1)
   })
 
   it('answers every status with zeros when there are no cylinders', () => {
