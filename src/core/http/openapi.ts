@@ -2,12 +2,11 @@ import type { FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { permissionCheckedBy } from '../access/require-permission.js'
+import { RATE_LIMIT_EXEMPT_PATHS } from '../rate-limit/rate-limit.js'
 import { ErrorResponse, errorDescriptions } from './schemas.js'
 
 const DOCS_PREFIX = '/docs'
 
-/** Probes and scrapes that the general rate limit never counts (src/core/rate-limit): no limit headers, no 429. */
-const UNLIMITED_PATHS = new Set(['/health', '/ready', '/metrics'])
 
 const BEARER_DESCRIPTION =
   'An access token from /api/auth/login, /api/auth/register or /api/auth/refresh, sent as `Authorization: Bearer <token>`. ' +
@@ -78,7 +77,8 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
     const method = Array.isArray(route.method) ? route.method[0] : route.method
     schema.operationId ??= operationId(String(method), route.url)
     schema.security = security(schema.security, [route.onRequest, route.preValidation, route.preHandler])
-    if (!UNLIMITED_PATHS.has(route.url)) limitedOperations.add(schema.operationId)
+    // The general limit counts every route but the probes: no limit headers and no 429 on those.
+    if (!RATE_LIMIT_EXEMPT_PATHS.has(route.url)) limitedOperations.add(schema.operationId)
   })
   await app.register(swagger, {
     openapi: {

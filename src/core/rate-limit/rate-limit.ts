@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Redis } from 'ioredis'
 import { AppError } from '../errors/app-error.js'
 
-/** Probes and scrapes: a load balancer or Prometheus must never be locked out. */
-const EXEMPT = new Set(['/health', '/ready', '/metrics'])
+/** Probes and scrapes: a load balancer or Prometheus must never be locked out (the OpenAPI document declares no limit on them). */
+export const RATE_LIMIT_EXEMPT_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics'])
 
 /** A store slower than this lets the request through rather than holding it. */
 const STORE_TIMEOUT_MS = 1000
@@ -36,7 +36,7 @@ export async function installRateLimit(app: FastifyInstance, { perMinute, redis 
   })
   const counter = count!
   app.addHook('onRequest', async (request, reply) => {
-    if (EXEMPT.has(request.url.split('?', 1)[0]!)) return
+    if (RATE_LIMIT_EXEMPT_PATHS.has(request.url.split('?', 1)[0]!)) return
     const state = await withTimeout(counter(request), request)
     if (!state || state.isAllowed || state.ttl === 0) return
     const reset = String(state.ttlInSeconds)
