@@ -3,8 +3,9 @@ import { connect, createServer, type Server, type Socket } from 'node:net'
 /**
  * A TCP proxy a test controls, between the app and a real server, to make that server fail on cue:
  * `cut()` drops every connection and refuses new ones, `blackhole()` keeps connections open but
- * lets nothing through (new ones are accepted and never answered), `restore()` passes traffic again.
- * Never stops the shared service behind it.
+ * lets nothing through (as a frozen server or a network that loses every packet: what was sent
+ * arrives once it heals; new connections are accepted and never answered), `restore()` passes
+ * traffic again. Never stops the shared service behind it.
  */
 export interface TcpProxy {
   readonly port: number
@@ -19,6 +20,7 @@ type Mode = 'pass' | 'blackhole' | 'cut'
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   let mode: Mode = 'pass'
   const sockets = new Set<Socket>()
+  const relayed = new Set<Socket>()
   const track = (socket: Socket): void => {
     sockets.add(socket)
     socket.on('error', () => {})
@@ -29,8 +31,13 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     if (mode !== 'pass') return // held open, never answered (its data is dropped)
     const upstream = connect(targetPort, targetHost)
     track(upstream)
-    client.on('data', (chunk) => void (mode === 'pass' && upstream.write(chunk)))
-    upstream.on('data', (chunk) => void (mode === 'pass' && client.write(chunk)))
+    for (const socket of [client, upstream]) {
+      relayed.add(socket)
+      socket.on('close', () => relayed.delete(socket))
+    }
+    // Paused sockets hold their data (TCP buffers it) until `restore()` resumes them.
+    client.pipe(upstream)
+    upstream.pipe(client)
     client.on('close', () => upstream.destroy())
     upstream.on('close', () => client.destroy())
   })
@@ -58,10 +65,12 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     blackhole() {
       mode = 'blackhole'
+      for (const socket of relayed) socket.pause()
     },
     async restore() {
       if (mode === 'cut') await listen(port)
       mode = 'pass'
+      for (const socket of relayed) socket.resume()
     },
     async close() {
       mode = 'cut'

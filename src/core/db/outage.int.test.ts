@@ -108,4 +108,13 @@ describe.skipIf(!url)('a PostgreSQL outage', () => {
     await proxy.restore()
     await expectRecovered()
   })
+
+  it('with only readiness checks going on, /ready reports the outage and then the return', async () => {
+    expect((await ready()).response.statusCode).toBe(200)
+    proxy.blackhole()
+    await expectNotReady()
+    await expectNotReady()
+    await proxy.restore()
+    expect((await ready()).response.statusCode).toBe(200)
+  })
 })

@@ -66,6 +66,8 @@ export function serverPool(url: string, poolSize: number, timeouts: DatabaseTime
   let current = first
   let ended = false
   const running = new Set<Operation>()
+  /** Readiness checks take no slot (a busy pool is still ready) but are watched like queries. */
+  const pings = new Set<Operation>()
   const waiting: { grant: (operation: Operation) => void }[] = []
   let watchdog: NodeJS.Timeout | undefined
   let probing = false
@@ -74,7 +76,7 @@ export function serverPool(url: string, poolSize: number, timeouts: DatabaseTime
   const start = (): Operation => {
     const operation = { since: Date.now() }
     running.add(operation)
-    watchdog ??= setInterval(watch, Math.min(250, timeouts.waitMs / 2)).unref()
+    watchStalls()
     return operation
   }
 
@@ -101,10 +103,16 @@ export function serverPool(url: string, poolSize: number, timeouts: DatabaseTime
     // The slot passes straight to the next in line, so a newcomer cannot take it in between.
     const next = waiting.shift()
     if (next) next.grant(start())
-    if (running.size === 0 && waiting.length === 0) {
-      clearInterval(watchdog)
-      watchdog = undefined
-    }
+    stopWatchingWhenIdle()
+  }
+
+  const watchStalls = (): void => {
+    watchdog ??= setInterval(watch, Math.min(250, timeouts.waitMs / 2)).unref()
+  }
+  const stopWatchingWhenIdle = (): void => {
+    if (running.size > 0 || waiting.length > 0 || pings.size > 0) return
+    clearInterval(watchdog)
+    watchdog = undefined
   }
 
   /** Hands out a slot before `work` starts: a query past its wait never reaches the server. */
@@ -123,7 +131,7 @@ export function serverPool(url: string, poolSize: number, timeouts: DatabaseTime
   function watch(): void {
     const now = Date.now()
     if (probing || now - lastProbe < timeouts.waitMs) return
-    const stalled = [...running].some((operation) => now - operation.since >= timeouts.waitMs)
+    const stalled = [...running, ...pings].some((operation) => now - operation.since >= timeouts.waitMs)
     if (!stalled) return
     probing = true
     lastProbe = now
@@ -170,7 +178,17 @@ export function serverPool(url: string, poolSize: number, timeouts: DatabaseTime
 
   return {
     client: client as unknown as Sql,
-    ping: () => run(async (pool) => void (await pool`select 1`)),
+    ping: async () => {
+      const operation = { since: Date.now() }
+      pings.add(operation)
+      watchStalls()
+      try {
+        await current`select 1`
+      } finally {
+        pings.delete(operation)
+        stopWatchingWhenIdle()
+      }
+    },
     end: async () => {
       ended = true
       clearInterval(watchdog)
