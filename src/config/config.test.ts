@@ -21,7 +21,8 @@ describe('config', () => {
   it('applies documented defaults', () => {
     const config = loadConfig({ DATA_DIR: tempDir() })
     expect(config).toMatchObject({ env: 'development', host: '0.0.0.0', port: 3000, logLevel: 'info', bodyLimitBytes: 1_048_576, corsOrigins: [] })
-    expect(config.database).toEqual({ url: undefined, poolSize: 10 })
+    expect(config.database).toEqual({ url: undefined, poolSize: 10, timeouts: { connectMs: 3000, waitMs: 3000, statementMs: 30_000, idleInTransactionMs: 60_000 } })
+    expect(config.redisCommandTimeoutMs).toBe(1000)
     expect(config.modules).toBeUndefined()
     expect(config.rateLimitPerMinute).toBe(1200)
     expect(Object.isFrozen(config)).toBe(true)
@@ -81,7 +82,7 @@ describe('config', () => {
     const local = loadConfig({ DATA_DIR: dataDir })
     expect(local.files).toEqual({ maxUploadBytes: 26_214_400, storageQuotaBytes: 1_073_741_824, uploadRateLimitPerMinute: 30, storage: { driver: 'local', root: join(dataDir, 'files') }, clamav: undefined })
     const s3 = loadConfig({ DATA_DIR: dataDir, S3_BUCKET: 'plinth-files', S3_ENDPOINT: 'http://127.0.0.1:9000', S3_FORCE_PATH_STYLE: 'true', CLAMAV_HOST: 'clamd' })
-    expect(s3.files.storage).toEqual({ driver: 's3', bucket: 'plinth-files', region: 'us-east-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true, credentials: undefined })
+    expect(s3.files.storage).toEqual({ driver: 's3', bucket: 'plinth-files', region: 'us-east-1', endpoint: 'http://127.0.0.1:9000', forcePathStyle: true, requestTimeoutMs: 30_000, credentials: undefined })
     expect(s3.files.clamav).toEqual({ host: 'clamd', port: 3310 })
     expect(loadConfig({ DATA_DIR: dataDir, S3_BUCKET: 'plinth-files', STORAGE_DRIVER: 'local' }).files.storage.driver).toBe('local')
   })
