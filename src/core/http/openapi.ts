@@ -86,7 +86,7 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
       info: {
         title: 'Plinth API',
         version,
-        description: 'Platform core, chat, cylinder tracking and ColorBook Engine. Errors always have the shape of ErrorResponse.',
+        description: 'Accounts, sessions, users, files, realtime, and the routes of the enabled modules (such as cylinder tracking). Every error has the shape of ErrorResponse, with a stable code.',
         license: { name: 'UNLICENSED', identifier: 'UNLICENSED' },
         contact: { name: 'Plinth maintainers', url: 'https://github.com/plinth-backend/plinth' },
       },
