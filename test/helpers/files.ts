@@ -3,6 +3,8 @@ import { join, relative } from 'node:path'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import sharp from 'sharp'
 import type { TestUser } from './auth.js'
+import { defineModule, type ModuleDefinition } from '../../src/core/module.js'
+import type { FilesApi } from '../../src/core/files/index.js'
 
 export interface FilePart {
   content: Buffer | string
@@ -101,5 +103,26 @@ export async function settledFile(app: FastifyInstance, user: TestUser, id: stri
     if (file.thumbnail !== 'pending') return file
     if (Date.now() > deadline) throw new Error(`the thumbnail of ${id} was still pending after ${timeoutMs} ms`)
     await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+/** A module that only keeps its context's `files`, for tests of what modules may do with files. */
+export function filesProbe(): { module: ModuleDefinition; files: () => FilesApi } {
+  let files: FilesApi | undefined
+  const module = defineModule({
+    name: 'probe',
+    permissions: [],
+    createApi: (ctx) => {
+      files = ctx.files
+      return {}
+    },
+    routes: () => async () => {},
+  })
+  return {
+    module,
+    files: () => {
+      if (!files) throw new Error('The probe module is not created yet')
+      return files
+    },
   }
 }

@@ -2,23 +2,12 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { TEST_SECRETS, useTestApp } from '../../../test/helpers/app.js'
 import { loginAs, type TestUser } from '../../../test/helpers/auth.js'
-import { filesUnder, image, settledFile, type UploadedFile, uploadFile } from '../../../test/helpers/files.js'
-import { defineModule } from '../module.js'
-import type { FilesApi } from './index.js'
+import { filesUnder, image, settledFile, type UploadedFile, uploadFile, filesProbe } from '../../../test/helpers/files.js'
 import { SignedLinks } from './signed-links.js'
 
-let filesApi: FilesApi | undefined
-const probe = defineModule({
-  name: 'probe',
-  permissions: [],
-  createApi: (ctx) => {
-    filesApi = ctx.files
-    return {}
-  },
-  routes: () => async () => {},
-})
+const probe = filesProbe()
 
-const app = useTestApp({ modules: [probe] })
+const app = useTestApp({ modules: [probe.module] })
 const storageRoot = () => join(app().platform.config.dataDir, 'files')
 
 async function upload(user: TestUser, content: Buffer | string = 'some text\n', filename = 'notes.txt'): Promise<UploadedFile> {
@@ -38,7 +27,7 @@ async function expectIntact(owner: TestUser, file: UploadedFile, content: Buffer
   expect(bytes.statusCode).toBe(200)
   expect(bytes.rawPayload.equals(Buffer.from(content))).toBe(true)
   expect(filesUnder(storageRoot())).toContain(originalOf(file.id))
-  expect(await filesApi!.find(file.id)).toEqual(file)
+  expect(await probe.files().find(file.id)).toEqual(file)
   expect((await get('/api/files/usage', owner)).json()).toMatchObject({ bytesUsed: file.size, files: 1 })
 }
 const linkQuery = (url: string) => url.slice(url.indexOf('?'))
@@ -182,9 +171,9 @@ describe('deleting and usage', () => {
     const a = await upload(owner, 'a'.repeat(100))
     await upload(owner, 'b'.repeat(250))
     expect(await usage()).toMatchObject({ bytesUsed: 350, files: 2 })
-    expect(await filesApi!.bytesUsed(owner.id)).toBe(350)
+    expect(await probe.files().bytesUsed(owner.id)).toBe(350)
     await app().inject({ method: 'DELETE', url: `/api/files/${a.id}`, headers: owner.headers })
-    expect(await filesApi!.bytesUsed(owner.id)).toBe(250)
+    expect(await probe.files().bytesUsed(owner.id)).toBe(250)
   })
 
   it('removes the row, the original and the thumbnail', async () => {
@@ -202,14 +191,14 @@ describe('deleting and usage', () => {
   it('lets modules store, find, link and remove files', async () => {
     const owner = await loginAs(app())
     const { Readable } = await import('node:stream')
-    const stored = await filesApi!.store(owner.id, 'report.csv', Readable.from([Buffer.from('a,b\n1,2\n')]))
+    const stored = await probe.files().store(owner.id, 'report.csv', Readable.from([Buffer.from('a,b\n1,2\n')]))
     expect(stored).toMatchObject({ ownerId: owner.id, name: 'report.csv', contentType: 'text/csv', size: 8 })
-    expect(await filesApi!.find(stored.id)).toEqual(stored)
-    const links = await filesApi!.signedUrl(stored.id, 60)
+    expect(await probe.files().find(stored.id)).toEqual(stored)
+    const links = await probe.files().signedUrl(stored.id, 60)
     expect((await get(`/api/files/${stored.id}/content${linkQuery(links!.url)}`)).body).toBe('a,b\n1,2\n')
-    expect(await filesApi!.remove(stored.id)).toBe(true)
-    expect(await filesApi!.find(stored.id)).toBeNull()
-    expect(await filesApi!.find('not-a-uuid')).toBeNull()
+    expect(await probe.files().remove(stored.id)).toBe(true)
+    expect(await probe.files().find(stored.id)).toBeNull()
+    expect(await probe.files().find('not-a-uuid')).toBeNull()
   })
 
   it('refuses a module’s oversized stream with FILE_TOO_LARGE and stops reading it', async () => {
@@ -224,10 +213,10 @@ describe('deleting and usage', () => {
         }
       })(),
     )
-    await expect(filesApi!.store(owner.id, 'huge.txt', endless)).rejects.toMatchObject({ code: 'FILE_TOO_LARGE' })
+    await expect(probe.files().store(owner.id, 'huge.txt', endless)).rejects.toMatchObject({ code: 'FILE_TOO_LARGE' })
     expect(endless.destroyed).toBe(true)
     expect(produced * 65536).toBeLessThan(26_214_400 + 2 * 1024 * 1024)
-    expect(await filesApi!.bytesUsed(owner.id)).toBe(0)
+    expect(await probe.files().bytesUsed(owner.id)).toBe(0)
   })
 
   it('erases a user’s files when the account is deleted', async () => {
@@ -238,6 +227,6 @@ describe('deleting and usage', () => {
     expect(deleted.statusCode, deleted.body).toBe(204)
     expect((await get(`/api/files/${file.id}`, admin)).statusCode).toBe(404)
     expect(filesUnder(storageRoot()).filter((path) => path.includes(file.id))).toEqual([])
-    expect(await filesApi!.bytesUsed(owner.id)).toBe(0)
+    expect(await probe.files().bytesUsed(owner.id)).toBe(0)
   })
 })

@@ -3,25 +3,14 @@ import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../../../test/helpers/app.js'
 import { loginAs, type TestUser } from '../../../test/helpers/auth.js'
-import { filesUnder, uploadFile, type UploadedFile } from '../../../test/helpers/files.js'
+import { filesUnder, uploadFile, type UploadedFile, filesProbe } from '../../../test/helpers/files.js'
 import { expectError, useExtraApp } from '../../../test/helpers/identity.js'
-import { defineModule } from '../module.js'
-import type { FilesApi } from './index.js'
 
 const QUOTA = 1000
 
-let filesApi: FilesApi | undefined
-const probe = defineModule({
-  name: 'probe',
-  permissions: [],
-  createApi: (ctx) => {
-    filesApi = ctx.files
-    return {}
-  },
-  routes: () => async () => {},
-})
+const probe = filesProbe()
 
-const app = useTestApp({ modules: [probe], env: { STORAGE_QUOTA_BYTES: String(QUOTA) } })
+const app = useTestApp({ modules: [probe.module], env: { STORAGE_QUOTA_BYTES: String(QUOTA) } })
 const storageRoot = () => join(app().platform.config.dataDir, 'files')
 
 const upload = (user: TestUser, content: string) => uploadFile(app(), user, { content, filename: 'notes.txt' })
@@ -66,7 +55,7 @@ describe('storage quota (STORAGE_QUOTA_BYTES)', () => {
     // What is left still fits, to the byte.
     expect((await upload(owner, 'c'.repeat(400))).statusCode).toBe(201)
     expectError(await upload(owner, 'd'), 413, 'STORAGE_QUOTA_EXCEEDED')
-    expect(await filesApi!.bytesUsed(owner.id)).toBe(QUOTA)
+    expect(await probe.files().bytesUsed(owner.id)).toBe(QUOTA)
   })
 
   it('stops reading a stream as soon as it passes the room left', async () => {
@@ -80,11 +69,11 @@ describe('storage quota (STORAGE_QUOTA_BYTES)', () => {
         }
       })(),
     )
-    await expect(filesApi!.store(owner.id, 'endless.txt', endless)).rejects.toMatchObject({ code: 'STORAGE_QUOTA_EXCEEDED', status: 413 })
+    await expect(probe.files().store(owner.id, 'endless.txt', endless)).rejects.toMatchObject({ code: 'STORAGE_QUOTA_EXCEEDED', status: 413 })
     expect(endless.destroyed).toBe(true)
     // The sniffer reads a little ahead; the quota stops the stream within a few chunks of it.
     expect(produced * 100).toBeLessThan(QUOTA + 8 * 1024)
-    expect(await filesApi!.bytesUsed(owner.id)).toBe(0)
+    expect(await probe.files().bytesUsed(owner.id)).toBe(0)
     expect(await listed(owner)).toEqual([])
   })
 
@@ -94,7 +83,7 @@ describe('storage quota (STORAGE_QUOTA_BYTES)', () => {
     const owner = await loginAs(app())
     const before = filesUnder(storageRoot()).length
     const streams = [heldStream('a'.repeat(600)), heldStream('b'.repeat(600))]
-    const stores = streams.map(({ body }) => filesApi!.store(owner.id, 'half.txt', body))
+    const stores = streams.map(({ body }) => probe.files().store(owner.id, 'half.txt', body))
     await Promise.all(streams.map(({ reading }) => reading))
     for (const stream of streams) stream.release()
 
@@ -102,7 +91,7 @@ describe('storage quota (STORAGE_QUOTA_BYTES)', () => {
     expect(results.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected'])
     const refusal = results.find((result) => result.status === 'rejected')!
     expect(refusal.reason).toMatchObject({ code: 'STORAGE_QUOTA_EXCEEDED', details: { quotaBytes: QUOTA, usedBytes: 600 } })
-    expect(await filesApi!.bytesUsed(owner.id)).toBe(600)
+    expect(await probe.files().bytesUsed(owner.id)).toBe(600)
     expect(await listed(owner)).toHaveLength(1)
     expect(filesUnder(storageRoot())).toHaveLength(before + 1)
   })
@@ -112,7 +101,7 @@ describe('storage quota (STORAGE_QUOTA_BYTES)', () => {
     const before = filesUnder(storageRoot()).length
     const responses = await Promise.all(Array.from({ length: 6 }, (_, i) => upload(owner, String(i).repeat(300))))
     expect(responses.map((response) => response.statusCode).sort()).toEqual([201, 201, 201, 413, 413, 413])
-    expect(await filesApi!.bytesUsed(owner.id)).toBe(900)
+    expect(await probe.files().bytesUsed(owner.id)).toBe(900)
     expect(filesUnder(storageRoot())).toHaveLength(before + 3)
   })
 })
@@ -122,38 +111,38 @@ describe('a user’s own quota, set by a module', () => {
     const owner = await loginAs(app())
     const other = await loginAs(app())
 
-    await filesApi!.setQuota(owner.id, 200)
-    expect(await filesApi!.quotaBytes(owner.id)).toBe(200)
+    await probe.files().setQuota(owner.id, 200)
+    expect(await probe.files().quotaBytes(owner.id)).toBe(200)
     expect(await usage(owner)).toMatchObject({ quotaBytes: 200 })
     expect(expectError(await upload(owner, 'a'.repeat(201)), 413, 'STORAGE_QUOTA_EXCEEDED').details).toEqual({ quotaBytes: 200, usedBytes: 0 })
     await uploaded(owner, 'a'.repeat(200))
-    expect(await filesApi!.quotaBytes(other.id)).toBe(QUOTA)
+    expect(await probe.files().quotaBytes(other.id)).toBe(QUOTA)
 
-    await filesApi!.setQuota(owner.id, 5000)
+    await probe.files().setQuota(owner.id, 5000)
     await uploaded(owner, 'b'.repeat(1500))
     expect(await usage(owner)).toMatchObject({ bytesUsed: 1700, quotaBytes: 5000 })
 
-    await filesApi!.setQuota(owner.id, 0)
+    await probe.files().setQuota(owner.id, 0)
     expect(await usage(owner)).toMatchObject({ quotaBytes: null })
     await uploaded(owner, 'c'.repeat(4000))
 
-    await filesApi!.setQuota(owner.id, null)
-    expect(await filesApi!.quotaBytes(owner.id)).toBe(QUOTA)
+    await probe.files().setQuota(owner.id, null)
+    expect(await probe.files().quotaBytes(owner.id)).toBe(QUOTA)
     expect(expectError(await upload(owner, 'd'), 413, 'STORAGE_QUOTA_EXCEEDED').details).toEqual({ quotaBytes: QUOTA, usedBytes: 5700 })
-    expect(await filesApi!.bytesUsed(owner.id)).toBe(5700)
+    expect(await probe.files().bytesUsed(owner.id)).toBe(5700)
   })
 
   it('applies to a user before their first upload, and refuses unknown users and bad amounts', async () => {
     const owner = await loginAs(app())
-    await filesApi!.setQuota(owner.id, 10)
+    await probe.files().setQuota(owner.id, 10)
     expectError(await upload(owner, 'a'.repeat(11)), 413, 'STORAGE_QUOTA_EXCEEDED')
     expect(await usage(owner)).toEqual({ bytesUsed: 0, files: 0, maxUploadBytes: 26_214_400, quotaBytes: 10 })
 
-    await expect(filesApi!.setQuota('0190f5a4-0000-7000-8000-000000000000', 10)).rejects.toMatchObject({ code: 'NOT_FOUND' })
-    await expect(filesApi!.setQuota('nope', 10)).rejects.toMatchObject({ code: 'NOT_FOUND' })
-    await expect(filesApi!.setQuota(owner.id, -1)).rejects.toThrow(RangeError)
-    await expect(filesApi!.setQuota(owner.id, 1.5)).rejects.toThrow(RangeError)
-    expect(await filesApi!.quotaBytes(owner.id)).toBe(10)
+    await expect(probe.files().setQuota('0190f5a4-0000-7000-8000-000000000000', 10)).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    await expect(probe.files().setQuota('nope', 10)).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    await expect(probe.files().setQuota(owner.id, -1)).rejects.toThrow(RangeError)
+    await expect(probe.files().setQuota(owner.id, 1.5)).rejects.toThrow(RangeError)
+    expect(await probe.files().quotaBytes(owner.id)).toBe(10)
   })
 })
 
