@@ -121,7 +121,7 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
 
   const access = new PermissionRegistry()
   access.declare(...corePermissions)
-  const jobs = createJobs({ database, url: config.database.url, connectTimeoutMs: config.database.timeouts.connectMs, ...config.jobs, log: app.log.child({ component: 'jobs' }) })
+  const jobs = createJobs({ database, url: config.database.url, connectTimeoutMs: config.database.timeouts.connectMs, statementTimeoutMs: config.database.timeouts.statementMs, waitTimeoutMs: config.database.timeouts.waitMs, ...config.jobs, log: app.log.child({ component: 'jobs' }) })
   const identity = await createIdentity(config, database.db, redis, app.log, jobs)
   app.addHook('onClose', () => identity.close())
   if (config.auth.admin) await ensureAdmin(config.auth.admin, identity.auth, identity.store.repos.users, app.log)

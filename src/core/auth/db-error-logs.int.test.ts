@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { useTestApp } from '../../../test/helpers/app.js'
+import { waitFor } from '../../../test/helpers/identity.js'
 import { captureLogs } from '../../../test/helpers/logs.js'
 
 const logs = captureLogs()
@@ -57,5 +58,30 @@ describe('a failed database write in the log', () => {
     expect(all).not.toMatch(/token=/)
     expect(all).not.toContain('/verify-email')
     expect(all).not.toContain('Row {')
+  })
+
+  it('keeps the failed e-mail job’s error in the queue without the link, its token or the row', async () => {
+    const email = `${failingOutbox}-stored@example.test`
+    const response = await app().inject({ method: 'POST', url: '/api/auth/register', payload: { email, password, name: 'Unmailed' } })
+    expect(response.statusCode, response.body).toBe(201)
+
+    // pg-boss keeps the attempt's error in `output`; the record shows its message.
+    const { schema } = app().platform.config.jobs
+    const jobOf = async () => {
+      const result = await execute(`SELECT id, output::text AS output FROM "${schema}".job WHERE name = 'email.send' AND data->>'to' = '${email}' AND output IS NOT NULL`)
+      // postgres.js answers the rows, PGlite an object holding them.
+      const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { id: string; output: string }[]
+      return rows[0]
+    }
+    const { id, output } = await waitFor(jobOf, 10_000)
+    expect(output).toMatch(/Failed query: insert into \\"email_outbox\\"/)
+    expect(output).toContain('P0001')
+    expect(output).not.toMatch(/token=/)
+    expect(output).not.toContain('/verify-email')
+    expect(output).not.toContain('params')
+    expect(output).not.toContain('Row {')
+    const record = await app().platform.jobs.find('email.send', id)
+    expect(record?.error).toMatch(/^Failed query: insert into "email_outbox"/)
+    expect(record?.error).not.toContain('params')
   })
 })

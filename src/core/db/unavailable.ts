@@ -16,6 +16,18 @@ const DRIVER_CODES = new Set(['CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'CONNECTIO
 /** Socket errors the driver passes on as they are. */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'])
 /**
+ * node-postgres (pg and pg-pool, the job queue's driver) says so only in its message: a connection
+ * lost or closed under a query, one not opened within connectionTimeoutMillis, a query unanswered
+ * within query_timeout, a client already broken.
+ */
+const PG_MESSAGES = [
+  /^Connection terminated\b/,
+  /^timeout exceeded when trying to connect$/,
+  /^Query read timeout$/,
+  /^Client has encountered a connection error and is not queryable$/,
+  /^Client was closed and is not queryable$/,
+]
+/**
  * SQLSTATEs that mean "not now" rather than "wrong": class 08 (connection exception), the server
  * shutting down or starting (57P01–57P03), too many connections (53300) and a cancelled or timed
  * out statement (57014: statement_timeout, or a query given up after DATABASE_WAIT_TIMEOUT_MS).
@@ -26,6 +38,8 @@ const isUnavailableState = (code: string): boolean => code.startsWith('08') || [
 export function isConnectionFailure(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
   if (typeof code === 'string' && (DRIVER_CODES.has(code) || SOCKET_CODES.has(code))) return true
+  const message = (error as { message?: unknown } | null)?.message
+  if (code === undefined && typeof message === 'string' && PG_MESSAGES.some((pattern) => pattern.test(message))) return true
   const state = pgError(error)?.code
   return state !== undefined && isUnavailableState(state)
 }

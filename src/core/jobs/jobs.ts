@@ -3,6 +3,8 @@ import PgBoss from 'pg-boss'
 import type { Static, TSchema } from 'typebox'
 import type { Database } from '../db/client.js'
 import { retryOnDeadlock } from '../db/pg-errors.js'
+import { DatabaseUnavailableError, isConnectionFailure } from '../db/unavailable.js'
+import { serializeError } from '../observability/log-errors.js'
 import { pgliteExecutor } from './db/pglite-executor.js'
 import { JOB_DEFAULTS, JobCatalog, JobPayloadError, jobName, type JobDefinition, type JobQueue, type JobType, type RegisteredJob, type SendOptions } from './definition.js'
 import { createJobsRepository, type JobRecord, type JobState, type JobsRepository, type SqlExecutor } from './jobs.repository.js'
@@ -24,6 +26,14 @@ export interface JobsOptions extends JobsSettings {
   readonly url: string | undefined
   /** How long pg-boss may take to open a connection (DATABASE_CONNECT_TIMEOUT_MS; pg waits forever by default). */
   readonly connectTimeoutMs?: number
+  /**
+   * PostgreSQL `statement_timeout` of pg-boss's connections (DATABASE_STATEMENT_TIMEOUT_MS; 0: the
+   * server's default). A query unanswered for this plus `waitTimeoutMs` (a frozen server) is given up
+   * by the client, so a request that sends a job never waits without bound.
+   */
+  readonly statementTimeoutMs?: number
+  /** DATABASE_WAIT_TIMEOUT_MS: the client's margin past `statementTimeoutMs`. */
+  readonly waitTimeoutMs?: number
   readonly log: FastifyBaseLogger
   /** How often cron schedules are evaluated, in seconds (default 30; tests use 1). */
   readonly cronCheckSeconds?: number
@@ -84,12 +94,17 @@ class PgBossJobs implements Jobs {
     let connection: PgBoss.DatabaseOptions
     if (database.kind === 'pglite') connection = { db: pgliteExecutor(database) as PgBoss.Db }
     else if (url) {
-      // pg-boss hands its options to pg's Pool, which takes connectionTimeoutMillis (not in pg-boss's types).
-      const pool: PgBoss.DatabaseOptions & { connectionTimeoutMillis: number } = {
+      // pg-boss hands its whole config to pg's Pool (node_modules/pg-boss/src/db.js), which takes
+      // connectionTimeoutMillis, statement_timeout and query_timeout (not in pg-boss's types).
+      const statementMs = options.statementTimeoutMs ?? 30_000
+      const pool: PgBoss.DatabaseOptions & { connectionTimeoutMillis: number; statement_timeout?: number; query_timeout?: number } = {
         connectionString: url,
         max: Math.min(10, options.concurrency + 2),
         application_name: 'plinth-jobs',
         connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
+        // The server cancels a slow statement (57014); the client gives up on a server that does not
+        // answer at all ("Query read timeout") a little later, so the server's own cancel comes first.
+        ...(statementMs > 0 ? { statement_timeout: statementMs, query_timeout: statementMs + (options.waitTimeoutMs ?? 3000) } : {}),
       }
       connection = pool
     }
@@ -120,7 +135,7 @@ class PgBossJobs implements Jobs {
     const { definition } = this.catalog.checked(jobName(job), payload)
     // Running jobs may still send while the queue stops.
     if (this.state !== 'started' && this.state !== 'stopping') throw new Error(`Cannot send job "${definition.name}": the job queue is ${this.state}`)
-    const id = await this.boss.send(definition.name, payload as object, { ...retryOptions(definition), ...pgBossSendOptions(options) })
+    const id = await unavailable(this.boss.send(definition.name, payload as object, { ...retryOptions(definition), ...pgBossSendOptions(options) }))
     if (id !== null && options.startAfter === undefined) this.wake(definition.name)
     return id
   }
@@ -169,26 +184,26 @@ class PgBossJobs implements Jobs {
   }
 
   find(name: string, id: string): Promise<JobRecord | undefined> {
-    return this.repository.find(name, id)
+    return unavailable(this.repository.find(name, id))
   }
 
   list(name: string, options: { state?: JobState; limit?: number } = {}): Promise<JobRecord[]> {
-    return this.repository.list(name, options.state, options.limit ?? 50)
+    return unavailable(this.repository.list(name, options.state, options.limit ?? 50))
   }
 
   deadLetters(name: string, limit = 50): Promise<JobRecord[]> {
-    return this.repository.list(name, 'failed', limit)
+    return unavailable(this.repository.list(name, 'failed', limit))
   }
 
   async retry(name: string, id: string): Promise<boolean> {
     // pg-boss answers { affected } (its typings say void): one more allowed attempt, state `retry`.
-    const { affected } = (await this.boss.retry(name, id)) as unknown as { affected: number }
+    const { affected } = (await unavailable(this.boss.retry(name, id))) as unknown as { affected: number }
     if (affected > 0) this.wake(name)
     return affected > 0
   }
 
   async schedules(): Promise<ScheduleRecord[]> {
-    const rows = (await this.boss.getSchedules()) as unknown as { name: string; cron: string; timezone: string; data: unknown }[]
+    const rows = (await unavailable(this.boss.getSchedules())) as unknown as { name: string; cron: string; timezone: string; data: unknown }[]
     return rows.map(({ name, cron, timezone, data }) => ({ name, cron, timezone, payload: data })).sort((a, b) => a.name.localeCompare(b.name))
   }
 
@@ -267,7 +282,8 @@ class PgBossJobs implements Jobs {
     } catch (error) {
       const final = error instanceof JobPayloadError || attempt >= maxAttempts
       log[final ? 'error' : 'warn']({ err: error, attempt, maxAttempts }, final ? 'job failed on its last attempt: dead-lettered' : 'job failed; it will be retried')
-      throw error
+      // pg-boss stores what is thrown in the job's `output`, every own field and cause included.
+      throw storedError(error)
     } finally {
       clearTimeout(timer)
     }
@@ -295,6 +311,30 @@ function pgBossSendOptions({ startAfter, singletonKey, singletonSeconds, priorit
     ...(singletonSeconds !== undefined ? { singletonSeconds } : {}),
     ...(priority !== undefined ? { priority } : {}),
   }
+}
+
+/** The queue's pool could not reach PostgreSQL, or it did not answer: 503 DATABASE_UNAVAILABLE, not 500. */
+async function unavailable<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work
+  } catch (error) {
+    if (error instanceof DatabaseUnavailableError || !isConnectionFailure(error)) throw error
+    throw new DatabaseUnavailableError('the job queue could not reach PostgreSQL', { cause: error })
+  }
+}
+
+/**
+ * What pg-boss keeps of a failed attempt: the serialized error (its type, message and stack without
+ * Drizzle's bound values, its SQLSTATE and constraint), never the error itself, whose message,
+ * `params` and causes may carry e-mailed links or tokens.
+ */
+function storedError(error: unknown): Error {
+  const clean = serializeError(error)
+  const stored = new Error(clean.message)
+  stored.name = clean.type
+  stored.stack = clean.stack
+  for (const field of ['code', 'constraint', 'table'] as const) if (clean[field] !== undefined) Object.assign(stored, { [field]: clean[field] })
+  return stored
 }
 
 /** Settles with the work, or rejects with the signal's reason as soon as it is aborted. */
