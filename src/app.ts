@@ -27,6 +27,7 @@ import { AppError } from './core/errors/app-error.js'
 import { registerErrorCodes } from './core/errors/catalog.js'
 import { installErrorHandler } from './core/errors/error-handler.js'
 import { clientErrorHandler, httpServerFactory } from './core/http/http-server.js'
+import { installClosingGuard } from './core/http/closing.js'
 import { installNotFound } from './core/http/not-found.js'
 import { installOpenApi } from './core/http/openapi.js'
 import { installSecurity } from './core/http/security.js'
@@ -84,7 +85,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     bodyLimit: config.bodyLimitBytes,
     serverFactory: httpServerFactory(config.requestTimeoutMs),
     clientErrorHandler,
-    return503OnClosing: true,
+    // Answered by installClosingGuard instead, in the error shape and with Retry-After.
+    return503OnClosing: false,
     // Bodies are never coerced; query strings, params and headers are (src/core/http/validation.ts).
     ajv: ajvOptions,
     schemaController: requestValidation(),
@@ -130,6 +132,7 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
   app.decorate('platform', { config, database, redis, access, identity, jobs, shutdown })
   app.decorateRequest('actor', null)
   app.decorateRequest('authError', null)
+  installClosingGuard(app)
   const authenticate = options.authenticate ?? identity.authenticate
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)

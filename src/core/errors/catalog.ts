@@ -43,6 +43,7 @@ export const coreErrors = {
   INTERNAL: { status: 500, message: 'An unexpected error occurred.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'A dependency is unavailable.' },
   DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unavailable; retry later.' },
+  SHUTTING_DOWN: { status: 503, message: 'The server is shutting down; retry shortly.' },
 } as const satisfies Record<string, ErrorSpec>
 
 export interface ErrorSpec {
