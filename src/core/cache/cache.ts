@@ -11,6 +11,8 @@ export interface Cache {
   delete(...keys: string[]): Promise<void>
   /** The cached value, or computes, stores and returns it. */
   wrap<T>(key: string, ttlMs: number, compute: () => Promise<T>): Promise<T>
+  /** Calls `listener` each time a shared cache is reachable again after an outage (Redis reconnected); returns the unsubscribe. */
+  onReconnect?(listener: () => void): () => void
 }
 
 abstract class BaseCache implements Cache {
@@ -67,6 +69,11 @@ export class RedisCache extends BaseCache {
 
   async delete(...keys: string[]): Promise<void> {
     if (keys.length > 0) await this.redis.del(...keys.map((key) => PREFIX + key))
+  }
+
+  onReconnect(listener: () => void): () => void {
+    this.redis.on('ready', listener)
+    return () => this.redis.off('ready', listener)
   }
 }
 

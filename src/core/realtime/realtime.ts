@@ -4,6 +4,9 @@ import type { Redis } from 'ioredis'
 import type { EventLog, Replay, RoomEvent } from './event-log.js'
 import { EVENTS_CHANNEL } from './redis-event-log.js'
 
+/** How long stopping waits for publishes still queued. */
+const STOP_DRAIN_MS = 3000
+
 /** Receives a room's events already serialized and encoded, so one buffer serves every socket. */
 export type RoomListener = (message: Buffer, event: RoomEvent) => void
 
@@ -15,6 +18,8 @@ export type RoomListener = (message: Buffer, event: RoomEvent) => void
  */
 export class Realtime {
   private readonly rooms = new Map<string, Set<RoomListener>>()
+  /** The last publish queued per room, so the next one starts after it. */
+  private readonly chains = new Map<string, Promise<RoomEvent | undefined>>()
   private subscriber: Redis | undefined
 
   constructor(
@@ -31,23 +36,39 @@ export class Realtime {
   }
 
   async stop(): Promise<void> {
+    // Publishes still queued (each bounded by the Redis command timeout) may finish first, for a while.
+    let timer: NodeJS.Timeout | undefined
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_DRAIN_MS)))
+    await Promise.race([Promise.all(this.chains.values()), waited])
+    clearTimeout(timer)
     await closeRedis(this.subscriber)
   }
 
   /**
    * Called after a commit, so a failure here (Redis unreachable) must not fail the request that
    * already changed the data: it is logged, and clients refetch over REST when they reconnect.
+   * Never rejects. Callers need not await it (and in a request should not: a hanging Redis would
+   * hold the response): the publishes of one room run one after another in call order, so the
+   * room's events keep the order they were published in.
    */
-  async publish(room: string, event: string, data: unknown): Promise<RoomEvent | undefined> {
-    let entry: RoomEvent
+  publish(room: string, event: string, data: unknown): Promise<RoomEvent | undefined> {
+    const next = (this.chains.get(room) ?? Promise.resolve()).then(() => this.append(room, event, data))
+    this.chains.set(room, next)
+    void next.then(() => {
+      if (this.chains.get(room) === next) this.chains.delete(room)
+    })
+    return next
+  }
+
+  private async append(room: string, event: string, data: unknown): Promise<RoomEvent | undefined> {
     try {
-      entry = await this.log.append(room, event, data)
+      const entry = await this.log.append(room, event, data)
+      if (!this.redis) this.deliver(JSON.stringify(entry), entry)
+      return entry
     } catch (err) {
       this.logger.error({ err, room, event }, 'realtime event not published')
       return undefined
     }
-    if (!this.redis) this.deliver(JSON.stringify(entry), entry)
-    return entry
   }
 
   replay(room: string, since: number): Promise<Replay> {

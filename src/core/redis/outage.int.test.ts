@@ -143,6 +143,112 @@ describe.skipIf(!redisServer)('a Redis of its own that hangs, stops and comes ba
   })
 })
 
+/**
+ * After-commit work (retiring the cached inventory, realtime events) runs in the background: a
+ * change answers without waiting for a Redis that never answers. The command timeout is set well
+ * above the bound, so a change that still waited for Redis could not pass.
+ */
+describe.skipIf(!redisServer)('a change while Redis hangs', () => {
+  const COMMAND_TIMEOUT_MS = 2000
+  const CHANGE_WITHIN_MS = 900
+  let server: ChildProcess
+  let proxy: TcpProxy
+  let app: FastifyInstance
+  let admin: TestUser
+
+  beforeAll(async () => {
+    const port = await freePort()
+    server = await spawnRedis(port)
+    proxy = await startTcpProxy(port)
+    const env = { REDIS_URL: `redis://127.0.0.1:${proxy.port}/0`, REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) }
+    app = await buildApp(testConfig(env), { database: await testDatabase(), migrate: false })
+    await app.ready()
+    admin = await loginAs(app, 'admin')
+  })
+
+  afterAll(async () => {
+    await app?.close()
+    await proxy?.close()
+    if (server?.exitCode === null) {
+      const exited = once(server, 'exit')
+      server.kill('SIGKILL')
+      await exited
+    }
+  })
+
+  const inventory = async (): Promise<{ total: number; available: number; sent: number; cache: unknown }> => {
+    const response = await app.inject({ url: '/api/admin/inventory', headers: admin.headers })
+    expect(response.statusCode, response.body).toBe(200)
+    const body = response.json<{ total: number; byStatus: { available: number; sent: number } }>()
+    return { total: body.total, available: body.byStatus.available, sent: body.byStatus.sent, cache: response.headers['x-cache'] }
+  }
+  /** Reads until the answer comes from the cache (the background retirement may still be settling): every answer must be `expected`. */
+  const untilCached = async (expected: object): Promise<void> => {
+    for (let i = 0; i < 5; i++) {
+      const answer = await inventory()
+      expect(answer).toMatchObject(expected)
+      if (answer.cache === 'hit') return
+    }
+    throw new Error('the inventory never came from the cache again')
+  }
+  const add = (count: number) => {
+    const cylinders = Array.from({ length: count }, () => ({ serialNumber: `SN-${crypto.randomUUID().slice(0, 13)}`, gasType: 'CO2', capacityLiters: 50 }))
+    return timed(() => app.inject({ method: 'POST', url: '/api/cylinders/add', headers: admin.headers, payload: { cylinders } }))
+  }
+
+  /**
+   * Redis answers a connection's commands in order: once a PING sent now is answered, the
+   * retirement the app already sent has settled (the background work can trail the response).
+   */
+  const redisCaughtUp = async (): Promise<void> => {
+    await app.platform.redis!.ping()
+  }
+
+  it('answers a ship and an add without waiting for Redis; the inventory never shows a stale summary, then caches again', async () => {
+    const redis = app.platform.redis!
+    const { response: seeded } = await add(2)
+    expect(seeded.statusCode, seeded.body).toBe(201)
+    const ids = seeded.json<{ items: { id: string }[] }>().items.map((c) => c.id)
+    await redisCaughtUp()
+    const before = await inventory()
+    await untilCached({ total: before.total, available: before.available, sent: before.sent })
+
+    proxy.blackhole()
+    const shipped = await timed(() => app.inject({ method: 'POST', url: '/api/cylinders/ship', headers: admin.headers, payload: { cylinderIds: ids, sentTo: 'Bistro' } }))
+    expect(shipped.response.statusCode, shipped.response.body).toBe(201)
+    expect(shipped.ms).toBeLessThan(CHANGE_WITHIN_MS)
+    const added = await add(1)
+    expect(added.response.statusCode, added.response.body).toBe(201)
+    expect(added.ms).toBeLessThan(CHANGE_WITHIN_MS)
+
+    // The retirements are in flight: this instance computes the summary instead of serving the cached one.
+    const expected = { total: before.total + 1, available: before.available - 1, sent: before.sent + 2 }
+    expect(await inventory()).toEqual({ ...expected, cache: 'miss' })
+    // Past the command timeout they failed, and the silent connection is dropped: still never the cached summary.
+    await new Promise((resolve) => redis.once('close', resolve))
+    expect(await inventory()).toEqual({ ...expected, cache: 'miss' })
+
+    await proxy.restore()
+    await reconnected(app)
+    await redisCaughtUp()
+    // Redis still holds the summary from before the changes: retired once Redis is back, never served.
+    await untilCached(expected)
+  })
+})
+
+async function spawnRedis(port: number): Promise<ChildProcess> {
+  const child = spawn(redisServer!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  let output = ''
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)))
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      if (output.includes('Ready to accept connections')) resolve()
+    })
+  })
+  return child
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer()

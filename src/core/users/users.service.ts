@@ -100,8 +100,8 @@ export class UsersService {
     })
     await this.sessions.announce(revoked)
     const view = toUserView(user)
-    // The user's other devices refresh their copy of the profile.
-    await this.realtime.publish(`user:${id}`, 'user.updated', view)
+    // The user's other devices refresh their copy of the profile (in the background: never holding the answer).
+    void this.realtime.publish(`user:${id}`, 'user.updated', view)
     return view
   }
 }

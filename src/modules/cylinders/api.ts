@@ -5,6 +5,7 @@ import { AdminShipmentsService } from './admin-shipments.service.js'
 import { BatchService } from './batch.service.js'
 import { CylindersService } from './cylinders.service.js'
 import { CylinderNotifier } from './events.js'
+import { InventoryRetirement } from './inventory-retirement.js'
 import { InventoryService } from './inventory.service.js'
 import { LocationsService } from './locations.service.js'
 import { ReportsService } from './reports.service.js'
@@ -23,11 +24,13 @@ export interface CylindersApi {
   readonly reports: ReportsService
   readonly adminShipments: AdminShipmentsService
   readonly notifier: CylinderNotifier
+  readonly retirement: InventoryRetirement
 }
 
 export function createCylindersApi(ctx: ModuleContext): CylindersApi {
   const store = cylinderStore(ctx.db)
-  const notifier = new CylinderNotifier(ctx.realtime, ctx.cache, ctx.log)
+  const retirement = new InventoryRetirement(ctx.cache, ctx.log)
+  const notifier = new CylinderNotifier(ctx.realtime, retirement, ctx.log)
   return {
     access: ctx.access,
     config: ctx.config.cylinders,
@@ -36,9 +39,10 @@ export function createCylindersApi(ctx: ModuleContext): CylindersApi {
     cylinders: new CylindersService(store, notifier),
     batches: new BatchService(store, notifier, ctx.config.cylinders.timeZone),
     locations: new LocationsService(store, notifier),
-    inventory: new InventoryService(store.repos.inventory, ctx.cache, ctx.config.cylinders.inventoryCacheSeconds * 1000, ctx.log),
+    inventory: new InventoryService(store.repos.inventory, ctx.cache, ctx.config.cylinders.inventoryCacheSeconds * 1000, ctx.log, { retirement }),
     reports: new ReportsService(store.repos.reports, ctx.config.cylinders.timeZone),
     adminShipments: new AdminShipmentsService(store.repos.adminShipments, store.repos.shipments),
     notifier,
+    retirement,
   }
 }

@@ -99,7 +99,7 @@ export class BatchService {
       throw error
     }
     if ('earlier' in outcome) return this.replayOf(outcome.earlier, requestHash)
-    await this.notifier.changed({ event: MOVE_EVENTS[type], actorId: actor.id, cylinders: outcome.cylinders, before: outcome.before, shipmentId: outcome.shipment.id })
+    this.notifier.changed({ event: MOVE_EVENTS[type], actorId: actor.id, cylinders: outcome.cylinders, before: outcome.before, shipmentId: outcome.shipment.id })
     return { shipment: outcome.shipment, replayed: false }
   }
 
@@ -179,7 +179,7 @@ export class BatchService {
       )
       return { changed, before }
     })
-    await this.notifier.changed({ event: ACTION_EVENTS[type], actorId: actor.id, cylinders: changed, before })
+    this.notifier.changed({ event: ACTION_EVENTS[type], actorId: actor.id, cylinders: changed, before })
     return changed
   }
 

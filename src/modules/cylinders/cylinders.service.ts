@@ -73,7 +73,7 @@ export class CylindersService {
       if (isUniqueViolation(error, 'cylinders_serial_number_key')) throw new AppError('CYLINDER_SERIAL_TAKEN', undefined, { taken: [], repeated: [] })
       throw error
     }
-    await this.notifier.changed({ event: 'cylinder.added', actorId: actor.id, cylinders: added })
+    this.notifier.changed({ event: 'cylinder.added', actorId: actor.id, cylinders: added })
     return added
   }
 
@@ -133,7 +133,7 @@ export class CylindersService {
       if (isUniqueViolation(error, 'cylinders_serial_number_key')) throw new AppError('CYLINDER_SERIAL_TAKEN', undefined, { taken: [changes.serialNumber], repeated: [] })
       throw error
     })
-    if (result.changed) await this.notifier.changed({ event: 'cylinder.updated', actorId: actor.id, cylinders: [result.row], before: new Map([[id, result.row.status]]) })
+    if (result.changed) this.notifier.changed({ event: 'cylinder.updated', actorId: actor.id, cylinders: [result.row], before: new Map([[id, result.row.status]]) })
     return result.row
   }
 
@@ -148,7 +148,7 @@ export class CylindersService {
       await repos.cylinders.insertEvents([{ cylinderId: id, type: 'reprinted', actorId: actor.id, reason: reason?.trim() || null, data: { retiredCode: current.qrCode } }])
       return updated
     })
-    await this.notifier.changed({ event: 'cylinder.reprinted', actorId: actor.id, cylinders: [row], before: new Map([[id, row.status]]) })
+    this.notifier.changed({ event: 'cylinder.reprinted', actorId: actor.id, cylinders: [row], before: new Map([[id, row.status]]) })
     return row
   }
 

@@ -4,6 +4,7 @@ import type { Cache } from '../../core/cache/cache.js'
 import type { RealtimePublisher } from '../../core/realtime/index.js'
 import type { CylinderStatus } from './domain.js'
 import type { CylinderRow } from './db/schema.js'
+import type { InventoryRetirement } from './inventory-retirement.js'
 
 /** The room staff follow (`cylinders:read`). */
 export const CYLINDERS_ROOM = 'cylinders'
@@ -53,43 +54,53 @@ export interface Change {
 /**
  * Called after a change commits: retires the cached inventory (on every instance, with Redis) and
  * tells the `cylinders` room what changed, then `inventory.changed` with the count per status
- * that changed. A failure here is logged: the change itself stands.
+ * that changed. Both run in the background, never holding the response (a hanging Redis costs the
+ * request nothing), one change after another so the room hears them in commit order, each
+ * announcement after its retirement was tried (a client refetching on it gets the new summary).
+ * A failure is logged: the change itself stands.
  */
 export class CylinderNotifier {
+  private queue: Promise<void> = Promise.resolve()
+
   constructor(
     private readonly realtime: RealtimePublisher,
-    private readonly cache: Cache,
+    private readonly retirement: InventoryRetirement,
     private readonly log: FastifyBaseLogger,
   ) {}
 
-  /** Retires every cached inventory summary (also for changes that are not to cylinders, like a renamed location). */
-  async inventoryChanged(): Promise<void> {
-    await newInventoryGeneration(this.cache)
+  /** Retires every cached inventory summary (also for changes that are not to cylinders, like a renamed location), in the background. */
+  inventoryChanged(): void {
+    void this.retirement.retire()
   }
 
-  async changed(change: Change): Promise<void> {
-    // Two duties that must not fail together: a cache outage still lets the room hear of the change.
-    try {
-      await this.inventoryChanged()
-    } catch (err) {
-      this.log.error({ err, event: change.event }, 'could not retire the cached inventory; it may be stale until it expires')
-    }
-    try {
-      const { cylinders } = change
-      await this.realtime.publish(CYLINDERS_ROOM, change.event, {
-        actorId: change.actorId,
-        shipmentId: change.shipmentId ?? null,
-        count: cylinders.length,
-        // A big batch or import is announced by its count: clients refetch rather than receive a huge frame.
-        truncated: cylinders.length > MAX_CYLINDERS_PER_EVENT,
-        cylinders: cylinders.slice(0, MAX_CYLINDERS_PER_EVENT).map((c) => ({ id: c.id, serialNumber: c.serialNumber, qrCode: c.qrCode, status: c.status, locationId: c.locationId, version: c.version })),
-      })
-      const delta = statusDelta(change)
-      if (Object.keys(delta).length > 0 || change.event === 'cylinder.updated') {
-        await this.realtime.publish(CYLINDERS_ROOM, 'inventory.changed', { cause: change.event, byStatus: delta })
-      }
-    } catch (err) {
-      this.log.error({ err, event: change.event }, 'could not announce a cylinder change')
+  /** Schedules the change's after-commit work; returns at once. */
+  changed(change: Change): void {
+    // Asked for now, so this instance bypasses the cache from the moment the response leaves.
+    const retired = this.retirement.retire()
+    this.queue = this.queue
+      .then(() => retired)
+      .then(() => this.announce(change))
+      .catch((err: unknown) => this.log.error({ err, event: change.event }, 'could not announce a cylinder change'))
+  }
+
+  /** Resolves once every change scheduled so far has been announced (or failed to be): for shutdown and tests. */
+  idle(): Promise<void> {
+    return this.queue
+  }
+
+  private async announce(change: Change): Promise<void> {
+    const { cylinders } = change
+    await this.realtime.publish(CYLINDERS_ROOM, change.event, {
+      actorId: change.actorId,
+      shipmentId: change.shipmentId ?? null,
+      count: cylinders.length,
+      // A big batch or import is announced by its count: clients refetch rather than receive a huge frame.
+      truncated: cylinders.length > MAX_CYLINDERS_PER_EVENT,
+      cylinders: cylinders.slice(0, MAX_CYLINDERS_PER_EVENT).map((c) => ({ id: c.id, serialNumber: c.serialNumber, qrCode: c.qrCode, status: c.status, locationId: c.locationId, version: c.version })),
+    })
+    const delta = statusDelta(change)
+    if (Object.keys(delta).length > 0 || change.event === 'cylinder.updated') {
+      await this.realtime.publish(CYLINDERS_ROOM, 'inventory.changed', { cause: change.event, byStatus: delta })
     }
   }
 }

@@ -25,9 +25,13 @@ describe('the cylinders room', () => {
   it('tells staff about each committed move, then how the inventory changed', async () => {
     const admin = await loginAs(app(), 'admin')
     const worker = await loginAs(app(), 'worker')
-    const cylinders = await addCylinders(app(), admin, 2)
     const socket = await follow(worker)
     expect(await socket.subscribe('cylinders')).toMatchObject({ type: 'subscribed', room: 'cylinders' })
+    // Announced after the response, never before it is sent: wait for the add's two events.
+    const cylinders = await addCylinders(app(), admin, 2)
+    const [added, addedInventory] = await socket.events('cylinders', 2)
+    expect(added).toMatchObject({ event: 'cylinder.added', data: { actorId: admin.id, count: 2 } })
+    expect(addedInventory).toMatchObject({ event: 'inventory.changed', seq: (added!.seq as number) + 1, data: { cause: 'cylinder.added', byStatus: { available: 2 } } })
 
     // A refused batch publishes nothing: the first event is the ship that commits.
     expectError(await post(app(), worker, 'return', { cylinderIds: [cylinders[0]!.id] }), 409, 'CYLINDER_INVALID_TRANSITION')

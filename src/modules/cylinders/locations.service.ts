@@ -77,7 +77,7 @@ export class LocationsService {
       })
       .catch(nameTaken(fields.name))
     // The inventory names locations: a rename must not wait for the cache to expire.
-    if (updated.version !== version) await this.notifier.inventoryChanged()
+    if (updated.version !== version) this.notifier.inventoryChanged()
     return updated
   }
 
