@@ -100,6 +100,19 @@ describe('general rate limit (RATE_LIMIT_PER_MINUTE)', () => {
     expect((await get(limited(), ip, undefined, '/ready')).statusCode).toBe(200)
   })
 
+  // Redis pass only: without REDIS_URL the counters live in process memory.
+  it.skipIf(!process.env.REDIS_URL)('keeps its counters in Redis as plinth:rate:user:<id> and plinth:rate:ip:<ip>', async () => {
+    const user = actor()
+    const ip = uniqueIp()
+    expect((await get(limited(), ip, user)).statusCode).toBe(200)
+    expect((await get(limited(), ip)).statusCode).toBe(200)
+
+    const redis = limited().platform.redis!
+    expect(await redis.get(`plinth:rate:user:${user.id}`)).toBe('1')
+    expect(await redis.get(`plinth:rate:ip:${ip}`)).toBe('1')
+    expect(await redis.keys(`plinth:rate:*${user.id}`)).toEqual([`plinth:rate:user:${user.id}`])
+  })
+
   it('0 turns it off: no counting, no headers', async () => {
     const ip = uniqueIp()
     const user = actor()

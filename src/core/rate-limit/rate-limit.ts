@@ -6,6 +6,9 @@ import { AppError } from '../errors/app-error.js'
 /** Probes and scrapes: a load balancer or Prometheus must never be locked out (the OpenAPI document declares no limit on them). */
 export const RATE_LIMIT_EXEMPT_PATHS: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics'])
 
+/** Where the general limit's counters live in Redis: `plinth:rate:user:<id>`, `plinth:rate:ip:<ip>`. */
+const RATE_KEY_PREFIX = 'plinth:rate:'
+
 /** A store slower than this lets the request through rather than holding it. */
 const STORE_TIMEOUT_MS = 1000
 
@@ -31,8 +34,11 @@ export async function installRateLimit(app: FastifyInstance, { perMinute, redis 
   if (perMinute === 0) return
   let count: ReturnType<FastifyInstance['createRateLimit']> | undefined
   await app.register(async (scope) => {
-    await scope.register(rateLimit, { global: false, skipOnError: true, ...(redis ? { redis, nameSpace: 'plinth:rate:' } : {}) })
-    count = scope.createRateLimit({ max: perMinute, timeWindow: 60_000, skipOnError: true, keyGenerator: keyOf })
+    // The limit is the plugin's own (global) setting and createRateLimit gets none: given options, it
+    // would count in a per-route child store, whose keys start with the (here unknown) route's method
+    // and URL ("plinth:rate:undefinedundefined-user:…"). Keys read `plinth:rate:user:<id>` / `plinth:rate:ip:<ip>`.
+    await scope.register(rateLimit, { global: false, max: perMinute, timeWindow: 60_000, skipOnError: true, keyGenerator: keyOf, ...(redis ? { redis, nameSpace: RATE_KEY_PREFIX } : {}) })
+    count = scope.createRateLimit()
   })
   const counter = count!
   app.addHook('onRequest', async (request, reply) => {
