@@ -34,6 +34,11 @@ export interface Config {
      * first instance kept in the database, so all of them sign and encrypt alike.
      */
     readonly fromDatabase: readonly SecretName[]
+    /**
+     * On the embedded database: the secrets the environment leaves out, which Plinth generated and keeps
+     * in DATA_DIR/secrets.json (generated anew when that file is missing), not set by the operator.
+     */
+    readonly fromDataDir: readonly SecretName[]
   }
   readonly logLevel: Env['LOG_LEVEL']
   readonly corsOrigins: readonly string[] | '*'
@@ -265,7 +270,7 @@ function resolveSecrets(env: Env, dataDir: string): Config['secrets'] {
   const generated = missing.length === 0 ? undefined : env.DATABASE_URL ? (readDevSecrets(dataDir) ?? generateSecrets()) : loadOrCreateDevSecrets(dataDir)
   const jwtSecret = env.JWT_SECRET ?? generated!.jwtSecret
   const encryptionKey = env.ENCRYPTION_KEY ?? generated!.encryptionKey
-  return { jwtSecret, encryptionKey: decodeKey(encryptionKey), fromDatabase: env.DATABASE_URL ? missing : [] }
+  return { jwtSecret, encryptionKey: decodeKey(encryptionKey), fromDatabase: env.DATABASE_URL ? missing : [], fromDataDir: env.DATABASE_URL ? [] : missing }
 }
 
 function decodeKey(key: string): Buffer {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -123,6 +123,20 @@ describe('the ENCRYPTION_KEY check value', () => {
     expect(await stored()).toEqual({})
     await resolveBootSecrets(right, database.db)
     expect((await stored())[SETTING.keyCheck]).toBe(keyCheckValue(right.secrets.encryptionKey))
+  })
+
+  it('when the key Plinth generated in DATA_DIR is lost, says it was generated and how to recover', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'plinth-secrets-'))
+    // The embedded database with no secrets set: Plinth generates them and keeps them in DATA_DIR.
+    const embedded = () => testConfig({ DATABASE_URL: undefined, DATA_DIR: dataDir, JWT_SECRET: undefined, ENCRYPTION_KEY: undefined })
+    await resolveBootSecrets(embedded(), database.db)
+    rmSync(join(dataDir, 'secrets.json'))
+
+    const refused = resolveBootSecrets(embedded(), database.db)
+    await expect(refused).rejects.toBeInstanceOf(ConfigError)
+    const { message } = (await refused.catch((error: Error) => error)) as Error
+    expect(message).toContain(`ENCRYPTION_KEY is unset, so Plinth used the key it generated and keeps in ${join(dataDir, 'secrets.json')}`)
+    expect(message).toContain('Restore DATA_DIR/secrets.json from a backup, or set ENCRYPTION_KEY to the original key')
   })
 
   it('refuses a key kept in the database that does not match the check value', async () => {

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { join } from 'node:path'
 import { ConfigError, type Config, type SecretName } from '../../config/index.js'
 import { Sealer } from '../crypto/seal.js'
 import type { Db } from '../db/client.js'
@@ -35,20 +36,24 @@ export async function resolveBootSecrets(config: Config, db: Db): Promise<Config
   const encryptionKey = shared.has('ENCRYPTION_KEY')
     ? Buffer.from(await settings.claim(SETTING.encryptionKey, config.secrets.encryptionKey.toString('hex')), 'hex')
     : config.secrets.encryptionKey
-  await checkEncryptionKey(settings, encryptionKey, shared.has('ENCRYPTION_KEY'))
+  const origin: KeyOrigin = shared.has('ENCRYPTION_KEY') ? 'database' : config.secrets.fromDataDir.includes('ENCRYPTION_KEY') ? 'dataDir' : 'environment'
+  await checkEncryptionKey(settings, encryptionKey, origin, config.dataDir)
   return Object.freeze({ ...config, secrets: Object.freeze({ ...config.secrets, jwtSecret, encryptionKey }) })
 }
 
-async function checkEncryptionKey(settings: PlatformSettingsRepository, key: Buffer, keptInDatabase: boolean): Promise<void> {
+/** Where the key being checked came from: the operator's ENCRYPTION_KEY, or one Plinth generated and kept. */
+type KeyOrigin = 'environment' | 'database' | 'dataDir'
+
+async function checkEncryptionKey(settings: PlatformSettingsRepository, key: Buffer, origin: KeyOrigin, dataDir: string): Promise<void> {
   const expected = keyCheckValue(key)
   let stored = await settings.get(SETTING.keyCheck)
   if (stored === undefined) {
     // A database from before check values were kept: the key must still open what is stored.
     const sample = await settings.sealedSample()
-    if (sample && !opens(key, sample.sealed, sample.id)) throw wrongKey(keptInDatabase)
+    if (sample && !opens(key, sample.sealed, sample.id)) throw wrongKey(origin, dataDir)
     stored = await settings.claim(SETTING.keyCheck, expected)
   }
-  if (!sameText(stored, expected)) throw wrongKey(keptInDatabase)
+  if (!sameText(stored, expected)) throw wrongKey(origin, dataDir)
 }
 
 function opens(key: Buffer, sealed: string, context: string): boolean {
@@ -66,10 +71,15 @@ function sameText(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right)
 }
 
-function wrongKey(keptInDatabase: boolean): ConfigError {
-  return new ConfigError([
-    keptInDatabase
-      ? 'ENCRYPTION_KEY is unset and the key kept in the database does not match the data stored there: set ENCRYPTION_KEY to the key the data was encrypted with'
-      : 'ENCRYPTION_KEY is not the key the data in this database was encrypted with (its key check value differs): set ENCRYPTION_KEY to that key; starting with another would leave the data unreadable',
-  ])
+function wrongKey(origin: KeyOrigin, dataDir: string): ConfigError {
+  const messages: Record<KeyOrigin, string> = {
+    database:
+      'ENCRYPTION_KEY is unset and the key kept in the database does not match the data stored there: set ENCRYPTION_KEY to the key the data was encrypted with',
+    dataDir:
+      `ENCRYPTION_KEY is unset, so Plinth used the key it generated and keeps in ${join(dataDir, 'secrets.json')}, and that is not the key the data in this database was encrypted with: ` +
+      'the file was probably lost or replaced (it is generated anew when missing). Restore DATA_DIR/secrets.json from a backup, or set ENCRYPTION_KEY to the original key; starting with another would leave the data unreadable',
+    environment:
+      'ENCRYPTION_KEY is not the key the data in this database was encrypted with (its key check value differs): set ENCRYPTION_KEY to that key; starting with another would leave the data unreadable',
+  }
+  return new ConfigError([messages[origin]])
 }
