@@ -31,32 +31,40 @@ export interface InventoryAnswer {
 /** byGasType and byLocation list at most this many rows (the places holding most): a bounded answer. */
 export const INVENTORY_ROW_LIMIT = 500
 
+/** This instance's retirements of the cached inventory (InventoryRetirement). */
+interface Retirement {
+  readonly pending: boolean
+  settled(): Promise<void>
+}
+
 const zeros = (): StatusCounts => Object.fromEntries(CYLINDER_STATUSES.map((status) => [status, 0])) as StatusCounts
 
 export class InventoryService {
   private readonly now: () => Date
-  private readonly retirement: { readonly pending: boolean } | undefined
+  private readonly retirement: Retirement | undefined
 
   /**
    * Every change starts a new cache generation after it commits (CylinderNotifier, in the
    * background), so an answer is never older than the last change; `ttlMs`
    * (CYLINDERS_INVENTORY_CACHE_SECONDS) bounds how long one is kept at all. 0 turns the cache off.
-   * While the cache fails (Redis down), every answer is computed: slower, never wrong. While this
-   * instance's `retirement` of a change is in flight or failed, its answers are computed too (and
-   * not stored), so it never serves a summary older than its own changes.
+   * While the cache fails (Redis down), every answer is computed: slower, never wrong. A read
+   * waits for this instance's `retirement` in flight, and while one failed its answers are
+   * computed too (and not stored), so it never serves a summary older than its own changes.
    */
   constructor(
     private readonly repository: InventoryRepository,
     private readonly cache: Cache,
     private readonly ttlMs: number,
     private readonly log?: { warn(details: object, message: string): void },
-    options: { now?: () => Date; retirement?: { readonly pending: boolean } } = {},
+    options: { now?: () => Date; retirement?: Retirement } = {},
   ) {
     this.now = options.now ?? (() => new Date())
     this.retirement = options.retirement
   }
 
   async get(): Promise<InventoryAnswer> {
+    // A retirement in flight is waited for (bounded by the Redis command timeout); one that failed is bypassed.
+    if (this.retirement?.pending) await this.retirement.settled()
     if (this.ttlMs <= 0 || this.retirement?.pending) return { inventory: await this.compute(), cache: 'miss' }
     let key: string
     let cached: Inventory | undefined
