@@ -9,7 +9,11 @@ import { RealtimeGateway } from './gateway.js'
 import { Realtime } from './realtime.js'
 import { RedisEventLog } from './redis-event-log.js'
 
-/** What modules get: publish after the transaction that caused the event has committed. */
+/**
+ * What modules get: publish after the transaction that caused the event has committed. Never
+ * rejects (a failure is logged), and need not be awaited: a room's publishes keep their call order.
+ * A request should not await it, so a hanging Redis never holds its response.
+ */
 export interface RealtimePublisher {
   publish(room: string, event: string, data: unknown): Promise<unknown>
 }
