@@ -4,6 +4,7 @@ import { errorSpec, type CoreErrorCode } from './catalog.js'
 import { fieldErrors } from './field-errors.js'
 import { isDatabaseUnavailable } from '../db/unavailable.js'
 import { isRedisUnavailable } from '../redis/client.js'
+import { sentMediaType } from '../http/media-type.js'
 import { MAX_ERROR_MESSAGE_LENGTH } from '../http/schemas.js'
 
 export interface ErrorBody {
@@ -48,7 +49,7 @@ function capped(message: string): string {
 /** Turns every thrown error into the one error shape; only 5xx causes reach the log. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const { status, body, headers } = toResponse(error)
+    const { status, body, headers } = error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? unsupportedMediaType(request) : toResponse(error)
     if (status >= 500) request.log.error({ err: error }, 'request failed')
     return reply.code(status).headers(headers).send(body)
   })
@@ -72,6 +73,14 @@ function toResponse(error: FastifyError): { status: number; body: ErrorBody; hea
   }
   if (mapped === 'SERVICE_UNAVAILABLE') return { status: 503, body: errorBody(mapped), headers: {} }
   return { status: 500, body: errorBody('INTERNAL'), headers: {} }
+}
+
+/** Names the type that was sent and the ones the route takes (JSON unless its schema says otherwise). */
+function unsupportedMediaType(request: FastifyRequest): { status: number; body: ErrorBody; headers: Record<string, string> } {
+  const sent = sentMediaType(request)
+  const accepted = (request.routeOptions.schema as { consumes?: string[] } | undefined)?.consumes ?? ['application/json']
+  const message = `${sent ? `Content-Type ${sent} is` : 'A body without a Content-Type is'} not accepted here; send ${accepted.join(' or ')}.`
+  return { status: 415, body: errorBody('UNSUPPORTED_MEDIA_TYPE', message, { contentType: sent, accepted }), headers: {} }
 }
 
 function clientMessage(code: CoreErrorCode, error: FastifyError): string {

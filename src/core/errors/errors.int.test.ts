@@ -48,7 +48,11 @@ describe('error responses', () => {
   it('unsupported media type → 415', async () => {
     const response = await app().inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'application/xml' }, payload: '<a/>' })
     expect(response.statusCode).toBe(415)
-    expect(response.json().error.code).toBe('UNSUPPORTED_MEDIA_TYPE')
+    expect(response.json().error).toEqual({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: 'Content-Type application/xml is not accepted here; send application/json.',
+      details: { contentType: 'application/xml', accepted: ['application/json'] },
+    })
   })
 
   it('body over BODY_LIMIT_BYTES → 413', async () => {

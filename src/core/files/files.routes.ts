@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHook
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { requireActor } from '../access/require-permission.js'
 import { AppError } from '../errors/app-error.js'
+import { sentMediaType } from '../http/media-type.js'
 import { IdParams, errorResponses } from '../http/schemas.js'
 import { sanitizeFileName } from './file-names.js'
 import { toFileView } from './file.view.js'
@@ -52,7 +53,9 @@ export async function filesRoutes(instance: FastifyInstance, { files, maxUploadB
       },
       async (request, reply) => {
         const actor = requireActor(request)
-        if (!request.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data.')
+        if (!request.isMultipart()) {
+          throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data.', { contentType: sentMediaType(request), accepted: ['multipart/form-data'] })
+        }
         const part = await request.file().catch((error: unknown) => Promise.reject(malformed(error)))
         if (!part) throw new AppError('VALIDATION_FAILED', 'The request has no file part.', { file: 'is required' })
         const upload = { name: sanitizeFileName(part.filename), body: part.file, truncated: () => part.file.truncated, drainOnRefusal: true }

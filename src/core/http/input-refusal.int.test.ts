@@ -86,7 +86,9 @@ describe('a body that is not JSON on a JSON route is 415 (core)', () => {
       const email = uniqueEmail('media')
       const body = contentType.startsWith('text/plain') ? JSON.stringify({ email, password: TEST_PASSWORD, name: 'Text' }) : payload
       const error = expectError(await app().inject({ method: 'POST', url: '/api/auth/register', headers: { 'content-type': contentType }, payload: body }), 415, 'UNSUPPORTED_MEDIA_TYPE')
-      expect(error.message, contentType).toMatch(/content type/i)
+      const sent = contentType.split(';')[0]
+      expect(error.message, contentType).toBe(`Content-Type ${sent} is not accepted here; send application/json.`)
+      expect(error.details).toEqual({ contentType: sent, accepted: ['application/json'] })
       expect(await storedByEmail(email)).toBeUndefined()
     }
   })
@@ -120,7 +122,8 @@ describe('a body that is not JSON on a JSON route is 415 (core)', () => {
     // JSON, text or a form is not an upload.
     for (const contentType of ['application/json', 'text/plain', 'application/x-www-form-urlencoded']) {
       const response = await app().inject({ method: 'POST', url: '/api/files', headers: { ...user.headers, 'content-type': contentType }, payload: contentType === 'application/json' ? '{}' : 'a=b' })
-      expectError(response, 415, 'UNSUPPORTED_MEDIA_TYPE')
+      const error = expectError(response, 415, 'UNSUPPORTED_MEDIA_TYPE')
+      expect(error.details).toEqual({ contentType, accepted: ['multipart/form-data'] })
     }
   })
 })
