@@ -71,8 +71,16 @@ describe.runIf(process.env.DATABASE_URL && process.env.REDIS_URL)('two instances
 
     onA.close()
     await onA.closed
+    // Events are published after the response: a watcher on A says when each one is out, so the
+    // second rename follows the first one's event and the replay below asks after both.
+    const watcher = socketTo(a, user.accessToken)
+    await watcher.ofType('ready')
+    await watcher.subscribe(room)
     expect((await rename(b, user, 'Third', 2)).status).toBe(200)
+    expect((await watcher.events(room, 1))[0]).toMatchObject({ seq: 2 })
     expect((await rename(a, user, 'Fourth', 3)).status).toBe(200)
+    expect((await watcher.events(room, 1))[0]).toMatchObject({ seq: 3 })
+    watcher.close()
 
     const onB = socketTo(b, user.accessToken)
     await onB.ofType('ready')
