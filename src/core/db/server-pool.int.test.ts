@@ -27,11 +27,12 @@ describe.skipIf(!url)('the PostgreSQL pool', () => {
   }
   const failure = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error)
 
-  it('a query waiting for a busy pool fails after the wait bound and never runs; slow queries on a live server are left to finish', async () => {
+  it('a query waiting for a busy pool fails after the wait bound and never runs; slow work on a live server is left to finish', async () => {
     const database = await open({ waitMs: 1000 })
     const marker = `waited-${crypto.randomUUID()}`
-    // Drizzle's queries start when awaited: these take both connections first (same path, in order).
-    const slow = [Promise.resolve(database.db.execute(sql`select pg_sleep(2.5)`)), Promise.resolve(database.db.execute(sql`select pg_sleep(2.5)`))]
+    // A transaction reserves its connection: these two take the whole pool first (same path, in order).
+    const slowTransaction = () => database.db.transaction(async (tx) => tx.execute(sql`select pg_sleep(2.5)`))
+    const slow = [slowTransaction(), slowTransaction()]
     const started = performance.now()
     const error = await failure(Promise.resolve(database.db.execute(sql`select ${marker}::text as marker`)))
     expect(performance.now() - started).toBeLessThan(1000 + 1500)
@@ -40,6 +41,13 @@ describe.skipIf(!url)('the PostgreSQL pool', () => {
     await expect(Promise.all(slow)).resolves.toHaveLength(2)
     const seen = await database.db.execute(sql`select count(*)::int as n from pg_stat_activity where query like ${`%${marker}%`} and query not like '%pg_stat_activity%'`)
     expect((seen as { n: number }[])[0]?.n).toBe(0)
+  })
+
+  it('plain queries share busy connections (pipelined, as postgres.js does) instead of waiting for a free one', async () => {
+    const database = await open({ waitMs: 1000 })
+    // One per connection at a time, the last two would wait 1.2 s for a turn and be refused at 1 s.
+    const queries = Array.from({ length: 6 }, () => Promise.resolve(database.db.execute(sql`select pg_sleep(0.6)`)))
+    await expect(Promise.all(queries)).resolves.toHaveLength(6)
   })
 
   it('a statement past DATABASE_STATEMENT_TIMEOUT_MS is stopped by the server and reads as unavailable (503)', async () => {

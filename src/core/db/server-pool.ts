@@ -24,9 +24,16 @@ export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { connectMs: 3000, wa
 const IDLE_SECONDS = 60
 /** The liveness check (an SSLRequest, answered before authentication) gets at most this long. */
 const PROBE_MS = 1000
+/**
+ * Plain queries in flight per connection: postgres.js pipelines queries on busy connections, and
+ * allowing only one per connection halved GET /api/auth/me under load (measured with `npm run bench`).
+ * A transaction reserves its connection, so it takes this many slots.
+ */
+const PIPELINE_DEPTH = 8
 
 interface Operation {
   readonly since: number
+  readonly slots: number
 }
 
 export interface ServerPool {
@@ -39,7 +46,7 @@ export interface ServerPool {
 /**
  * A postgres.js pool with every wait bounded. postgres.js itself queues and pipelines queries
  * without limit, so a query behind a dead connection would wait as long as TCP does: here at most
- * `poolSize` operations (a query, or a whole transaction) run at once, the others wait at most
+ * `poolSize` transactions, or `PIPELINE_DEPTH` queries per connection, run at once, the others wait at most
  * `waitMs` for a turn, and an operation unanswered for `waitMs` makes the pool check that the server
  * is alive. When it is not, the pool is replaced: what ran on the old one fails (503
  * DATABASE_UNAVAILABLE) and the next queries open new connections, so the pool recovers by itself
@@ -66,25 +73,29 @@ export function serverPool(url: string, poolSize: number, timeouts: DatabaseTime
   let current = first
   let ended = false
   const running = new Set<Operation>()
+  const capacity = poolSize * PIPELINE_DEPTH
+  let used = 0
   /** Readiness checks take no slot (a busy pool is still ready) but are watched like queries. */
   const pings = new Set<Operation>()
-  const waiting: { grant: (operation: Operation) => void }[] = []
+  const waiting: { slots: number; grant: (operation: Operation) => void }[] = []
   let watchdog: NodeJS.Timeout | undefined
   let probing = false
   let lastProbe = 0
 
-  const start = (): Operation => {
-    const operation = { since: Date.now() }
+  const start = (slots: number): Operation => {
+    const operation = { since: Date.now(), slots }
     running.add(operation)
+    used += slots
     watchStalls()
     return operation
   }
 
-  const acquire = (): Promise<Operation> => {
+  const acquire = (slots: number): Promise<Operation> => {
     if (ended) return Promise.reject(new DatabaseUnavailableError('the database pool is closed'))
-    if (running.size < poolSize) return Promise.resolve(start())
+    if (waiting.length === 0 && used + slots <= capacity) return Promise.resolve(start(slots))
     return new Promise((resolve, reject) => {
       const entry = {
+        slots,
         grant: (operation: Operation) => {
           clearTimeout(timer)
           resolve(operation)
@@ -92,17 +103,25 @@ export function serverPool(url: string, poolSize: number, timeouts: DatabaseTime
       }
       const timer = setTimeout(() => {
         waiting.splice(waiting.indexOf(entry), 1)
+        grantWaiting()
         reject(new DatabaseUnavailableError(`no database connection became free within ${timeouts.waitMs} ms`))
       }, timeouts.waitMs)
       waiting.push(entry)
     })
   }
 
+  /** Freed slots pass straight to those in line, in order, so a newcomer cannot take them in between. */
+  const grantWaiting = (): void => {
+    while (waiting.length > 0 && used + waiting[0]!.slots <= capacity) {
+      const next = waiting.shift()!
+      next.grant(start(next.slots))
+    }
+  }
+
   const release = (operation: Operation): void => {
     running.delete(operation)
-    // The slot passes straight to the next in line, so a newcomer cannot take it in between.
-    const next = waiting.shift()
-    if (next) next.grant(start())
+    used -= operation.slots
+    grantWaiting()
     stopWatchingWhenIdle()
   }
 
@@ -116,8 +135,8 @@ export function serverPool(url: string, poolSize: number, timeouts: DatabaseTime
   }
 
   /** Hands out a slot before `work` starts: a query past its wait never reaches the server. */
-  const run = async <T>(work: (pool: Sql) => Promise<T>): Promise<T> => {
-    const operation = await acquire()
+  const run = async <T>(slots: number, work: (pool: Sql) => Promise<T>): Promise<T> => {
+    const operation = await acquire(slots)
     try {
       return await work(current)
     } catch (error) {
@@ -163,7 +182,7 @@ export function serverPool(url: string, poolSize: number, timeouts: DatabaseTime
         },
         // Runs once, when first awaited, like postgres.js's own queries.
         then<A, B>(resolve: (value: unknown) => A, reject: (error: unknown) => B) {
-          result ??= run(async (pool) => {
+          result ??= run(1, async (pool) => {
             const pending = pool.unsafe(query, params as never[], options)
             return values ? await pending.values() : await pending
           })
@@ -172,14 +191,14 @@ export function serverPool(url: string, poolSize: number, timeouts: DatabaseTime
       }
     },
     begin(...args: unknown[]) {
-      return run((pool) => (pool.begin as (...a: unknown[]) => Promise<unknown>)(...args))
+      return run(PIPELINE_DEPTH, (pool) => (pool.begin as (...a: unknown[]) => Promise<unknown>)(...args))
     },
   }
 
   return {
     client: client as unknown as Sql,
     ping: async () => {
-      const operation = { since: Date.now() }
+      const operation = { since: Date.now(), slots: 0 }
       pings.add(operation)
       watchStalls()
       try {
