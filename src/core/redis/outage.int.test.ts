@@ -65,9 +65,7 @@ describe('Redis that accepts connections and never answers', () => {
 
   beforeAll(async () => {
     hole = await startBlackhole()
-    app = await buildApp(testConfig({ REDIS_URL: `redis://127.0.0.1:${hole.port}/0` }), { database: await testDatabase(), migrate: false })
-    await app.ready()
-    admin = await loginAs(app, 'admin')
+    ;({ app, admin } = await appOnRedis(`redis://127.0.0.1:${hole.port}/0`))
   })
 
   afterAll(async () => {
@@ -90,33 +88,19 @@ describe.skipIf(!redisServer)('a Redis of its own that hangs, stops and comes ba
   let admin: TestUser
 
   const startRedis = async (): Promise<void> => {
-    const child = spawn(redisServer!, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] })
-    server = child
-    let output = ''
-    await new Promise<void>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)))
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString()
-        if (output.includes('Ready to accept connections')) resolve()
-      })
-    })
+    server = await spawnRedis(port)
   }
   const stopRedis = async (): Promise<void> => {
     const child = server
     server = undefined
-    if (!child || child.exitCode !== null) return
-    const exited = once(child, 'exit')
-    child.kill('SIGKILL')
-    await exited
+    await killRedis(child)
   }
 
   beforeAll(async () => {
     port = await freePort()
     await startRedis()
     proxy = await startTcpProxy(port)
-    app = await buildApp(testConfig({ REDIS_URL: `redis://127.0.0.1:${proxy.port}/0` }), { database: await testDatabase(), migrate: false })
-    await app.ready()
-    admin = await loginAs(app, 'admin')
+    ;({ app, admin } = await appOnRedis(`redis://127.0.0.1:${proxy.port}/0`))
   })
 
   afterAll(async () => {
@@ -160,20 +144,13 @@ describe.skipIf(!redisServer)('a change while Redis hangs', () => {
     const port = await freePort()
     server = await spawnRedis(port)
     proxy = await startTcpProxy(port)
-    const env = { REDIS_URL: `redis://127.0.0.1:${proxy.port}/0`, REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) }
-    app = await buildApp(testConfig(env), { database: await testDatabase(), migrate: false })
-    await app.ready()
-    admin = await loginAs(app, 'admin')
+    ;({ app, admin } = await appOnRedis(`redis://127.0.0.1:${proxy.port}/0`, { REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) }))
   })
 
   afterAll(async () => {
     await proxy?.close()
     await app?.close()
-    if (server?.exitCode === null) {
-      const exited = once(server, 'exit')
-      server.kill('SIGKILL')
-      await exited
-    }
+    await killRedis(server)
   })
 
   // Other test files share the PostgreSQL database: count only this test's gas type.
@@ -248,6 +225,20 @@ async function spawnRedis(port: number): Promise<ChildProcess> {
     })
   })
   return child
+}
+
+async function killRedis(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return
+  const exited = once(child, 'exit')
+  child.kill('SIGKILL')
+  await exited
+}
+
+/** The app on this file's test database with Redis at `redisUrl`, and an administrator signed in to it. */
+async function appOnRedis(redisUrl: string, env: Record<string, string> = {}): Promise<{ app: FastifyInstance; admin: TestUser }> {
+  const app = await buildApp(testConfig({ REDIS_URL: redisUrl, ...env }), { database: await testDatabase(), migrate: false })
+  await app.ready()
+  return { app, admin: await loginAs(app, 'admin') }
 }
 
 function freePort(): Promise<number> {
