@@ -26,7 +26,7 @@ async function generateDocument(dataDir: string): Promise<unknown> {
     JWT_SECRET: 'x'.repeat(40),
     ENCRYPTION_KEY: '0'.repeat(64),
   })
-  const database = await createDatabase({ url: undefined, poolSize: 1, dataDir: config.dataDir, memory: {} })
+  const database = await createDatabase({ url: undefined, poolSize: 1, dataDir: config.dataDir })
   try {
     // The fixture resource is added so the resource toolkit's generated routes are linted too.
     const app = await buildApp(config, { database, modules: [...availableModules, notesModule] })

@@ -11,6 +11,7 @@ import { authRoutes } from './core/auth/auth.routes.js'
 import { UserView } from './core/auth/auth.schemas.js'
 import { createIdentity, type Identity } from './core/auth/identity.js'
 import { auditRoutes } from './core/audit/audit.routes.js'
+import { backupJobs } from './core/backup/backup.job.js'
 import { createJobs, type Jobs } from './core/jobs/index.js'
 import { createCache, type Cache } from './core/cache/cache.js'
 import { cylindersModule } from './modules/cylinders/index.js'
@@ -98,7 +99,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   const database =
     options.database ??
-    (await createDatabase({ ...config.database, dataDir: config.dataDir, onPoolDropped: (reason) => app.log.warn({ reason }, 'database connections dropped; reconnecting') }))
+    (await createDatabase({
+      ...config.database,
+      dataDir: config.dataDir,
+      log: app.log.child({ component: 'database' }),
+      onPoolDropped: (reason) => app.log.warn({ reason }, 'database connections dropped; reconnecting'),
+    }))
   const redis = config.redisUrl ? createRedis(config.redisUrl, app.log, config.redisCommandTimeoutMs) : undefined
   const release = async (): Promise<void> => {
     await closeRedis(redis)
@@ -123,7 +129,7 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
 
   const access = new PermissionRegistry()
   access.declare(...corePermissions)
-  const jobs = createJobs({ database, url: config.database.url, connectTimeoutMs: config.database.timeouts.connectMs, statementTimeoutMs: config.database.timeouts.statementMs, waitTimeoutMs: config.database.timeouts.waitMs, ...config.jobs, log: app.log.child({ component: 'jobs' }) })
+  const jobs = createJobs({ database, connectTimeoutMs: config.database.timeouts.connectMs, statementTimeoutMs: config.database.timeouts.statementMs, waitTimeoutMs: config.database.timeouts.waitMs, ...config.jobs, log: app.log.child({ component: 'jobs' }) })
   const identity = await createIdentity(config, database.db, redis, app.log, jobs)
   app.addHook('onClose', () => identity.close())
   if (config.auth.admin) await ensureAdmin(config.auth.admin, identity.auth, identity.store.repos.users, app.log)
@@ -160,6 +166,7 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
   const files = createFiles({ config, db: database.db, access, jobs, realtime, log: app.log.child({ component: 'files' }) })
   jobs.define(files.jobs, { owner: 'files' })
   jobs.define(retentionJobs(database.db, config), { owner: 'retention' })
+  jobs.define(backupJobs({ url: database.url, storage: files.storage, ...config.backup }), { owner: 'backup' })
   app.addHook('onClose', () => files.close())
   // Module apis exist before any route: user export and deletion call into every enabled module.
   const modules = createModules(app, selectModules(options.modules ?? availableModules, config.modules), { realtime, presence, files: files.api, cache: createCache(redis) })

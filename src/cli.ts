@@ -3,8 +3,13 @@ import type { FastifyBaseLogger } from 'fastify'
 import { ConfigError, loadConfig, type Config } from './config/index.js'
 import { createIdentity } from './core/auth/identity.js'
 import { passwordProblem } from './core/auth/password-policy.js'
-import { createDatabase } from './core/db/client.js'
+import { createDatabase, type Database } from './core/db/client.js'
 import { DataDirLockedError } from './core/db/data-dir-lock.js'
+import { isEmbeddedStartupError } from './core/db/embedded/server.js'
+import { backupToFile, describeBackup, describeRestore } from './core/backup/backup-file.js'
+import { BackupFileError, BackupRefusedError, backupFileName } from './core/backup/format.js'
+import { restoreBackup } from './core/backup/restore.service.js'
+import { restoredKeyProblem } from './core/backup/restore-secrets.js'
 import { AppError } from './core/errors/app-error.js'
 import { describeError } from './core/observability/log-errors.js'
 import { resolveBootSecrets } from './core/secrets/boot-secrets.js'
@@ -20,7 +25,7 @@ const commands: Record<string, { summary: string; run: Command }> = {
     summary: 'Apply the committed migrations to the configured database',
     run: async () => {
       const config = loadConfig()
-      const database = await createDatabase({ ...config.database, dataDir: config.dataDir })
+      const database = await openDatabase(config)
       try {
         await database.migrate()
         process.stdout.write(`Migrations applied (${database.kind}).\n`)
@@ -33,12 +38,58 @@ const commands: Record<string, { summary: string; run: Command }> = {
     summary: "Create an administrator: --email <address> --password <password> [--name 'Ann'] (default ADMIN_EMAIL, ADMIN_PASSWORD)",
     run: createAdmin,
   },
+  backup: {
+    summary: 'Back up the database, also while the server runs: [file] (default plinth-<UTC time>.backup here; - for standard output)',
+    run: backup,
+  },
+  restore: {
+    summary: 'Restore a backup <file> into an empty database (an empty DATA_DIR, or the DATABASE_URL one); see docs/deploy.md',
+    run: restore,
+  },
+}
+
+async function backup(args: string[]): Promise<void> {
+  const [file = backupFileName(new Date()), ...extra] = positionals(args)
+  if (extra.length > 0) throw new UsageError('backup takes one file name at most.')
+  const config = loadConfig()
+  const database = await openDatabase(config)
+  try {
+    const summary = await backupToFile(database.url, file)
+    // With the backup on standard output, the report goes to standard error.
+    ;(file === '-' ? process.stderr : process.stdout).write(describeBackup(file, summary))
+  } finally {
+    await database.close()
+  }
+}
+
+async function restore(args: string[]): Promise<void> {
+  const [file, ...extra] = positionals(args)
+  if (!file || extra.length > 0) throw new UsageError('restore needs the backup file: npm run cli -- restore <file>.')
+  const config = loadConfig()
+  const database = await openDatabase(config)
+  try {
+    const summary = await restoreBackup({ path: file, url: database.url, migrate: () => database.migrate() })
+    const target = database.kind === 'embedded' ? `the embedded database in ${config.dataDir}` : 'the DATABASE_URL database'
+    process.stdout.write(describeRestore(file, summary, target))
+    const problem = await restoredKeyProblem(config, database.db)
+    if (problem) process.stderr.write(`plinth warning: ${problem}\n`)
+  } finally {
+    await database.close()
+  }
+}
+
+function positionals(args: string[]): string[] {
+  try {
+    return parseArgs({ args, options: {}, allowPositionals: true, strict: true }).positionals
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}.`)
+  }
 }
 
 async function createAdmin(args: string[]): Promise<void> {
   const loaded = loadConfig()
   const admin = adminFrom(args, loaded)
-  const database = await createDatabase({ ...loaded.database, dataDir: loaded.dataDir })
+  const database = await openDatabase(loaded)
   try {
     await database.migrate()
     // The same secrets as the server's (kept in the database in development), and the same key check.
@@ -78,6 +129,14 @@ function adminFrom(args: string[], config: Config): { email: string; password: s
   return { email, password, ...(name ? { name } : {}) }
 }
 
+/**
+ * The configured database. On the embedded default the CLI uses the PostgreSQL server a running Plinth
+ * server started, or starts it for the command and stops it afterwards.
+ */
+function openDatabase(config: Config): Promise<Database> {
+  return createDatabase({ ...config.database, dataDir: config.dataDir, role: 'client', log: stderrLogger() })
+}
+
 /** The services log through pino's interface; a command only needs their warnings and errors. */
 function stderrLogger(): FastifyBaseLogger {
   const write =
@@ -109,7 +168,13 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = error instanceof UsageError || error instanceof ConfigError || error instanceof DataDirLockedError
+    const known =
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      error instanceof DataDirLockedError ||
+      isEmbeddedStartupError(error) ||
+      error instanceof BackupRefusedError ||
+      error instanceof BackupFileError
     process.stderr.write(`plinth: ${known ? error.message : describeError(error)}\n`)
     if (error instanceof UsageError) process.stderr.write(`\n${usage()}`)
     process.exit(error instanceof UsageError ? 2 : 1)

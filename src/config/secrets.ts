@@ -17,9 +17,32 @@ export function loadOrCreateDevSecrets(dataDir: string): Secrets {
   const stored = readDevSecrets(dataDir)
   if (stored) return stored
   const secrets = generateSecrets()
-  mkdirSync(dataDir, { recursive: true })
-  writeFileSync(join(dataDir, FILE), JSON.stringify(secrets, null, 2), { mode: 0o600 })
+  writeKept(dataDir, { ...readKept(dataDir), ...secrets })
   return secrets
+}
+
+/**
+ * The embedded PostgreSQL server's superuser password, generated on the first start and kept in the
+ * same file as the other generated secrets. `created` tells that the file had none (a new cluster, or
+ * a lost file: the server's password must then be set anew).
+ */
+export function loadOrCreateDatabasePassword(dataDir: string): { password: string; created: boolean } {
+  const kept = readKept(dataDir)
+  if (typeof kept.databasePassword === 'string' && kept.databasePassword.length > 0) return { password: kept.databasePassword, created: false }
+  const password = randomBytes(24).toString('base64url')
+  writeKept(dataDir, { ...kept, databasePassword: password })
+  return { password, created: true }
+}
+
+function readKept(dataDir: string): Record<string, unknown> {
+  const path = join(dataDir, FILE)
+  if (!existsSync(path)) return {}
+  return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>
+}
+
+function writeKept(dataDir: string, kept: Record<string, unknown>): void {
+  mkdirSync(dataDir, { recursive: true })
+  writeFileSync(join(dataDir, FILE), JSON.stringify(kept, null, 2), { mode: 0o600 })
 }
 
 /** The secrets an earlier start kept in DATA_DIR, if any (nothing is written). */

@@ -1,34 +1,24 @@
 import { randomUUID } from 'node:crypto'
-import { sql } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll } from 'vitest'
 import { buildApp } from '../../src/app.js'
 import { createDatabase, type Database } from '../../src/core/db/client.js'
 import { testConfig } from './app.js'
-import { closeTestDatabase, testDatabase } from './database.js'
+import { cloneTemplate, dropDatabase } from './database.js'
 
 /**
  * A database no other test file writes to, for tests about global state such as "the last
- * administrator". On PGlite each file already loads its own copy of the migrated snapshot; on
- * PostgreSQL, where files share the run's database, this creates (and afterwards drops) a fresh one.
+ * administrator": a fresh copy of the run's migrated template, dropped by `release`.
  */
-export async function privateDatabase(): Promise<{ database: Database; url: string | undefined; release: () => Promise<void> }> {
-  const url = process.env.DATABASE_URL
-  if (!url) return { database: await testDatabase(), url: undefined, release: closeTestDatabase }
-  const name = `plinth_private_${randomUUID().replaceAll('-', '')}`
-  const server = await createDatabase({ url, poolSize: 1, dataDir: '/nonexistent' })
-  await server.db.execute(sql.raw(`create database ${name}`))
-  const own = new URL(url)
-  own.pathname = `/${name}`
-  const database = await createDatabase({ url: own.toString(), poolSize: 4, dataDir: '/nonexistent' })
-  await database.migrate()
+export async function privateDatabase(): Promise<{ database: Database; url: string; release: () => Promise<void> }> {
+  const url = await cloneTemplate(`private_${randomUUID().replaceAll('-', '')}`)
+  const database = await createDatabase({ url, poolSize: 4, dataDir: '/nonexistent' })
   return {
     database,
-    url: own.toString(),
+    url,
     release: async () => {
       await database.close()
-      await server.db.execute(sql.raw(`drop database if exists ${name} with (force)`))
-      await server.close()
+      await dropDatabase(url)
     },
   }
 }

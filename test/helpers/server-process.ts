@@ -9,11 +9,16 @@ export interface ServerProcess {
   output(): string
   /** Sends a signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>
+  /** Resolves with the exit code, whoever stops the process. */
+  exited: Promise<number | null>
 }
 
-/** The real `src/server.ts` in a child process; resolves once it listens. */
-export function startServer(env: Record<string, string | undefined>, timeoutMs = 30_000): Promise<ServerProcess> {
-  const { child, output, exited } = run('src/server.ts', [], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env })
+/**
+ * The real `src/server.ts` in a child process; resolves once it listens. `group`: in a process group of
+ * its own, as a terminal runs a command (a Ctrl-C goes to the whole group: `process.kill(-pid, 'SIGINT')`).
+ */
+export function startServer(env: Record<string, string | undefined>, timeoutMs = 30_000, options: { group?: boolean } = {}): Promise<ServerProcess> {
+  const { child, output, exited } = run('src/server.ts', [], { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, options.group)
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${output()}`)), timeoutMs)
     const onData = (): void => {
@@ -25,6 +30,7 @@ export function startServer(env: Record<string, string | undefined>, timeoutMs =
         child,
         url: match[1]!,
         output,
+        exited,
         stop: (signal = 'SIGTERM') => {
           child.kill(signal)
           return exited
@@ -46,10 +52,10 @@ export async function runScript(script: string, args: string[], env: Record<stri
   return { code, output: output() }
 }
 
-function run(script: string, args: string[], env: Record<string, string | undefined>) {
+function run(script: string, args: string[], env: Record<string, string | undefined>, group = false) {
   const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '' }
   for (const [key, value] of Object.entries(env)) if (value !== undefined) childEnv[key] = value
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: group })
   let text = ''
   child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()))
   child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()))

@@ -17,7 +17,22 @@ export interface TcpProxy {
 
 type Mode = 'pass' | 'blackhole' | 'cut'
 
-export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
+/**
+ * A proxy in front of the PostgreSQL server a connection URL names (over TCP, or a Unix socket as the
+ * embedded server's), and the URL that reaches it through the proxy (always TCP on 127.0.0.1).
+ */
+export async function startDatabaseProxy(url: string): Promise<{ proxy: TcpProxy; url: string }> {
+  const target = new URL(url)
+  const socketDir = target.searchParams.get('host')
+  const proxy = socketDir ? await startTcpProxy({ path: `${socketDir}/.s.PGSQL.${target.port || 5432}` }) : await startTcpProxy(Number(target.port || 5432), target.hostname)
+  target.searchParams.delete('host')
+  target.hostname = '127.0.0.1'
+  target.port = String(proxy.port)
+  return { proxy, url: target.toString() }
+}
+
+/** `target`: a TCP port (on `targetHost`), or a Unix socket's path. */
+export async function startTcpProxy(target: number | { path: string }, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   let mode: Mode = 'pass'
   const sockets = new Set<Socket>()
   const relayed = new Set<Socket>()
@@ -29,7 +44,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   const server: Server = createServer((client) => {
     track(client)
     if (mode !== 'pass') return // held open, never answered (its data is dropped)
-    const upstream = connect(targetPort, targetHost)
+    const upstream = typeof target === 'number' ? connect(target, targetHost) : connect(target.path)
     track(upstream)
     for (const socket of [client, upstream]) {
       relayed.add(socket)

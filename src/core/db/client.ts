@@ -1,87 +1,90 @@
-import { join } from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js'
+import { drizzle } from 'drizzle-orm/postgres-js'
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core'
-import { sql } from 'drizzle-orm'
-import { acquireDataDirLock } from './data-dir-lock.js'
-import { migrateEmbedded, migrateServer } from './migrate.js'
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js'
+import { EmbeddedServer, type EmbeddedLog } from './embedded/server.js'
+import { migrateServer } from './migrate.js'
 import { DEFAULT_DATABASE_TIMEOUTS, serverPool, type DatabaseTimeouts } from './server-pool.js'
 
-/** The database handle every repository receives; the same API on PGlite and PostgreSQL. */
+/** The database handle every repository receives. */
 export type Db = PgDatabase<PgQueryResultHKT>
 
 export interface Database {
   readonly db: Db
-  readonly kind: 'pglite' | 'postgres'
+  /** `embedded`: the PostgreSQL server Plinth runs in DATA_DIR; `postgres`: the one DATABASE_URL names. */
+  readonly kind: 'embedded' | 'postgres'
+  /** The connection URL (with its password: never log it). */
+  readonly url: string
   readonly poolSize: number
   /** Queries sent to the server since start (for metrics). */
   queryCount(): number
   /** Applies the committed migrations (`drizzle/`); safe to call from many instances at once. */
   migrate(): Promise<void>
   ping(): Promise<void>
+  /** Closes the pool, then (embedded, when this process owns it) stops the PostgreSQL server. */
   close(): Promise<void>
-  /** Embedded only: the whole data directory, to start other instances from (tests). */
-  snapshot?(): Promise<Blob>
 }
 
 export interface DatabaseOptions {
   url: string | undefined
   poolSize: number
-  /** PostgreSQL only (PGlite runs in process and cannot go away); defaults: DEFAULT_DATABASE_TIMEOUTS. */
+  /** Defaults: DEFAULT_DATABASE_TIMEOUTS. */
   timeouts?: DatabaseTimeouts
   /** Told when the pool was dropped because PostgreSQL stopped answering (for the log). */
   onPoolDropped?: (reason: string) => void
   dataDir: string
-  /** Tests: an in-memory PGlite, optionally loaded from a migrated snapshot. */
-  memory?: { snapshot?: Blob }
+  /**
+   * Embedded only. `server` (default): Plinth's server process, one per DATA_DIR, which owns the
+   * PostgreSQL server; `client`: the CLI, which works alongside a running server.
+   */
+  role?: 'server' | 'client'
+  /** Embedded only: where the PostgreSQL server's starts, restarts and failures are logged. */
+  log?: EmbeddedLog
+  /** Embedded only: PostgreSQL settings on top of Plinth's (tests). */
+  embeddedSettings?: Record<string, string>
 }
 
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.url ? connectPostgres(options.url, options) : openPglite(options)
+  return options.url ? connect(options.url, 'postgres', options, async () => {}) : openEmbedded(options)
 }
 
-function connectPostgres(url: string, options: DatabaseOptions): Database {
-  let queries = 0
-  const pool = serverPool(url, options.poolSize, options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS, options.onPoolDropped ?? (() => {}))
-  const db = drizzlePostgres({ client: pool.client, logger: { logQuery: () => void queries++ } }) as unknown as Db
-  return {
-    db,
-    kind: 'postgres',
-    poolSize: options.poolSize,
-    queryCount: () => queries,
-    migrate: () => migrateServer(url),
-    ping: () => pool.ping(),
-    close: () => pool.end(),
-  }
-}
-
-async function openPglite(options: DatabaseOptions): Promise<Database> {
-  const lock = options.memory ? undefined : acquireDataDirLock(options.dataDir)
+async function openEmbedded(options: DatabaseOptions): Promise<Database> {
+  const role = options.role ?? 'server'
+  const lock: DataDirLock | undefined = role === 'server' ? acquireDataDirLock(options.dataDir) : undefined
   try {
-    const client = options.memory
-      ? await PGlite.create({ loadDataDir: options.memory.snapshot })
-      : await PGlite.create(join(options.dataDir, 'pgdata'))
-    let queries = 0
-    const typed = drizzlePglite({ client, logger: { logQuery: () => void queries++ } })
-    const db = typed as unknown as Db
-    return {
-      db,
-      kind: 'pglite',
-      poolSize: 1,
-      queryCount: () => queries,
-      migrate: () => migrateEmbedded(typed),
-      snapshot: () => client.dumpDataDir('none'),
-      ping: async () => {
-        await db.execute(sql`select 1`)
-      },
-      close: async () => {
-        await client.close()
+    const server = await EmbeddedServer.start({ dataDir: options.dataDir, role, log: options.log ?? silentLog, ...(options.embeddedSettings ? { settings: options.embeddedSettings } : {}) })
+    return connect(server.url, 'embedded', options, async () => {
+      try {
+        await server.stop()
+      } finally {
         lock?.release()
-      },
-    }
+      }
+    })
   } catch (error) {
     lock?.release()
     throw error
   }
 }
+
+function connect(url: string, kind: Database['kind'], options: DatabaseOptions, afterClose: () => Promise<void>): Database {
+  let queries = 0
+  const pool = serverPool(url, options.poolSize, options.timeouts ?? DEFAULT_DATABASE_TIMEOUTS, options.onPoolDropped ?? (() => {}))
+  const db = drizzle({ client: pool.client, logger: { logQuery: () => void queries++ } }) as unknown as Db
+  return {
+    db,
+    kind,
+    url,
+    poolSize: options.poolSize,
+    queryCount: () => queries,
+    migrate: () => migrateServer(url),
+    ping: () => pool.ping(),
+    close: async () => {
+      try {
+        await pool.end()
+      } finally {
+        await afterClose()
+      }
+    },
+  }
+}
+
+const silentLog: EmbeddedLog = { info: () => {}, warn: () => {}, error: () => {} }

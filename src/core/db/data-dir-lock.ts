@@ -5,8 +5,8 @@ import { join } from 'node:path'
 export class DataDirLockedError extends Error {
   constructor(dataDir: string, holder: LockHolder) {
     super(
-      `DATA_DIR ${dataDir} is in use by another Plinth process (pid ${holder.pid} on ${holder.host}, since ${holder.since}). ` +
-        'Embedded PostgreSQL allows one process per data directory: stop that process, choose another DATA_DIR, ' +
+      `DATA_DIR ${dataDir} is in use by another Plinth server (pid ${holder.pid} on ${holder.host}, since ${holder.since}). ` +
+        'One server runs per data directory (the CLI, npm run cli, works alongside it): stop that process, choose another DATA_DIR, ' +
         'or set DATABASE_URL to share a PostgreSQL server between instances.',
     )
     this.name = 'DataDirLockedError'
@@ -26,9 +26,10 @@ export interface DataDirLock {
 const LOCK_FILE = 'plinth.lock'
 
 /**
- * PGlite has no lock of its own and two processes on one data directory corrupt it, so the
- * first process takes an exclusive lock file; a lock left by a process that no longer runs
- * on this host is taken over.
+ * One Plinth server per DATA_DIR: it owns the embedded PostgreSQL server there (stops it on shutdown,
+ * restarts it when it dies), which PostgreSQL's own lock cannot tell apart from the CLI using it. The
+ * first server takes an exclusive lock file; a lock left by a process that no longer runs on this host
+ * is taken over.
  */
 export function acquireDataDirLock(dataDir: string): DataDirLock {
   mkdirSync(dataDir, { recursive: true })
@@ -46,6 +47,12 @@ export function acquireDataDirLock(dataDir: string): DataDirLock {
     }
   }
   throw new Error(`Could not lock DATA_DIR ${dataDir}: another process is starting on it`)
+}
+
+/** Whether another live Plinth server process holds DATA_DIR. */
+export function isDataDirLocked(dataDir: string): boolean {
+  const holder = readHolder(join(dataDir, LOCK_FILE))
+  return holder !== undefined && holder.pid !== process.pid && isAlive(holder)
 }
 
 function readHolder(path: string): LockHolder | undefined {

@@ -4,7 +4,7 @@ import { buildApp } from '../../app.js'
 import { testConfig } from '../../../test/helpers/app.js'
 import { loginAs, type TestUser } from '../../../test/helpers/auth.js'
 import { addCylinders, type TestCylinder } from '../../../test/helpers/cylinders.js'
-import { startTcpProxy, type TcpProxy } from '../../../test/helpers/tcp-proxy.js'
+import { startDatabaseProxy, type TcpProxy } from '../../../test/helpers/tcp-proxy.js'
 
 /**
  * PostgreSQL going away under load, through a proxy this file controls (the shared server is never
@@ -62,11 +62,9 @@ describe.skipIf(!url)('a PostgreSQL outage', () => {
   }
 
   beforeAll(async () => {
-    const target = new URL(url!)
-    proxy = await startTcpProxy(Number(target.port || 5432), target.hostname)
-    target.hostname = '127.0.0.1'
-    target.port = String(proxy.port)
-    app = await buildApp(testConfig({ DATABASE_URL: target.toString(), DATABASE_POOL_SIZE: '4', JOBS_WORKERS: 'false' }), { migrate: false })
+    const through = await startDatabaseProxy(url!)
+    proxy = through.proxy
+    app = await buildApp(testConfig({ DATABASE_URL: through.url, DATABASE_POOL_SIZE: '4', JOBS_WORKERS: 'false' }), { migrate: false })
     await app.ready()
     admin = await loginAs(app, 'admin')
     ;[cylinder] = (await addCylinders(app, admin, 1)) as [TestCylinder]

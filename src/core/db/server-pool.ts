@@ -1,5 +1,6 @@
 import { connect } from 'node:net'
 import postgres, { type Sql } from 'postgres'
+import { postgresJsTarget } from './connection.js'
 import { DatabaseUnavailableError, isConnectionFailure } from './unavailable.js'
 
 /** How long each part of talking to PostgreSQL may take (milliseconds; see README, DATABASE_*). */
@@ -53,8 +54,10 @@ export interface ServerPool {
  * once PostgreSQL is back.
  */
 export function serverPool(url: string, poolSize: number, timeouts: DatabaseTimeouts, onDropped: (reason: string) => void): ServerPool {
+  const target = postgresJsTarget(url)
   const open = (): Sql =>
-    postgres(url, {
+    postgres(target.url, {
+      ...target.options,
       max: poolSize,
       onnotice: () => {},
       connect_timeout: timeouts.connectMs / 1000,

@@ -2,8 +2,7 @@ import type { Db } from './client.js'
 
 /**
  * Repositories bound to the database, plus a way to run several of them in one transaction.
- * Inside `transaction`, use only the repositories it passes: on PGlite, touching the outer
- * handle while a transaction is open waits forever.
+ * Inside `transaction`, use only the repositories it passes: the outer handle runs outside it.
  */
 export interface UnitOfWork<R> {
   readonly repos: R

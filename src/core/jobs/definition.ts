@@ -69,8 +69,8 @@ export interface SendOptions {
 export interface JobSender {
   /**
    * Queues a job after checking its payload (an invalid payload throws `JobPayloadError`, an undefined
-   * job name throws). Returns the job id, or null when a singleton rule dropped it. On the embedded
-   * database, never call this inside a transaction: PGlite runs one query at a time and would wait forever.
+   * job name throws). Returns the job id, or null when a singleton rule dropped it. The job is sent on
+   * the queue's own connection, outside any transaction the caller has open.
    */
   send<S extends TSchema>(job: JobType<S>, payload: Static<S>, options?: SendOptions): Promise<string | null>
   send(name: string, payload: unknown, options?: SendOptions): Promise<string | null>

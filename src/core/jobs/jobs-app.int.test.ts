@@ -53,7 +53,7 @@ async function boot(env: Record<string, string> = {}): Promise<FastifyInstance> 
 const inspectors: Jobs[] = []
 /** Reads a queue whatever its apps do (a closed app has let go of its connections). */
 async function inspect(queueSchema: string): Promise<Jobs> {
-  const jobs = createJobs({ database: await testDatabase(), url: process.env.DATABASE_URL, workers: false, concurrency: 1, pollIntervalMs: 500, schema: queueSchema, log: pino({ level: 'silent' }) })
+  const jobs = createJobs({ database: await testDatabase(), workers: false, concurrency: 1, pollIntervalMs: 500, schema: queueSchema, log: pino({ level: 'silent' }) })
   await jobs.start()
   inspectors.push(jobs)
   return jobs

@@ -3,7 +3,7 @@ import Type from 'typebox'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../app.js'
 import { testConfig } from '../../../test/helpers/app.js'
-import { startTcpProxy, type TcpProxy } from '../../../test/helpers/tcp-proxy.js'
+import { startDatabaseProxy, type TcpProxy } from '../../../test/helpers/tcp-proxy.js'
 import { defineModule } from '../module.js'
 import { defineJob } from './definition.js'
 
@@ -47,12 +47,10 @@ describe.skipIf(!url)('the job queue during a PostgreSQL outage', () => {
   }
 
   beforeAll(async () => {
-    const target = new URL(url!)
-    proxy = await startTcpProxy(Number(target.port || 5432), target.hostname)
-    target.hostname = '127.0.0.1'
-    target.port = String(proxy.port)
+    const through = await startDatabaseProxy(url!)
+    proxy = through.proxy
     const env = {
-      DATABASE_URL: target.toString(),
+      DATABASE_URL: through.url,
       DATABASE_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
       DATABASE_WAIT_TIMEOUT_MS: String(WAIT_TIMEOUT_MS),
       DATABASE_CONNECT_TIMEOUT_MS: '1000',

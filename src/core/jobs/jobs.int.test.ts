@@ -22,7 +22,6 @@ async function startJobs(definitions: JobDefinition[], options: Partial<JobsOpti
 async function openJobs(definitions: JobDefinition[], options: Partial<JobsOptions> = {}): Promise<Jobs> {
   const jobs = createJobs({
     database: await testDatabase(),
-    url: process.env.DATABASE_URL,
     workers: true,
     concurrency: 2,
     pollIntervalMs: 500,

@@ -1,4 +1,4 @@
-/** What pg-boss runs its SQL through (its own pool on PostgreSQL, the adapter on PGlite); we use the same. */
+/** What pg-boss runs its SQL through (its own pool); we use the same. */
 export interface SqlExecutor {
   executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] } | undefined>
 }

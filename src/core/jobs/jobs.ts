@@ -5,7 +5,6 @@ import type { Database } from '../db/client.js'
 import { retryOnDeadlock } from '../db/pg-errors.js'
 import { DatabaseUnavailableError, isConnectionFailure } from '../db/unavailable.js'
 import { serializeError } from '../observability/log-errors.js'
-import { pgliteExecutor } from './db/pglite-executor.js'
 import { JOB_DEFAULTS, JobCatalog, JobPayloadError, jobName, type JobDefinition, type JobQueue, type JobType, type RegisteredJob, type SendOptions } from './definition.js'
 import { createJobsRepository, type JobRecord, type JobState, type JobsRepository, type SqlExecutor } from './jobs.repository.js'
 
@@ -22,8 +21,6 @@ export interface JobsSettings {
 
 export interface JobsOptions extends JobsSettings {
   readonly database: Database
-  /** PostgreSQL (`DATABASE_URL`): pg-boss keeps its own small pool, so jobs never starve the API's. */
-  readonly url: string | undefined
   /** How long pg-boss may take to open a connection (DATABASE_CONNECT_TIMEOUT_MS; pg waits forever by default). */
   readonly connectTimeoutMs?: number
   /**
@@ -89,26 +86,21 @@ class PgBossJobs implements Jobs {
   private state: 'new' | 'starting' | 'started' | 'stopping' | 'stopped' = 'new'
 
   constructor(private readonly options: JobsOptions) {
-    const { database, url, schema, workers, pollIntervalMs } = options
+    const { database, schema, workers, pollIntervalMs } = options
     const cronCheckSeconds = options.cronCheckSeconds ?? 30
-    let connection: PgBoss.DatabaseOptions
-    if (database.kind === 'pglite') connection = { db: pgliteExecutor(database) as PgBoss.Db }
-    else if (url) {
-      // pg-boss hands its whole config to pg's Pool (node_modules/pg-boss/src/db.js), which takes
-      // connectionTimeoutMillis, statement_timeout and query_timeout (not in pg-boss's types).
-      const statementMs = options.statementTimeoutMs ?? 30_000
-      const pool: PgBoss.DatabaseOptions & { connectionTimeoutMillis: number; statement_timeout?: number; query_timeout?: number } = {
-        connectionString: url,
-        max: Math.min(10, options.concurrency + 2),
-        application_name: 'plinth-jobs',
-        connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
-        // The server cancels a slow statement (57014); the client gives up on a server that does not
-        // answer at all ("Query read timeout") a little later, so the server's own cancel comes first.
-        ...(statementMs > 0 ? { statement_timeout: statementMs, query_timeout: statementMs + (options.waitTimeoutMs ?? 3000) } : {}),
-      }
-      connection = pool
+    // pg-boss keeps its own small pool, so jobs never starve the API's. It hands its whole config to
+    // pg's Pool (node_modules/pg-boss/src/db.js), which takes connectionTimeoutMillis, statement_timeout
+    // and query_timeout (not in pg-boss's types), and reads a socket URL's `?host=/dir` itself.
+    const statementMs = options.statementTimeoutMs ?? 30_000
+    const connection: PgBoss.DatabaseOptions & { connectionTimeoutMillis: number; statement_timeout?: number; query_timeout?: number } = {
+      connectionString: database.url,
+      max: Math.min(10, options.concurrency + 2),
+      application_name: 'plinth-jobs',
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 3000,
+      // The server cancels a slow statement (57014); the client gives up on a server that does not
+      // answer at all ("Query read timeout") a little later, so the server's own cancel comes first.
+      ...(statementMs > 0 ? { statement_timeout: statementMs, query_timeout: statementMs + (options.waitTimeoutMs ?? 3000) } : {}),
     }
-    else throw new Error('Jobs on PostgreSQL need its URL')
     this.boss = new PgBoss({
       ...connection,
       schema,
@@ -175,8 +167,6 @@ class PgBossJobs implements Jobs {
       await this.boss.stop({ graceful, timeout: timeoutMs, wait: true, close: true })
       // A job fetched as the workers were told to stop is not in pg-boss's count: wait for it as well.
       await within([...this.running.values()], deadline - Date.now())
-      // PGlite runs queries in order: once this answers, pg-boss's last completions are written.
-      await this.db.executeSql('SELECT 1').catch(() => {})
     } finally {
       clearTimeout(giveUp)
       this.state = 'stopped'

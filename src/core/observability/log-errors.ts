@@ -20,7 +20,7 @@ export interface SerializedError {
 
 /** Plain fields that describe a failure without carrying data: kept when they are strings or numbers. */
 const SAFE_FIELDS = ['code', 'errno', 'syscall', 'address', 'port', 'status', 'statusCode', 'severity'] as const
-/** PostgreSQL's error fields as PGlite and node-postgres name them, and as postgres.js does. */
+/** PostgreSQL's error fields as node-postgres (pg-boss) names them, and as postgres.js does. */
 const PG_FIELDS = [
   ['constraint', 'constraint_name'],
   ['table', 'table_name'],
@@ -85,7 +85,7 @@ function serialize(value: unknown, depth: number): SerializedError {
 
 function typeName(error: Record<string, unknown>, database: boolean): string {
   const name = typeof error.name === 'string' ? error.name : ''
-  // PGlite's errors are named "error" by a minified class.
+  // node-postgres's errors (pg-boss) are named "error", after the protocol message.
   if (database && (name === '' || name === 'error')) return 'DatabaseError'
   if (name && name !== 'Error') return name
   const constructorName = (error.constructor as { name?: unknown } | undefined)?.name
