@@ -3,7 +3,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 const MODULES = ['chat', 'cylinders', 'colorbook']
-const DATABASE_PACKAGES = ['drizzle-orm', 'drizzle-orm/*', 'postgres', '@electric-sql/pglite', '@electric-sql/pglite/*']
+const DATABASE_PACKAGES = ['drizzle-orm', 'drizzle-orm/*', 'postgres']
 
 const DATABASE_FILES = ['src/**/db/**', 'src/**/*.repository.ts']
 const databasePattern = { group: DATABASE_PACKAGES, message: 'Database access belongs in *.repository.ts and db/ files.' }

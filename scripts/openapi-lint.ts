@@ -1,8 +1,8 @@
 /**
  * Lints the OpenAPI document the app generates from its route schemas.
  *
- * Builds the real app in-process (in-memory PGlite, no env read), writes `app.swagger()` to a temp
- * file and runs Spectral with the repository's `.spectral.yaml`. Exits non-zero when Spectral
+ * Builds the real app in-process (an embedded PostgreSQL server in a throwaway DATA_DIR, no env
+ * read), writes `app.swagger()` to a temp file and runs Spectral with the repository's `.spectral.yaml`. Exits non-zero when Spectral
  * reports an error, so CI fails on a broken contract.
  */
 import { spawnSync } from 'node:child_process'

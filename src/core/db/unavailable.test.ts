@@ -24,5 +24,8 @@ describe('isConnectionFailure', () => {
   it('still knows SQLSTATEs and socket codes', () => {
     expect(isConnectionFailure(Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }))).toBe(true)
     expect(isConnectionFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe(true)
+    // A database socket that is gone, but not any missing file.
+    expect(isConnectionFailure(Object.assign(new Error('connect ENOENT /data/postgres/.s.PGSQL.5432'), { code: 'ENOENT', syscall: 'connect' }))).toBe(true)
+    expect(isConnectionFailure(Object.assign(new Error("ENOENT: no such file or directory, open 'x'"), { code: 'ENOENT', syscall: 'open' }))).toBe(false)
   })
 })

@@ -38,6 +38,8 @@ const isUnavailableState = (code: string): boolean => code.startsWith('08') || [
 export function isConnectionFailure(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
   if (typeof code === 'string' && (DRIVER_CODES.has(code) || SOCKET_CODES.has(code))) return true
+  // A Unix socket that is not there (the embedded server stopped and removed it); not any missing file.
+  if (code === 'ENOENT' && (error as { syscall?: unknown }).syscall === 'connect') return true
   const message = (error as { message?: unknown } | null)?.message
   if (code === undefined && typeof message === 'string' && PG_MESSAGES.some((pattern) => pattern.test(message))) return true
   const state = pgError(error)?.code

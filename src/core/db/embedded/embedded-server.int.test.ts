@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createDatabase, type Database } from '../client.js'
 import { postgresJsTarget } from '../connection.js'
 import { DataDirLockedError } from '../data-dir-lock.js'
+import { isConnectionFailure } from '../unavailable.js'
 import { embeddedLayout } from './layout.js'
 import { POSTGRES_OS_USER } from './os-user.js'
 import { readPostmaster } from './postmaster.js'
@@ -152,6 +153,8 @@ describe('the embedded PostgreSQL server', () => {
     const back = log.next(/runs again/)
     process.kill(pid, 'SIGKILL')
     expect((await stopped).details.lastLog).toEqual(expect.any(String))
+    // Until it runs again (a second later), queries fail as unavailable (503 for the API, /ready included).
+    await expect(database.ping()).rejects.toSatisfy(isConnectionFailure)
     await back
     expect(readPostmaster(join(dir, 'postgres'))!.pid).not.toBe(pid)
     await expect(database.ping()).resolves.toBeUndefined()
