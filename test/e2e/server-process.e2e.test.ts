@@ -158,7 +158,7 @@ describe('the CLI', () => {
     const env = { DATA_DIR: mkdtempSync(join(tmpdir(), 'plinth-cli-')), DATABASE_URL: process.env.DATABASE_URL, ...TEST_SECRETS }
     const migrate = await runScript('src/cli.ts', ['migrate'], env)
     expect(migrate.code).toBe(0)
-    expect(migrate.output).toMatch(/Migrations applied \((pglite|postgres)\)/)
+    expect(migrate.output).toMatch(/Migrations applied \((embedded|postgres)\)/)
     const unknown = await runScript('src/cli.ts', ['frobnicate'], env)
     expect(unknown.code).toBe(2)
     expect(unknown.output).toContain('Unknown command "frobnicate"')

@@ -8,8 +8,8 @@ import { captureLogs } from '../../../test/helpers/logs.js'
 const logs = captureLogs()
 const app = useTestApp({ env: { LOG_LEVEL: 'info' }, logStream: logs.stream })
 
-// Triggers that fail the insert of this file's rows only (the PostgreSQL pass shares its tables with
-// other test files), quoting the row in DETAIL as a unique violation's "Key (…)=(…)" does.
+// Triggers that fail the insert of this file's rows only (the worker's database is shared with the
+// other test files it runs), quoting the row in DETAIL as a unique violation's "Key (…)=(…)" does.
 const tag = randomUUID().replaceAll('-', '').slice(0, 12)
 const failingUsers = `users-fail-${tag}`
 const failingOutbox = `outbox-fail-${tag}`
@@ -68,10 +68,8 @@ describe('a failed database write in the log', () => {
     // pg-boss keeps the attempt's error in `output`; the record shows its message.
     const { schema } = app().platform.config.jobs
     const jobOf = async () => {
-      const result = await execute(`SELECT id, output::text AS output FROM "${schema}".job WHERE name = 'email.send' AND data->>'to' = '${email}' AND output IS NOT NULL`)
-      // postgres.js answers the rows, PGlite an object holding them.
-      const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { id: string; output: string }[]
-      return rows[0]
+      const rows = await execute(`SELECT id, output::text AS output FROM "${schema}".job WHERE name = 'email.send' AND data->>'to' = '${email}' AND output IS NOT NULL`)
+      return (rows as { id: string; output: string }[])[0]
     }
     const { id, output } = await waitFor(jobOf, 10_000)
     expect(output).toMatch(/Failed query: insert into \\"email_outbox\\"/)

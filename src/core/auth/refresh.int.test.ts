@@ -56,13 +56,11 @@ describe('POST /api/auth/refresh: a rotated token within the grace window', () =
   })
 })
 
-// PGlite runs one query at a time: concurrent requests there never interleave inside their
-// transactions, so these tests could not fail without the locks they check. They run only in the
-// PostgreSQL pass, many requests at once and many rounds, so that a missing lock shows.
-const onPostgres = !!process.env.DATABASE_URL
+// Concurrent requests interleave inside their transactions: many at once and many rounds, so that a
+// missing lock shows.
 const ROUNDS = 10
 
-describe.skipIf(!onPostgres)('POST /api/auth/refresh: concurrent refreshes with one token (PostgreSQL)', () => {
+describe('POST /api/auth/refresh: concurrent refreshes with one token', () => {
   it('lets two concurrent refreshes with one token both succeed with the same current token', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       const user = await registerUser(app())
@@ -124,10 +122,10 @@ describe('POST /api/auth/refresh: reuse after the grace window', () => {
   })
 })
 
-describe.skipIf(!onPostgres)('POST /api/auth/refresh racing a logout of the same session (PostgreSQL)', () => {
+describe('POST /api/auth/refresh racing a logout of the same session', () => {
   it('never fails: whichever wins, the session ends and no token of it works', async () => {
     const user = await registerUser(app())
-    // On PostgreSQL the two transactions interleave; a race lost in one round in ten used to deadlock (500).
+    // The two transactions interleave; a race lost in one round in ten used to deadlock (500).
     for (let round = 0; round < 30; round++) {
       const session = await login(app(), user.email, user.password)
       const [refreshed, loggedOut] = await Promise.all([refresh(app(), session.refreshToken), app().inject({ method: 'POST', url: '/api/auth/logout', headers: session.headers })])

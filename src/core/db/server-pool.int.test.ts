@@ -1,23 +1,21 @@
 import { sql } from 'drizzle-orm'
 import { afterAll, describe, expect, it } from 'vitest'
+import { workerDatabaseUrl } from '../../../test/helpers/database.js'
 import { createDatabase, type Database } from './client.js'
 import { isDatabaseUnavailable } from './unavailable.js'
 
 /**
- * The PostgreSQL pool's bounds while the server is alive but busy. PostgreSQL pass only: PGlite
- * runs one query at a time in process, with no pool and no server to wait for.
+ * The PostgreSQL pool's bounds while the server is alive but busy.
  * Bounds are the promised behaviour with margin, not performance.
  */
-const url = process.env.DATABASE_URL
-
-describe.skipIf(!url)('the PostgreSQL pool', () => {
+describe('the PostgreSQL pool', () => {
   const opened: Database[] = []
   afterAll(async () => {
     for (const database of opened) await database.close()
   })
   const open = async (timeouts: { waitMs?: number; statementMs?: number }): Promise<Database> => {
     const database = await createDatabase({
-      url,
+      url: workerDatabaseUrl(),
       poolSize: 2,
       dataDir: '/nonexistent',
       timeouts: { connectMs: 3000, waitMs: 1000, statementMs: 30_000, idleInTransactionMs: 60_000, ...timeouts },

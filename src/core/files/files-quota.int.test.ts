@@ -96,7 +96,7 @@ describe('storage quota (STORAGE_QUOTA_BYTES)', () => {
     expect(filesUnder(storageRoot())).toHaveLength(before + 1)
   })
 
-  it.skipIf(!process.env.DATABASE_URL)('lets no more parallel uploads through than fit (PostgreSQL only: PGlite runs one query at a time)', async () => {
+  it('lets no more parallel uploads through than fit', async () => {
     const owner = await loginAs(app())
     const before = filesUnder(storageRoot()).length
     const responses = await Promise.all(Array.from({ length: 6 }, (_, i) => upload(owner, String(i).repeat(300))))

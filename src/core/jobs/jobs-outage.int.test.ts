@@ -3,21 +3,19 @@ import Type from 'typebox'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../app.js'
 import { testConfig } from '../../../test/helpers/app.js'
+import { workerDatabaseUrl } from '../../../test/helpers/database.js'
 import { startDatabaseProxy, type TcpProxy } from '../../../test/helpers/tcp-proxy.js'
 import { defineModule } from '../module.js'
 import { defineJob } from './definition.js'
 
 /**
- * The job queue's own pool while PostgreSQL goes away, through a proxy this file controls (the shared
- * server is never stopped): a request that sends a job answers 503 DATABASE_UNAVAILABLE in time.
- * PostgreSQL pass only: on PGlite the queue runs in process and cannot go away.
+ * The job queue's own pool while PostgreSQL goes away, through a proxy this file controls (the run's
+ * server itself is never stopped): a request that sends a job answers 503 DATABASE_UNAVAILABLE in time.
  * The bound is the promised one (statement + wait timeout), with margin: not performance.
  */
 const STATEMENT_TIMEOUT_MS = 1000
 const WAIT_TIMEOUT_MS = 500
 const ANSWER_WITHIN_MS = STATEMENT_TIMEOUT_MS + WAIT_TIMEOUT_MS + 2500
-
-const url = process.env.DATABASE_URL
 
 const beta = defineModule({
   name: 'beta',
@@ -29,7 +27,7 @@ const beta = defineModule({
   jobs: () => [defineJob({ name: 'beta.note', payload: Type.Object({}), handle: async () => {} })],
 })
 
-describe.skipIf(!url)('the job queue during a PostgreSQL outage', () => {
+describe('the job queue during a PostgreSQL outage', () => {
   let proxy: TcpProxy
   let app: FastifyInstance
 
@@ -47,7 +45,7 @@ describe.skipIf(!url)('the job queue during a PostgreSQL outage', () => {
   }
 
   beforeAll(async () => {
-    const through = await startDatabaseProxy(url!)
+    const through = await startDatabaseProxy(workerDatabaseUrl())
     proxy = through.proxy
     const env = {
       DATABASE_URL: through.url,

@@ -8,7 +8,7 @@ import { defineJob, JobPayloadError, type JobContext, type JobDefinition } from 
 import { createJobs, type Jobs, type JobsOptions } from './jobs.js'
 import type { JobState } from './jobs.repository.js'
 
-/** The queue on the file's test database (a PGlite copy, or the run's PostgreSQL), in a schema of its own. */
+/** The queue on the file's test database (its worker's copy of the run's template), in a schema of its own. */
 const schema = `jobs_${randomUUID().replaceAll('-', '').slice(0, 16)}`
 const log = pino({ level: 'silent' })
 

@@ -48,8 +48,7 @@ describe('logged database errors', () => {
     expect(serialized.message).toMatch(/^Failed query: INSERT INTO "log_errors_\w+" VALUES \(2, \$1\)$/)
     expect(serialized.stack).toMatch(/^\w+: Failed query: INSERT INTO[^\n]*\$1\)\n\s+at /)
     expect(serialized).toMatchObject({ code: '23505', constraint: `${table}_secret_key`, table })
-    const type = process.env.DATABASE_URL ? 'PostgresError' : 'DatabaseError'
-    expect(serialized.cause).toMatchObject({ type, code: '23505', constraint: `${table}_secret_key`, table })
+    expect(serialized.cause).toMatchObject({ type: 'PostgresError', code: '23505', constraint: `${table}_secret_key`, table })
     expect(JSON.stringify(serialized)).not.toContain(SECRET)
     expect(describeError(failure)).not.toContain(SECRET)
     expect(describeError(failure)).toContain(`constraint ${table}_secret_key`)

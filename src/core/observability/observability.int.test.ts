@@ -101,7 +101,9 @@ describe('metrics', () => {
     expect(text).toMatch(/http_requests_total\{method="GET",route="unmatched",status="404"\} \d+/)
     expect(text).toMatch(/http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/health",status="200"\} \d+/)
     expect(text).toContain('process_resident_memory_bytes')
-    expect(text).toMatch(/db_pool_max_connections\{driver="(pglite|postgres)"\} \d+/)
-    expect(text).toMatch(/db_queries_total\{driver="(pglite|postgres)"\} \d+/)
+    // The driver label is the database's kind (embedded|postgres; the test app connects by URL: postgres).
+    const { kind, poolSize } = app().platform.database
+    expect(text).toContain(`db_pool_max_connections{driver="${kind}"} ${poolSize}`)
+    expect(text).toMatch(new RegExp(`db_queries_total\\{driver="${kind}"\\} \\d+`))
   })
 })

@@ -24,7 +24,7 @@ const sharedSecretsConfig = (env: Record<string, string | undefined> = {}) =>
 
 let database: Database
 let release: () => Promise<void>
-let url: string | undefined
+let url: string
 beforeAll(async () => {
   ;({ database, release, url } = await privateDatabase())
 })
@@ -145,9 +145,8 @@ describe('the ENCRYPTION_KEY check value', () => {
   })
 })
 
-// Two apps on one PostgreSQL database, each with its own DATA_DIR. On PGlite every app needs a
-// data directory of its own, so there is no shared database to test against (the logic is tested above).
-describe.runIf(process.env.DATABASE_URL)('two development instances on one DATABASE_URL without secrets', () => {
+// Two apps on one database, each with its own DATA_DIR.
+describe('two development instances on one DATABASE_URL without secrets', () => {
   let apps: FastifyInstance[] = []
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.close()))
