@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path'
 import Value from 'typebox/value'
 import { EnvSchema, envHints, type Env } from './schema.js'
+import { cronProblem } from './cron.js'
 import { shownValue } from './redact.js'
 import { generateSecrets, loadOrCreateDevSecrets, readDevSecrets } from './secrets.js'
 
@@ -70,6 +71,8 @@ export interface Config {
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string }
   /** Days audit entries are kept before the retention job deletes them; 0: kept forever. */
   readonly audit: { readonly retentionDays: number }
+  /** Scheduled backups into file storage (src/core/backup): `cron` undefined means none. */
+  readonly backup: { readonly cron: string | undefined; readonly keep: number }
   readonly realtime: {
     readonly heartbeatMs: number
     readonly maxBufferedBytes: number
@@ -183,6 +186,7 @@ export function loadConfig(source: RawEnv = process.env): Config {
     },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM },
     audit: { retentionDays: env.AUDIT_RETENTION_DAYS },
+    backup: { cron: env.BACKUP_CRON, keep: env.BACKUP_KEEP },
     realtime: {
       heartbeatMs: env.REALTIME_HEARTBEAT_MS,
       maxBufferedBytes: env.REALTIME_MAX_BUFFER_BYTES,
@@ -250,6 +254,8 @@ function parseEnv(source: RawEnv): Env {
       `SHUTDOWN_TIMEOUT_MS=${shutdownMs} is too short for REQUEST_TIMEOUT_MS=${requestMs}: a request still arriving may take that long to finish, and stopping jobs and closing the database need ${SHUTDOWN_MIN_ROOM_MS} ms more; set at least ${requestMs + SHUTDOWN_MIN_ROOM_MS}, or leave it unset (REQUEST_TIMEOUT_MS + ${SHUTDOWN_DEFAULT_ROOM_MS})`,
     )
   }
+  const cron = picked.BACKUP_CRON ? cronProblem(picked.BACKUP_CRON) : undefined
+  if (cron) problems.set('BACKUP_CRON', `${shownValue('BACKUP_CRON', picked.BACKUP_CRON!)} is invalid (${cron}): expected ${envHints.BACKUP_CRON}`)
   if (picked.CYLINDERS_TIMEZONE && !isTimeZone(picked.CYLINDERS_TIMEZONE)) {
     problems.set('CYLINDERS_TIMEZONE', `${shownValue('CYLINDERS_TIMEZONE', picked.CYLINDERS_TIMEZONE)} is invalid: expected ${envHints.CYLINDERS_TIMEZONE}`)
   }

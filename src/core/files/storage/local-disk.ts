@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { closeSync, createReadStream, createWriteStream, fstat, open as openCallback } from 'node:fs'
-import { mkdir, rename, rm, stat } from 'node:fs/promises'
-import { dirname, join, resolve, sep } from 'node:path'
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { promisify } from 'node:util'
-import { assertStorageKey, type ByteRange, type StorageDriver, type StoredObject } from './storage.js'
+import { assertStorageFolder, assertStorageKey, type ByteRange, type StorageDriver, type StoredObject } from './storage.js'
 
 const openFile = promisify(openCallback)
 const fstatFile = promisify(fstat)
@@ -68,6 +68,18 @@ export class LocalDiskStorage implements StorageDriver {
         throw error
       },
     )
+  }
+
+  async list(folder: string): Promise<string[]> {
+    assertStorageFolder(folder)
+    const entries = await readdir(join(this.root, folder), { recursive: true, withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return []
+      throw error
+    })
+    return entries
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(this.root, join(entry.parentPath, entry.name)).split(sep).join('/'))
+      .sort()
   }
 
   localPath(key: string): string {

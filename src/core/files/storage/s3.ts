@@ -1,8 +1,8 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import type { Readable } from 'node:stream'
 import type { StorageConfig } from '../../../config/index.js'
-import { assertStorageKey, type ByteRange, type StorageDriver, type StoredObject } from './storage.js'
+import { assertStorageFolder, assertStorageKey, type ByteRange, type StorageDriver, type StoredObject } from './storage.js'
 
 export type S3StorageOptions = Omit<Extract<StorageConfig, { driver: 's3' }>, 'driver' | 'requestTimeoutMs'> & { requestTimeoutMs?: number }
 
@@ -88,6 +88,18 @@ export class S3Storage implements StorageDriver {
       if (isNotFound(error)) return false
       throw error
     }
+  }
+
+  async list(folder: string): Promise<string[]> {
+    assertStorageFolder(folder)
+    const keys: string[] = []
+    let token: string | undefined
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: `${folder}/`, ...(token ? { ContinuationToken: token } : {}) }))
+      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key)
+      token = page.IsTruncated ? page.NextContinuationToken : undefined
+    } while (token)
+    return keys.sort()
   }
 
   async close(): Promise<void> {

@@ -26,6 +26,8 @@ export interface StorageDriver {
   /** Deleting a missing object is not an error. */
   delete(key: string): Promise<void>
   exists(key: string): Promise<boolean>
+  /** Keys of the objects under `folder` (a key prefix such as `backups`, without the slash), sorted. */
+  list(folder: string): Promise<string[]>
   /** A path on this machine to read the object from, when the driver has one (image decoding reads it in place). */
   localPath?(key: string): string
   close(): Promise<void>
@@ -33,6 +35,13 @@ export interface StorageDriver {
 
 const KEY = /^[a-z0-9]+(?:\/[a-z0-9][a-z0-9.-]*)+$/
 const ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+const FOLDER = /^[a-z0-9]+(?:\/[a-z0-9][a-z0-9.-]*)*$/
+
+/** A folder `list` accepts: the start of keys drivers accept. */
+export function assertStorageFolder(folder: string): void {
+  if (!FOLDER.test(folder) || folder.split('/').some((segment) => segment.startsWith('.'))) throw new Error(`Invalid storage folder "${folder}"`)
+}
 
 /** A key drivers accept: lower-case segments, no `..`, nothing a client chose. */
 export function assertStorageKey(key: string): void {
