@@ -1,5 +1,6 @@
 import type { Measurement } from './lib/autocannon.js'
-import { benchDatabase, redactPassword, type BenchDatabase } from './lib/database.js'
+import type { EmbeddedLog } from '../src/core/db/embedded/server.js'
+import { openBenchDatabase, redactPassword, type BenchDatabase } from './lib/database.js'
 import { goals, latencyComparisons, limitGoals, loadProblems, ratios, type Outcome } from './lib/outcome.js'
 import { printBatches, printFailures, printGoals, printLatencies, printRatios, printRealtime, printTable } from './lib/report.js'
 import { machine, writeResults } from './lib/results.js'
@@ -17,14 +18,17 @@ import type { Scenario } from './scenarios/scenario.js'
 async function main(): Promise<number> {
   const startedAt = new Date()
   const settings = readSettings(process.env)
-  const database = benchDatabase(process.env)
+  const database = await openBenchDatabase(process.env, embeddedLog)
   const environment: BenchEnvironment = { database, redis: redisUrl(process.env) }
   printHeader(settings, environment)
 
-  const pool = new ServerPool(process.env)
+  // Every server gets the run's database, the embedded one included: the app servers never start their own.
+  const pool = new ServerPool({ ...process.env, DATABASE_URL: database.url })
   const interrupt = (): void => {
     console.error('\ninterrupted: stopping servers')
-    void Promise.allSettled([pool.stopAll(), stopWsClients()]).finally(() => process.exit(130))
+    void Promise.allSettled([pool.stopAll(), stopWsClients()])
+      .then(() => database.close())
+      .finally(() => process.exit(130))
   }
   process.once('SIGINT', interrupt)
   process.once('SIGTERM', interrupt)
@@ -36,6 +40,7 @@ async function main(): Promise<number> {
   } finally {
     await stopWsClients()
     await pool.stopAll()
+    await database.close()
     process.off('SIGINT', interrupt)
     process.off('SIGTERM', interrupt)
   }
@@ -61,14 +66,9 @@ interface BenchEnvironment {
   readonly redis: string | undefined
 }
 
-async function runScenario(scenario: Scenario, pool: ServerPool, settings: LoadSettings, { database, redis }: BenchEnvironment): Promise<Outcome> {
+async function runScenario(scenario: Scenario, pool: ServerPool, settings: LoadSettings, { redis }: BenchEnvironment): Promise<Outcome> {
   console.log(`\n▶ ${scenario.title}`)
-  const skipped =
-    scenario.requires === 'postgres' && database.kind !== 'postgres'
-      ? 'needs PostgreSQL (DATABASE_URL)'
-      : scenario.requires === 'redis' && redis === undefined
-        ? 'needs Redis (REDIS_URL)'
-        : undefined
+  const skipped = scenario.requires === 'redis' && redis === undefined ? 'needs Redis (REDIS_URL)' : undefined
   if (skipped) {
     console.log(`  skipped: ${skipped}`)
     return { scenario, measurement: undefined, problems: [], skipped }
@@ -76,8 +76,9 @@ async function runScenario(scenario: Scenario, pool: ServerPool, settings: LoadS
   const connections = scenario.connections?.(settings) ?? settings.connections
   try {
     const server = await pool.use(scenario.server)
+    // Every server is given the run's database as DATABASE_URL; `embedded` would be one it started itself.
     const reported = server.ready.database
-    if (reported !== undefined && reported !== database.kind) throw new Error(`the ${server.name} server runs on ${JSON.stringify(reported)}, expected ${database.kind}`)
+    if (reported !== undefined && reported !== 'postgres') throw new Error(`the ${server.name} server runs on ${JSON.stringify(reported)}, not on the run's database (DATABASE_URL)`)
     const target = { url: server.url, ready: server.ready }
     await scenario.check(target)
     let warmup: Measurement | undefined
@@ -109,6 +110,17 @@ function printHeader(settings: LoadSettings, { database, redis }: BenchEnvironme
   console.log(`  redis:    ${redis ?? 'REDIS_URL unset: realtime Redis scenarios skipped'}`)
   console.log(`  machine:  ${host.cpus} CPUs (${host.cpuModel}), Node ${host.node}, ${host.platform}, libuv thread pool ${threadPoolSize() ?? '4 (default)'}`)
   console.log('  servers run in child processes; HTTP load comes from this process, WebSocket clients from their own')
+}
+
+/** The embedded server's start and its failures, as lines of the run's output (the details never hold its password). */
+const embeddedLog: EmbeddedLog = {
+  info: (_details, message) => console.log(`  database: ${message}`),
+  warn: (details, message) => console.error(`  database: ${message} ${describe(details)}`),
+  error: (details, message) => console.error(`  !! database: ${message} ${describe(details)}`),
+}
+
+function describe(details: object): string {
+  return JSON.stringify(details, (_key, value: unknown) => (value instanceof Error ? value.message : value))
 }
 
 function redisUrl(env: NodeJS.ProcessEnv): string | undefined {

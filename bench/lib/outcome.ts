@@ -6,7 +6,7 @@ export interface Outcome {
   readonly scenario: Scenario
   readonly measurement: Measurement | undefined
   readonly problems: readonly string[]
-  /** Why the scenario did not run at all (e.g. it needs PostgreSQL); not a failure. */
+  /** Why the scenario did not run at all (e.g. it needs Redis); not a failure. */
   readonly skipped?: string
 }
 

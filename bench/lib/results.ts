@@ -32,7 +32,8 @@ export function writeResults(run: RunInfo, outcomes: readonly Outcome[], compari
   const document = {
     startedAt: run.startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
-    database: run.database,
+    // Not the URL: it holds the password.
+    database: { kind: run.database.kind, description: run.database.description },
     redis: run.redis ?? null,
     machine: machine(),
     settings: { ...run.settings, uvThreadpoolSize: run.threadPoolSize ?? 'default (4)' },

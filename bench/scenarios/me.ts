@@ -3,7 +3,7 @@ import { field, httpScenario, readyString } from './scenario.js'
 /**
  * The authenticated read every client makes: bearer-token verification (JWT signature, claims,
  * revocation list), one primary-key SELECT of the account, the user view and its serialization.
- * Compared with the bare Fastify route running the same query (`bare-pk`, PostgreSQL only).
+ * Compared with the bare Fastify route running the same query (`bare-pk`).
  */
 export const me = httpScenario({
   key: 'me',

@@ -55,11 +55,8 @@ export interface Scenario {
   readonly connections?: (settings: LoadSettings) => number
   /** Absolute goals on this scenario's own numbers, reported as met or not. */
   readonly limits?: readonly Limit[]
-  /**
-   * Runs only on PostgreSQL (DATABASE_URL), or only when the bench has REDIS_URL; elsewhere it is
-   * reported as skipped (not failed).
-   */
-  readonly requires?: 'postgres' | 'redis'
+  /** Runs only when the bench has REDIS_URL; without it, it is reported as skipped (not failed). */
+  readonly requires?: 'redis'
   /** `false`: no warm-up run (one that would change what is measured, e.g. memory). Default true. */
   readonly warmup?: boolean
   /** Throws, explaining why, unless one request gets the expected answer: load on a broken route measures nothing. */

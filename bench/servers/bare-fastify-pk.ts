@@ -1,14 +1,16 @@
 import type { AddressInfo } from 'node:net'
 import Fastify from 'fastify'
 import postgres from 'postgres'
+import { postgresJsTarget } from '../../src/core/db/connection.js'
 import { exitOnShutdown, failStartup, printReady } from './lifecycle.js'
 
 /**
  * The floor under GET /api/auth/me: `Fastify()` with no logger, no plugins and no hooks, the same
  * driver as the app (postgres.js) with the same pool size, and one route running the primary-key
  * SELECT /me runs (every column of `users`, `where id = $1 and deleted_at is null limit 1`),
- * answering the row as JSON. PostgreSQL only; it reads the account the app server registered
- * (`BENCH_USER_ID`, or the first live account).
+ * answering the row as JSON. It reads the account the app server registered (`BENCH_USER_ID`, or
+ * the first live account) on the run's database: DATABASE_URL, which the bench sets to the embedded
+ * server's socket URL when the shell has none.
  *
  * The query goes through postgres.js's tagged template, i.e. the driver's default: a named
  * prepared statement per connection. Drizzle sends the app's queries unnamed (parsed each time);
@@ -34,9 +36,11 @@ exitOnShutdown(async () => {
 
 async function start(): Promise<void> {
   const url = process.env.DATABASE_URL?.trim()
-  if (!url) throw new Error('DATABASE_URL is not set: the bare Fastify PK server runs on PostgreSQL only')
+  if (!url) throw new Error('DATABASE_URL is not set: the bench passes the run\'s database to every server')
   const poolSize = poolSizeFrom(process.env.DATABASE_POOL_SIZE)
-  sql = postgres(url, { max: poolSize, onnotice: () => {}, connection: { application_name: 'plinth-bench-bare' } })
+  // As the app connects: postgres.js takes a Unix socket's folder (the embedded server's) only as `host`.
+  const target = postgresJsTarget(url)
+  sql = postgres(target.url, { ...target.options, max: poolSize, onnotice: () => {}, connection: { application_name: 'plinth-bench-bare' } })
   const userId = process.env.BENCH_USER_ID?.trim() || (await firstUserId(sql))
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as AddressInfo

@@ -60,7 +60,7 @@ export const servers = {
       CYLINDERS_INVENTORY_CACHE_SECONDS: '0',
     }),
   },
-  /** PostgreSQL only: reads the users the app server registered. */
+  /** Reads the users the app server registered, on the same database. */
   'bare-fastify-pk': {
     script: 'bench/servers/bare-fastify-pk.ts',
     env: (parent) => ({
