@@ -103,6 +103,7 @@ export class EmbeddedServer {
         owned = true
       }
       const url = socketUrl({ socketDir: socketDir!, port: SOCKET_PORT, user: SUPERUSER, password, database: APP_DATABASE })
+      options.log.info({ cluster: layout.clusterDir, socketDir }, 'embedded PostgreSQL server ready')
       const server = new EmbeddedServer(options, layout, user, owned, url)
       if (options.role === 'server') server.watch()
       return server
