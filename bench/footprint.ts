@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { get } from 'node:http'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -178,19 +178,19 @@ function printTable(project: string, runs: readonly StartMeasurement[]): void {
   ]
   const width = Math.max(...rows.map(([name]) => name.length))
   const cellWidth = Math.max(16, ...rows.flatMap(([, cell]) => runs.map((run) => cell(run).length)))
-  console.log(`Plinth footprint: ${project}${commitOf(project)}`)
+  console.log(`Plinth footprint: ${project}${commitOf(project)}, dist/ built ${statSync(join(project, 'dist', 'src', 'server.js')).mtime.toISOString()}`)
   console.log(`  node dist/src/server.js, fresh DATA_DIR, LOG_LEVEL=warn, NODE_ENV/DATABASE_URL/REDIS_URL unset, Node ${process.version}`)
   console.log('')
   console.log(`${''.padEnd(width)}  ${runs.map((run) => run.label.padStart(cellWidth)).join('  ')}`)
   for (const [name, cell] of rows) console.log(`${name.padEnd(width)}  ${runs.map((run) => cell(run).padStart(cellWidth)).join('  ')}`)
 }
 
-/** Which code was measured: the folder's commit, and whether its tree differs from it (a build may hold those changes). */
+/** The folder's commit and whether its tree differs from it; the build may be older than either (its time is printed too). */
 function commitOf(project: string): string {
   const git = (...args: string[]): string => execFileSync('git', ['-C', project, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
   try {
     const changed = git('status', '--porcelain', '--untracked-files=no') !== ''
-    return ` (commit ${git('rev-parse', '--short', 'HEAD')}${changed ? ', with uncommitted changes' : ''})`
+    return ` (checkout at ${git('rev-parse', '--short', 'HEAD')}${changed ? ' with uncommitted changes' : ''})`
   } catch {
     return ''
   }
