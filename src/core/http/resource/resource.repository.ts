@@ -38,8 +38,33 @@ export function createResourceRepository<R extends Row>(db: Db, table: PgTable, 
   const where = (conditions: Condition[]): SQL | undefined => and(...conditions.map(toSql))
   const inScope = (id: string, scope: Condition[]): SQL | undefined => and(eq(columns.id, id), where(scope))
 
+  // Reads by id are the hot path: their SQL is built once per shape of scope (which fields must
+  // equal what), not per request; Drizzle's query building cost as much as the query itself.
+  const preparedFinds = new Map<string, { execute(values: Record<string, unknown>): Promise<unknown[]> }>()
+  const preparedFind = (scope: Condition[]) => {
+    const key = scope.map((condition) => condition.field).join(',')
+    let query = preparedFinds.get(key)
+    if (!query) {
+      const matches = scope.map((condition, index) => eq(column(condition.field), sql.placeholder(`scope${index}`)))
+      query = db
+        .select()
+        .from(table)
+        .where(and(eq(columns.id, sql.placeholder('id')), ...matches))
+        .limit(1)
+        .prepare(`${getTableName(table)}_find_${preparedFinds.size}`)
+      preparedFinds.set(key, query)
+    }
+    return query
+  }
   const findById = async (id: string, scope: Condition[]): Promise<R | undefined> => {
-    const rows = await db.select().from(table).where(inScope(id, scope)).limit(1)
+    const simple = scope.every((condition) => condition.op === 'eq' && condition.value !== null && condition.value !== undefined)
+    if (!simple) {
+      const rows = await db.select().from(table).where(inScope(id, scope)).limit(1)
+      return rows[0] as R | undefined
+    }
+    const values: Record<string, unknown> = { id }
+    scope.forEach((condition, index) => (values[`scope${index}`] = hydrate(column(condition.field), condition.value)))
+    const rows = await preparedFind(scope).execute(values)
     return rows[0] as R | undefined
   }
 
