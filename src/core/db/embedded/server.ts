@@ -96,7 +96,7 @@ export class EmbeddedServer {
       let owned = options.role === 'server'
       let socketDir = running?.socketDir
       if (running) {
-        options.log.info({ pid: running.pid }, 'using the embedded PostgreSQL server already running on DATA_DIR')
+        options.log.info({ postgresPid: running.pid }, 'using the embedded PostgreSQL server already running on DATA_DIR')
       } else {
         socketDir = layout.socketDir
         await startCluster(layout, user, options.settings)
@@ -141,7 +141,7 @@ export class EmbeddedServer {
       if (this.stopping) return
       await startCluster(this.layout, this.user, this.options.settings)
       this.restartDelayMs = 1000
-      this.options.log.info({ pid: this.pid() }, 'the embedded PostgreSQL server runs again')
+      this.options.log.info({ postgresPid: this.pid() }, 'the embedded PostgreSQL server runs again')
     } catch (error) {
       this.restartDelayMs = Math.min(this.restartDelayMs * 2, MAX_RESTART_DELAY_MS)
       this.options.log.error({ err: error, retryInMs: this.restartDelayMs }, 'could not restart the embedded PostgreSQL server')
