@@ -38,6 +38,7 @@ import { selectModules, type ModuleDefinition } from './core/module.js'
 import { healthRoutes } from './core/observability/health.routes.js'
 import { RequestLogController, logDestination, loggerOptions, requestIdFrom } from './core/observability/logger.js'
 import { installMetrics } from './core/observability/metrics.js'
+import { installPlatformMetrics } from './core/observability/platform-metrics.js'
 import { installRateLimit } from './core/rate-limit/rate-limit.js'
 import { closeRedis, createRedis, firstConnection } from './core/redis/client.js'
 import { retentionJobs } from './core/retention/retention.js'
@@ -170,7 +171,8 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
   app.addHook('onClose', () => files.close())
   // Module apis exist before any route: user export and deletion call into every enabled module.
   const modules = createModules(app, selectModules(options.modules ?? availableModules, config.modules), { realtime, presence, files: files.api, cache: createCache(redis) })
-  installGateway(app, { realtime, presence, identity }, modules.map(roomOwnerOf), config)
+  const gateway = installGateway(app, { realtime, presence, identity }, modules.map(roomOwnerOf), config)
+  installPlatformMetrics(metrics.registry, { jobs, gateway })
   const userAdmin = createUserAdministration({ db: database.db, identity, access, modules: [...modules.map(userDataOf), files.userData], realtime, log: app.log })
   await app.register(usersRoutes, { prefix: '/api', users: userAdmin.users, userData: userAdmin.userData })
   await app.register(auditRoutes, { prefix: '/api', audit: userAdmin.audit })

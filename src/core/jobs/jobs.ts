@@ -64,6 +64,8 @@ export interface Jobs extends JobQueue {
   /** Gives a dead-lettered job one more attempt; false when it is not (or no longer) dead-lettered. */
   retry(name: string, id: string): Promise<boolean>
   schedules(): Promise<ScheduleRecord[]>
+  /** Calls `listener` with the job's name each time an attempt here fails for good (metrics); returns the unsubscribe. */
+  onDeadLetter(listener: (name: string) => void): () => void
 }
 
 /** A worker may overrun its timeout briefly (aborting is cooperative) before pg-boss's own expiry fails it. */
@@ -83,6 +85,7 @@ class PgBossJobs implements Jobs {
   private readonly workerIds = new Map<string, string[]>()
   private readonly busyWorkers = new Set<string>()
   private readonly running = new Map<AbortController, Promise<unknown>>()
+  private readonly deadLetterListeners = new Set<(name: string) => void>()
   private state: 'new' | 'starting' | 'started' | 'stopping' | 'stopped' = 'new'
 
   constructor(private readonly options: JobsOptions) {
@@ -114,6 +117,11 @@ class PgBossJobs implements Jobs {
     this.boss.on('error', (err) => options.log.error({ err }, 'job queue error'))
     this.db = this.boss.getDb()
     this.repository = createJobsRepository(this.db, schema)
+  }
+
+  onDeadLetter(listener: (name: string) => void): () => void {
+    this.deadLetterListeners.add(listener)
+    return () => this.deadLetterListeners.delete(listener)
   }
 
   define(definitions: readonly JobDefinition[], options?: { owner?: string }): void {
@@ -272,6 +280,7 @@ class PgBossJobs implements Jobs {
     } catch (error) {
       const final = error instanceof JobPayloadError || attempt >= maxAttempts
       log[final ? 'error' : 'warn']({ err: error, attempt, maxAttempts }, final ? 'job failed on its last attempt: dead-lettered' : 'job failed; it will be retried')
+      if (final) for (const listener of this.deadLetterListeners) listener(fetched.name)
       // pg-boss stores what is thrown in the job's `output`, every own field and cause included.
       throw storedError(error)
     } finally {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { Gauge } from 'prom-client'
 import Type from 'typebox'
 import type { Redis } from 'ioredis'
 import type { Database } from '../db/client.js'
@@ -26,6 +27,24 @@ interface Dependencies {
 
 export async function healthRoutes(app: FastifyInstance, deps: Dependencies): Promise<void> {
   const tags = ['platform']
+  /** [dependency, `ok` | `timeout` | `unreachable`] for the database and, when configured, Redis. */
+  const checkDependencies = async (): Promise<(readonly [string, string])[]> => {
+    const checks: Record<string, () => Promise<unknown>> = { database: () => deps.database.ping() }
+    if (deps.redis) checks.redis = () => deps.redis!.ping()
+    return Promise.all(
+      Object.entries(checks).map(async ([name, check]) => [name, await probe(check, (err) => app.log.warn({ err, dependency: name }, 'readiness check failed'))] as const),
+    )
+  }
+  // The same checks as /ready, run at each scrape, so an alert needs no probe of its own.
+  new Gauge({
+    name: 'plinth_ready',
+    help: 'Whether a dependency answered the readiness check at this scrape (1) or not (0), by dependency',
+    labelNames: ['dependency'],
+    registers: [deps.metrics.registry],
+    async collect() {
+      for (const [dependency, result] of await checkDependencies()) this.set({ dependency }, result === 'ok' ? 1 : 0)
+    },
+  })
   app.get(
     '/health',
     {
@@ -50,11 +69,7 @@ export async function healthRoutes(app: FastifyInstance, deps: Dependencies): Pr
       },
     },
     async () => {
-      const checks: Record<string, () => Promise<unknown>> = { database: () => deps.database.ping() }
-      if (deps.redis) checks.redis = () => deps.redis!.ping()
-      const results = await Promise.all(
-        Object.entries(checks).map(async ([name, check]) => [name, await probe(check, (err) => app.log.warn({ err, dependency: name }, 'readiness check failed'))] as const),
-      )
+      const results = await checkDependencies()
       const failing = results.filter(([, result]) => result !== 'ok')
       if (failing.length > 0) {
         const names = failing.map(([name]) => name)
@@ -70,7 +85,7 @@ export async function healthRoutes(app: FastifyInstance, deps: Dependencies): Pr
       schema: {
         tags,
         summary: 'Prometheus metrics',
-        description: 'Request count and latency by route and status, process and database pool metrics.',
+        description: 'Request count and latency by route and status, readiness by dependency, job dead letters, realtime sockets, process and database pool metrics.',
         response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: Type.String({ maxLength: 10_000_000 }) } } } },
       },
     },

@@ -353,5 +353,7 @@ describe('liveness and back-pressure', () => {
     ;(socket.socket as unknown as { _socket: { resume(): void } })._socket.resume()
     const { code } = await socket.closed
     expect(code).toBe(4409)
+    const metrics = await patient!.inject({ url: '/metrics' })
+    expect(metrics.body).toMatch(/^plinth_realtime_slow_consumer_closes_total 1$/m)
   })
 })

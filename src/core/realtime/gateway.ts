@@ -59,6 +59,7 @@ export class RealtimeGateway {
   private readonly connections = new Set<Connection>()
   private readonly socketsPerUser = new Map<string, number>()
   private heartbeat: NodeJS.Timeout | undefined
+  private readonly slowConsumerListeners = new Set<() => void>()
 
   constructor(private readonly options: GatewayOptions) {}
 
@@ -74,6 +75,12 @@ export class RealtimeGateway {
 
   get size(): number {
     return this.connections.size
+  }
+
+  /** Calls `listener` each time a socket is closed as a slow consumer (metrics); returns the unsubscribe. */
+  onSlowConsumer(listener: () => void): () => void {
+    this.slowConsumerListeners.add(listener)
+    return () => this.slowConsumerListeners.delete(listener)
   }
 
   /** Closes every socket of a session (revoked: the client must sign in again). */
@@ -239,6 +246,7 @@ export class RealtimeGateway {
     if (socket.readyState !== socket.OPEN) return
     if (socket.bufferedAmount > this.options.maxBufferedBytes) {
       socket.close(CLOSE.SLOW_CONSUMER, 'slow consumer')
+      for (const listener of this.slowConsumerListeners) listener()
       // Time for the close frame to get past the backlog; a client that reads nothing is dropped.
       setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref()
       return
