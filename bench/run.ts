@@ -68,7 +68,7 @@ interface BenchEnvironment {
 
 async function runScenario(scenario: Scenario, pool: ServerPool, settings: LoadSettings, { redis }: BenchEnvironment): Promise<Outcome> {
   console.log(`\n▶ ${scenario.title}`)
-  const skipped = scenario.requires === 'redis' && redis === undefined ? 'needs Redis (REDIS_URL)' : undefined
+  const skipped = scenario.requires === 'redis' && redis === undefined ? 'needs Redis (REDIS_URL)' : scenario.unavailable?.()
   if (skipped) {
     console.log(`  skipped: ${skipped}`)
     return { scenario, measurement: undefined, problems: [], skipped }

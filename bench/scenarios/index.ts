@@ -1,5 +1,7 @@
 import { argon2Raw } from './argon2-raw.js'
 import { inventoryCached, inventoryUncached, shipBatch } from './cylinders.js'
+import { cylinderById } from './cylinder-by-id.js'
+import { expressCylinderById, expressMe } from './express-baseline.js'
 import { barePk } from './bare-pk.js'
 import { fanoutBareMax, fanoutBareRate, fanoutMax, fanoutRate, fanoutRedisMax, fanoutRedisRate } from './fanout.js'
 import { health, healthOneConnection } from './health.js'
@@ -19,7 +21,7 @@ import type { Scenario } from './scenario.js'
  * its peak is read against its own `before`). The argon2 baseline runs just
  * before the login scenarios; the idle /health probe right after the login load has stopped; bare-pk
  * once the app has migrated the database and registered the account it reads; the cylinders
- * scenarios last, on servers of their own.
+ * scenarios on servers of their own; the seeds' Express stack last, once both have filled the tables it reads.
  */
 export const scenarios: readonly Scenario[] = [
   rawHello,
@@ -46,5 +48,9 @@ export const scenarios: readonly Scenario[] = [
   // cylinders (a stocked depot), then the same with the inventory cache off
   shipBatch,
   inventoryCached,
+  cylinderById,
   inventoryUncached,
+  // the seeds' stack: Express 5 + pg + jsonwebtoken (skipped until installed)
+  expressMe,
+  expressCylinderById,
 ]

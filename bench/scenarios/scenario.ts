@@ -57,6 +57,8 @@ export interface Scenario {
   readonly limits?: readonly Limit[]
   /** Runs only when the bench has REDIS_URL; without it, it is reported as skipped (not failed). */
   readonly requires?: 'redis'
+  /** Why it cannot run on this checkout (e.g. packages not installed), or undefined: reported as skipped, not failed. */
+  readonly unavailable?: () => string | undefined
   /** `false`: no warm-up run (one that would change what is measured, e.g. memory). Default true. */
   readonly warmup?: boolean
   /** Throws, explaining why, unless one request gets the expected answer: load on a broken route measures nothing. */

@@ -28,10 +28,10 @@ async function start(): Promise<void> {
   const app = await buildApp(config, { modules: [cylindersModule] })
   serve(app)
   const accessToken = await signIn(app)
-  const stocked = await stockDepot(app, { authorization: `Bearer ${accessToken}` }, Number(process.env.BENCH_DEPOT_CYLINDERS ?? 10_000))
+  const { stocked, cylinderId } = await stockDepot(app, { authorization: `Bearer ${accessToken}` }, Number(process.env.BENCH_DEPOT_CYLINDERS ?? 10_000))
   await app.listen({ host: config.host, port: config.port })
   const { port } = app.server.address() as AddressInfo
-  printReady({ port, accessToken, database: app.platform.database.kind, stocked, inventoryCacheSeconds: config.cylinders.inventoryCacheSeconds })
+  printReady({ port, accessToken, database: app.platform.database.kind, stocked, cylinderId, inventoryCacheSeconds: config.cylinders.inventoryCacheSeconds })
 }
 
 async function signIn(app: FastifyInstance): Promise<string> {
@@ -46,7 +46,9 @@ async function call(app: FastifyInstance, headers: Record<string, string>, url: 
   return response.json()
 }
 
-async function stockDepot(app: FastifyInstance, headers: Record<string, string>, total: number): Promise<number> {
+/** Returns how many it stocked and the id of one still available (the read-by-id scenario's). */
+async function stockDepot(app: FastifyInstance, headers: Record<string, string>, total: number): Promise<{ stocked: number; cylinderId: string }> {
+  let cylinderId: string | undefined
   const customers: string[] = []
   for (let i = 0; i < 20; i++) customers.push(((await call(app, headers, '/api/cylinders/locations', { name: `Customer ${i} ${uuidv7()}`, kind: 'customer' })) as { id: string }).id)
   const station = ((await call(app, headers, '/api/cylinders/locations', { name: `Refill station ${uuidv7()}`, kind: 'refill_station' })) as { id: string }).id
@@ -60,6 +62,7 @@ async function stockDepot(app: FastifyInstance, headers: Record<string, string>,
     }))
     const { items } = (await call(app, headers, '/api/cylinders/add', { cylinders })) as { items: { id: string }[] }
     const ids = items.map((c) => c.id)
+    cylinderId ??= ids[ids.length - Math.floor(ids.length / 50) - 1]
     // A third out at customers, a tenth at refill, one in fifty quarantined; the rest stay available.
     const out = ids.slice(0, Math.floor(ids.length / 3))
     for (let i = 0; i < out.length; i += 250) await call(app, headers, '/api/cylinders/ship', { cylinderIds: out.slice(i, i + 250), locationId: customers[(added / ADD_BATCH + i) % customers.length] })
@@ -69,7 +72,8 @@ async function stockDepot(app: FastifyInstance, headers: Record<string, string>,
     await call(app, headers, '/api/cylinders/refill/send', { cylinderIds: refill, locationId: station })
     await call(app, headers, '/api/cylinders/quarantine', { cylinderIds: ids.slice(-Math.floor(ids.length / 50)), reason: 'valve check' })
   }
-  return total
+  if (!cylinderId) throw new Error(`BENCH_DEPOT_CYLINDERS=${total}: stock at least one cylinder`)
+  return { stocked: total, cylinderId }
 }
 
 start().catch((error: unknown) => failStartup(error))

@@ -60,6 +60,11 @@ export const servers = {
       CYLINDERS_INVENTORY_CACHE_SECONDS: '0',
     }),
   },
+  /** The seeds' stack (Express 5, pg, jsonwebtoken): /me and a cylinder by id on the same tables, after the app and cylinders servers filled them. */
+  'express-baseline': {
+    script: 'bench/servers/express-baseline.ts',
+    env: (parent) => ({ DATABASE_URL: parent.DATABASE_URL, DATABASE_POOL_SIZE: parent.DATABASE_POOL_SIZE }),
+  },
   /** Reads the users the app server registered, on the same database. */
   'bare-fastify-pk': {
     script: 'bench/servers/bare-fastify-pk.ts',
