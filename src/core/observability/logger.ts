@@ -106,4 +106,15 @@ export class RequestLogController extends LogController {
     if (error) reply.log.error({ ...line, err: error }, 'request errored')
     else reply.log.info(line, 'request completed')
   }
+
+  /**
+   * A streamed body that stopped after its headers went out: the client hung up mid-download, or
+   * storage failed mid-read. Fastify then never completes the request, so this is its one line,
+   * in the same shape (Fastify's own has neither the method nor the URL).
+   */
+  override streamError(error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime }
+    if (error.code === 'ERR_STREAM_PREMATURE_CLOSE') reply.log.info(line, 'request aborted: the connection closed before the response was sent')
+    else reply.log.error({ ...line, err: error }, 'request errored')
+  }
 }

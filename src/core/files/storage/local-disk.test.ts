@@ -37,6 +37,15 @@ describe('LocalDiskStorage', () => {
     await storage.delete(key)
   })
 
+  it('reads an empty object as an empty body', async () => {
+    const storage = new LocalDiskStorage(mkdtempSync(join(tmpdir(), 'plinth-storage-')))
+    const key = storageKey(ID)
+    await storage.put(key, Readable.from([]))
+    const empty = await storage.get(key)
+    expect(empty?.size).toBe(0)
+    expect(await text(empty!.body)).toBe('')
+  })
+
   it('leaves nothing, not even a temp file, when the stream fails', async () => {
     const root = mkdtempSync(join(tmpdir(), 'plinth-storage-'))
     const storage = new LocalDiskStorage(root)

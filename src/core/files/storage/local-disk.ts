@@ -48,7 +48,10 @@ export class LocalDiskStorage implements StorageDriver {
     if (fd === null) return null
     try {
       const { size } = await fstatFile(fd)
-      const body = createReadStream('', { fd, autoClose: true, ...(range ? { start: range.start, end: range.end } : {}) })
+      // Always bounded: without `end` the stream learns it is done from one more read that returns
+      // nothing, and a client that hangs up on the last byte (curl does) closes the response first.
+      const bounds = range ?? (size > 0 ? { start: 0, end: size - 1 } : undefined)
+      const body = createReadStream('', { fd, autoClose: true, ...(bounds ? { start: bounds.start, end: bounds.end } : {}) })
       return { body, size, ...(range ? { range } : {}) }
     } catch (error) {
       closeSync(fd)
