@@ -9,13 +9,14 @@ import type { InventoryRetirement } from './inventory-retirement.js'
 /** The room staff follow (`cylinders:read`). */
 export const CYLINDERS_ROOM = 'cylinders'
 /**
- * The inventory summary is cached under `cylinders:inventory:<generation>`, and every change sets a
+ * The inventory summary is cached under `cylinders:inventory:v2:<generation>`, and every change sets a
  * new generation after it commits. Deleting one key instead would race: a summary computed from
  * data read just before a commit could be stored just after the delete and outlive the change.
- * With generations, such a late write lands under a key nobody reads any more.
+ * With generations, such a late write lands under a key nobody reads any more. `v2` is the summary's
+ * shape (free-text places as `sentTo`): during a rolling deploy, builds never read each other's summaries.
  */
 export const INVENTORY_GENERATION_KEY = 'cylinders:inventory-generation'
-export const inventoryCacheKey = (generation: string): string => `cylinders:inventory:${generation}`
+export const inventoryCacheKey = (generation: string): string => `cylinders:inventory:v2:${generation}`
 /** Long enough never to expire while summaries are cached; a lost generation just starts a new one. */
 export const GENERATION_TTL_MS = 7 * 24 * 3600_000
 

@@ -40,10 +40,11 @@ describe('GET /api/admin/inventory', () => {
     const { body } = await inventory(admin)
     expect(Object.keys(body.byStatus).sort()).toEqual([...STATUSES].sort())
     expect(gasEntry(body, gasType)).toEqual({ gasType, total: 6, byStatus: counts({ available: 1, sent: 3, in_refill: 1, trashed: 1 }) })
-    const place = (locationId: string | null, name: string) => body.byLocation.find((p) => p.locationId === locationId && p.name === name)
-    expect(place(customer.id, customer.name)).toEqual({ locationId: customer.id, name: customer.name, kind: 'customer', total: 2, byStatus: counts({ sent: 2 }) })
-    expect(place(station.id, station.name)).toEqual({ locationId: station.id, name: station.name, kind: 'refill_station', total: 1, byStatus: counts({ in_refill: 1 }) })
-    expect(place(null, sentTo)).toEqual({ locationId: null, name: sentTo, kind: null, total: 1, byStatus: counts({ sent: 1 }) })
+    const atLocation = (id: string) => body.byLocation.find((p) => p.locationId === id)
+    expect(atLocation(customer.id)).toEqual({ locationId: customer.id, name: customer.name, sentTo: null, kind: 'customer', total: 2, byStatus: counts({ sent: 2 }) })
+    expect(atLocation(station.id)).toEqual({ locationId: station.id, name: station.name, sentTo: null, kind: 'refill_station', total: 1, byStatus: counts({ in_refill: 1 }) })
+    // A free-text destination is `sentTo`, as in the holdings and overdue reports and on the cylinder.
+    expect(body.byLocation.find((p) => p.sentTo === sentTo)).toEqual({ locationId: null, name: null, sentTo, kind: null, total: 1, byStatus: counts({ sent: 1 }) })
     expect(Date.parse(body.generatedAt)).not.toBeNaN()
 
     // One snapshot: every view adds up to the same total, the depot and the places never overlap.

@@ -39,9 +39,9 @@ describe('summarize', () => {
       row({ status: 'in_refill', locationId: 'loc-gasco', locationName: 'GasCo', locationKind: 'refill_station', cylinders: 1 }),
     ])
     expect(result.byLocation).toEqual([
-      { locationId: null, name: 'Site 9', kind: null, total: 5, byStatus: { ...zero, sent: 5 } },
-      { locationId: 'loc-acme', name: 'Acme', kind: 'customer', total: 3, byStatus: { ...zero, sent: 2, lost: 1 } },
-      { locationId: 'loc-gasco', name: 'GasCo', kind: 'refill_station', total: 1, byStatus: { ...zero, in_refill: 1 } },
+      { locationId: null, name: null, sentTo: 'Site 9', kind: null, total: 5, byStatus: { ...zero, sent: 5 } },
+      { locationId: 'loc-acme', name: 'Acme', sentTo: null, kind: 'customer', total: 3, byStatus: { ...zero, sent: 2, lost: 1 } },
+      { locationId: 'loc-gasco', name: 'GasCo', sentTo: null, kind: 'refill_station', total: 1, byStatus: { ...zero, in_refill: 1 } },
     ])
     expect(result.byGasType).toEqual([
       { gasType: 'CO2', total: 8, byStatus: { ...zero, sent: 7, in_refill: 1 } },
@@ -56,7 +56,7 @@ describe('summarize', () => {
     )
     const result = summarize(places)
     expect(result.byLocation).toHaveLength(INVENTORY_ROW_LIMIT)
-    expect(result.byLocation.map((place) => place.name)).not.toContain(`Site ${INVENTORY_ROW_LIMIT}`)
+    expect(result.byLocation.map((place) => place.sentTo)).not.toContain(`Site ${INVENTORY_ROW_LIMIT}`)
     expect(result.byGasType).toHaveLength(INVENTORY_ROW_LIMIT)
     expect(result.total).toBe(INVENTORY_ROW_LIMIT * 2 + 1)
   })

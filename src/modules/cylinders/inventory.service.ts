@@ -7,7 +7,9 @@ export type StatusCounts = Record<CylinderStatus, number>
 
 export interface PlaceInventory {
   locationId: string | null
-  name: string
+  /** The location's name; null for a free-text destination, which is `sentTo` (as everywhere else). */
+  name: string | null
+  sentTo: string | null
   kind: LocationKind | null
   total: number
   byStatus: StatusCounts
@@ -111,7 +113,7 @@ export function summarize(rows: readonly InventoryCountRow[]): Omit<Inventory, '
     total: Object.values(byStatus).reduce((sum, n) => sum + n, 0),
     byStatus,
     byGasType: [...gasTypes.values()].sort((a, b) => compare(a.gasType, b.gasType)).slice(0, INVENTORY_ROW_LIMIT),
-    byLocation: [...places.values()].sort((a, b) => b.total - a.total || compare(a.name, b.name)).slice(0, INVENTORY_ROW_LIMIT),
+    byLocation: [...places.values()].sort((a, b) => b.total - a.total || compare(placeName(a), placeName(b))).slice(0, INVENTORY_ROW_LIMIT),
     atDepot,
   }
 }
@@ -125,9 +127,11 @@ function placeKey(row: InventoryCountRow): string | undefined {
 
 function newPlace(row: InventoryCountRow): PlaceInventory {
   return row.locationId !== null
-    ? { locationId: row.locationId, name: row.locationName ?? '', kind: row.locationKind, total: 0, byStatus: zeros() }
-    : { locationId: null, name: row.sentTo ?? '', kind: null, total: 0, byStatus: zeros() }
+    ? { locationId: row.locationId, name: row.locationName ?? '', sentTo: null, kind: row.locationKind, total: 0, byStatus: zeros() }
+    : { locationId: null, name: null, sentTo: row.sentTo, kind: null, total: 0, byStatus: zeros() }
 }
+
+const placeName = (place: PlaceInventory): string => place.name ?? place.sentTo ?? ''
 
 function add<T extends { total: number; byStatus: StatusCounts }>(entry: T, row: InventoryCountRow): T {
   entry.total += row.cylinders

@@ -48,7 +48,8 @@ export const Inventory = Type.Object(
     byLocation: Type.Array(
       Type.Object({
         locationId: Type.Union([Uuid, Type.Null()], { description: 'null for a free-text sentTo destination' }),
-        name: Type.String({ maxLength: 200, description: 'The location’s name, or the free-text sentTo' }),
+        name: Type.Union([LocationName, Type.Null()], { description: 'The location’s name; null for a free-text sentTo destination' }),
+        sentTo: Type.Union([SentTo, Type.Null()], { description: 'The free-text destination; null for a location' }),
         kind: Type.Union([Type.Enum(LOCATION_KINDS), Type.Null()], { description: 'null for a free-text sentTo destination' }),
         total: Count,
         byStatus: StatusCounts,
