@@ -7,6 +7,7 @@ import { toShipmentView, type ShipmentView } from './cylinder.view.js'
 import type { CylinderRow, LocationRow, ShipmentRow } from './db/schema.js'
 import { ACTIONS, dayIn, MOVES, refuseMove, type Action, type ActionType, type Move, type MoveType, type Refusal } from './domain.js'
 import type { CylinderEventName, CylinderNotifier } from './events.js'
+import { canonicalQrCode } from './qr-codes.js'
 import type { CylinderRepositories, CylinderStore } from './store.js'
 
 /** Which cylinders a batch names: scanned codes, or ids (a list on screen). */
@@ -285,7 +286,7 @@ interface Applied {
 
 interface Refs {
   by: 'qrCode' | 'id'
-  /** Deduplicated: a double scan is one cylinder. */
+  /** Deduplicated (codes in any letter case, as stored): a double scan is one cylinder. */
   values: string[]
 }
 
@@ -295,7 +296,7 @@ function refsOf(input: CylinderRefs): Refs {
   if ((codes.length > 0) === (ids.length > 0)) {
     throw new AppError('VALIDATION_FAILED', 'Send qrCodes or cylinderIds (one of them, not empty).', { qrCodes: 'qrCodes or cylinderIds is required' })
   }
-  return codes.length > 0 ? { by: 'qrCode', values: [...new Set(codes.map((c) => c.trim()))] } : { by: 'id', values: [...new Set(ids.map((id) => id.toLowerCase()))] }
+  return codes.length > 0 ? { by: 'qrCode', values: [...new Set(codes.map((c) => canonicalQrCode(c.trim())))] } : { by: 'id', values: [...new Set(ids.map((id) => id.toLowerCase()))] }
 }
 
 /** What makes two sends the same batch: the move, the cylinders (in any order) and the destination. */

@@ -8,7 +8,7 @@ import type { CylinderFilters } from './cylinders.repository.js'
 import type { CylinderRow, NewCylinderRow } from './db/schema.js'
 import { isTerminal, type CylinderEventType, type CylinderStatus } from './domain.js'
 import type { CylinderNotifier } from './events.js'
-import { newQrCode } from './qr-codes.js'
+import { canonicalQrCode, isQrCodeInAnyCase, newQrCode } from './qr-codes.js'
 import type { CylinderStore } from './store.js'
 import type { Page } from '../../core/http/resource/resource.service.js'
 
@@ -83,9 +83,10 @@ export class CylindersService {
     return cylinder
   }
 
-  /** What a scanner shows: 410 for a code a reprint replaced, 404 for one never issued. */
-  async scan(qrCode: string): Promise<CylinderRow> {
+  /** What a scanner shows, in any letter case: 410 for a code a reprint replaced, 404 for one never issued. */
+  async scan(scanned: string): Promise<CylinderRow> {
     const { cylinders } = this.store.repos
+    const qrCode = canonicalQrCode(scanned)
     const cylinder = await cylinders.findByCode(qrCode)
     if (cylinder) return cylinder
     if (await cylinders.isRetired(qrCode)) throw new AppError('CYLINDER_QR_RETIRED')
@@ -94,7 +95,10 @@ export class CylindersService {
 
   async list(filters: CylinderFilters, page: { limit: number; cursor?: string }): Promise<Page<CylinderView>> {
     const after = page.cursor ? decodeRowCursor(page.cursor, SORT).id : undefined
-    const rows = await this.store.repos.cylinders.list(filters, page.limit + 1, after)
+    // `q` matches a code only whole and as stored: one typed in lower case is looked up in upper case
+    // (only such text is changed, and its ASCII letters match the other fields' ILIKE just the same).
+    const search = filters.q !== undefined && isQrCodeInAnyCase(filters.q) ? { ...filters, q: canonicalQrCode(filters.q) } : filters
+    const rows = await this.store.repos.cylinders.list(search, page.limit + 1, after)
     return pageOf(rows, page.limit, (row) => encodeCursor({ sort: SORT, value: null, id: row.id }), toCylinderView)
   }
 

@@ -24,3 +24,17 @@ export function newQrCode(): string {
 }
 
 export const QR_CODE_PATTERN = '^CYL-[0-9A-HJKMNP-TV-Z]{26}$'
+
+/**
+ * A code as typed or scanned, in the form codes are issued and stored (upper case), so a lookup in
+ * any letter case uses the unique index as it is. ASCII letters only: `toUpperCase()` would also turn
+ * characters such as `ß` or `ſ` into letters of a code, and input is refused, not guessed.
+ */
+export function canonicalQrCode(code: string): string {
+  return code.replace(/[a-z]+/g, (letters) => letters.toUpperCase())
+}
+
+const QR_CODE_ANY_CASE = new RegExp(QR_CODE_PATTERN, 'i')
+
+/** Whether `text` has the form of an issued code, in any letter case (every stored code has it). */
+export const isQrCodeInAnyCase = (text: string): boolean => QR_CODE_ANY_CASE.test(text)
