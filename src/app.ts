@@ -31,6 +31,7 @@ import { clientErrorHandler, httpServerFactory } from './core/http/http-server.j
 import { installClosingGuard } from './core/http/closing.js'
 import { installNotFound } from './core/http/not-found.js'
 import { installOpenApi } from './core/http/openapi.js'
+import { rootRoutes } from './core/http/root.routes.js'
 import { installSecurity } from './core/http/security.js'
 import { ajvOptions, requestValidation } from './core/http/validation.js'
 import { ShutdownBudget } from './core/lifecycle.js'
@@ -160,6 +161,7 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
   await installOpenApi(app, version)
   const metrics = installMetrics(app, database)
   await app.register(healthRoutes, { database, redis, metrics })
+  await app.register(rootRoutes, { version })
   app.addSchema(UserView)
   await app.register(authRoutes, { prefix: '/api', identity, rateLimitPerMinute: config.auth.rateLimitPerMinute })
   const realtime = await createRealtime(config, redis, app)

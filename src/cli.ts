@@ -14,6 +14,7 @@ import { AppError } from './core/errors/app-error.js'
 import { describeError } from './core/observability/log-errors.js'
 import { resolveBootSecrets } from './core/secrets/boot-secrets.js'
 import { ensureAdmin } from './core/users/admin-bootstrap.js'
+import { PasswordMismatch, PromptCancelled, readPassword } from './cli/read-password.js'
 
 type Command = (args: string[]) => Promise<void>
 
@@ -35,7 +36,10 @@ const commands: Record<string, { summary: string; run: Command }> = {
     },
   },
   'create-admin': {
-    summary: "Create an administrator: --email <address> --password <password> [--name 'Ann'] (default ADMIN_EMAIL, ADMIN_PASSWORD)",
+    summary:
+      "Create an administrator: --email <address> [--name 'Ann'] (default ADMIN_EMAIL). The password comes from standard input " +
+      '(a prompt that does not show it, or one piped line) or from ADMIN_PASSWORD; there is no --password: on the command line ' +
+      'a password shows in `ps` and in shell history',
     run: createAdmin,
   },
   backup: {
@@ -88,7 +92,7 @@ function positionals(args: string[]): string[] {
 
 async function createAdmin(args: string[]): Promise<void> {
   const loaded = loadConfig()
-  const admin = adminFrom(args, loaded)
+  const admin = await adminFrom(args, loaded)
   const database = await openDatabase(loaded)
   try {
     await database.migrate()
@@ -110,22 +114,32 @@ async function createAdmin(args: string[]): Promise<void> {
   }
 }
 
-/** The administrator from flags, else from ADMIN_EMAIL/ADMIN_PASSWORD; refuses bad input before any work. */
-function adminFrom(args: string[], config: Config): { email: string; password: string; name?: string } {
-  let values: { email?: string; password?: string; name?: string }
+/**
+ * The administrator from flags, else from ADMIN_EMAIL; the password from ADMIN_PASSWORD, else from
+ * standard input (asked only once the flags are good). Refuses bad input before any work.
+ */
+async function adminFrom(args: string[], config: Config): Promise<{ email: string; password: string; name?: string }> {
+  let values: { email?: string; name?: string }
   try {
-    values = parseArgs({ args, options: { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' } }, strict: true }).values
+    values = parseArgs({ args, options: { email: { type: 'string' }, name: { type: 'string' } }, strict: true }).values
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}.`)
+    const hint = /'--password'/.test((error as Error).message) ? ': the password is read from standard input, since on the command line it would show in `ps` and in shell history' : ''
+    throw new UsageError(`${(error as Error).message}${hint}.`)
   }
   const email = (values.email ?? config.auth.admin?.email)?.trim().toLowerCase()
-  const password = values.password ?? config.auth.admin?.password
-  if (!email || !password) throw new UsageError('create-admin needs --email and --password (or ADMIN_EMAIL and ADMIN_PASSWORD).')
+  if (!email) throw new UsageError('create-admin needs --email <address> (or ADMIN_EMAIL).')
   if (email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new UsageError(`"${email}" is not an e-mail address.`)
-  const problem = passwordProblem(password, { email })
-  if (problem) throw new UsageError(`The password ${problem}.`)
   const name = values.name?.trim()
   if (values.name !== undefined && (!name || name.length > 100)) throw new UsageError('--name must be 1–100 characters.')
+  const password = config.auth.admin?.password ?? (await readPassword(process.stdin, process.stderr))
+  if (!password) {
+    throw new UsageError(
+      'create-admin reads the password from standard input, and it was empty: type it at the prompt, or pipe it as one line ' +
+        `(printf '%s\\n' "$PASSWORD" | npm run cli -- create-admin --email ${email}), or set ADMIN_PASSWORD.`,
+    )
+  }
+  const problem = passwordProblem(password, { email })
+  if (problem) throw new UsageError(`The password ${problem}.`)
   return { email, password, ...(name ? { name } : {}) }
 }
 
@@ -151,15 +165,27 @@ function stderrLogger(): FastifyBaseLogger {
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(16)}${command.summary}`)
-  return `Usage: npm run cli -- <command>\n\nCommands:\n${lines.join('\n')}\n`
+  return (
+    `Usage: npm run cli -- <command> [options]   (help, --help or -h: this text)\n\nCommands:\n${lines.join('\n')}\n\n` +
+    'The first administrator:\n' +
+    '  npm run cli -- create-admin --email admin@example.com                       asks for the password\n' +
+    `  printf '%s\\n' "$PASSWORD" | npm run cli -- create-admin --email admin@example.com   reads one line\n`
+  )
 }
+
+const HELP = new Set(['help', '--help', '-h'])
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv
-  const command = name ? commands[name] : undefined
+  if (name === undefined || HELP.has(name) || (Object.hasOwn(commands, name) && args.some((arg) => arg === '--help' || arg === '-h'))) {
+    // Asked for: on standard output. No command at all: on standard error, as a usage mistake is.
+    ;(name === undefined ? process.stderr : process.stdout).write(usage())
+    return 0
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined
   if (!command) {
-    process.stderr.write(name && name !== 'help' ? `Unknown command "${name}".\n\n${usage()}` : usage())
-    return name && name !== 'help' ? 2 : 0
+    process.stderr.write(`Unknown command "${name}".\n\n${usage()}`)
+    return 2
   }
   await command.run(args)
   return 0
@@ -168,8 +194,13 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
+    if (error instanceof PromptCancelled) {
+      process.stderr.write(`plinth: ${error.message}\n`)
+      process.exit(130)
+    }
     const known =
       error instanceof UsageError ||
+      error instanceof PasswordMismatch ||
       error instanceof ConfigError ||
       error instanceof DataDirLockedError ||
       isEmbeddedStartupError(error) ||
@@ -177,6 +208,6 @@ main(process.argv.slice(2)).then(
       error instanceof BackupFileError
     process.stderr.write(`plinth: ${known ? error.message : describeError(error)}\n`)
     if (error instanceof UsageError) process.stderr.write(`\n${usage()}`)
-    process.exit(error instanceof UsageError ? 2 : 1)
+    process.exit(error instanceof UsageError || error instanceof PasswordMismatch ? 2 : 1)
   },
 )

@@ -3,13 +3,17 @@ import { DataDirLockedError } from './core/db/data-dir-lock.js'
 import { isEmbeddedStartupError } from './core/db/embedded/server.js'
 import { installGracefulShutdown } from './core/lifecycle.js'
 import { describeError } from './core/observability/log-errors.js'
+import { startupBanner } from './core/observability/startup-banner.js'
 import { buildApp } from './app.js'
 
 async function main(): Promise<void> {
   const config = loadConfig()
   const app = await buildApp(config)
   installGracefulShutdown(app, { budget: app.platform.shutdown })
-  await app.listen({ host: config.host, port: config.port })
+  // Asked before listening: a failing query is then a failed start, not a crash of a serving process.
+  const adminExists = (await app.platform.identity.store.repos.users.countAdmins()) > 0
+  const url = await app.listen({ host: config.host, port: config.port })
+  app.log.info(startupBanner({ url, dataDir: config.dataDir, databaseUrl: config.database.url, adminExists }))
 }
 
 main().catch((error: unknown) => {

@@ -14,7 +14,8 @@ import { runScript } from '../helpers/server-process.js'
 /** The CLI's environment: a DATA_DIR, and the run's PostgreSQL when there is one. */
 const cliEnv = (dataDir: string, extra: Record<string, string> = {}) => ({ DATA_DIR: dataDir, DATABASE_URL: process.env.DATABASE_URL, ...TEST_SECRETS, ...extra })
 const freshDir = () => mkdtempSync(join(tmpdir(), 'plinth-cli-'))
-const createAdmin = (dataDir: string, args: string[], extra?: Record<string, string>) => runScript('src/cli.ts', ['create-admin', ...args], cliEnv(dataDir, extra))
+/** `input`: what is piped to the CLI (the password, one line); without it standard input is empty. */
+const createAdmin = (dataDir: string, args: string[], input?: string, extra?: Record<string, string>) => runScript('src/cli.ts', ['create-admin', ...args], cliEnv(dataDir, extra), { input })
 
 /** Opens the app on the CLI's database for some requests, then closes it (embedded PostgreSQL allows one process). */
 async function onCliDatabase<T>(dataDir: string, work: (app: FastifyInstance) => Promise<T>): Promise<T> {
@@ -28,20 +29,20 @@ async function onCliDatabase<T>(dataDir: string, work: (app: FastifyInstance) =>
 }
 
 describe('cli create-admin', () => {
-  it('creates a verified administrator once, from flags or ADMIN_EMAIL/ADMIN_PASSWORD, and never promotes an existing account', { timeout: 120_000 }, async () => {
+  it('creates a verified administrator once, the password piped on standard input or from ADMIN_EMAIL/ADMIN_PASSWORD, and never promotes an existing account', { timeout: 120_000 }, async () => {
     const dataDir = freshDir()
     const email = uniqueEmail('Admin')
-    const first = await createAdmin(dataDir, ['--email', email, '--password', TEST_PASSWORD, '--name', 'Ann Admin'])
+    const first = await createAdmin(dataDir, ['--email', email, '--name', 'Ann Admin'], `${TEST_PASSWORD}\n`)
     expect(first.code, first.output).toBe(0)
     expect(first.output).toContain(`Administrator ${email.toLowerCase()} created.`)
     expect(first.output).not.toContain(TEST_PASSWORD)
 
-    const again = await createAdmin(dataDir, ['--email', email, '--password', 'another long passphrase'])
+    const again = await createAdmin(dataDir, ['--email', email], 'another long passphrase\n')
     expect(again.code, again.output).toBe(0)
     expect(again.output).toContain(`An account with ${email.toLowerCase()} already exists; nothing was changed.`)
 
     const fromEnv = uniqueEmail('env-admin')
-    const byEnv = await createAdmin(dataDir, [], { ADMIN_EMAIL: fromEnv, ADMIN_PASSWORD: TEST_PASSWORD })
+    const byEnv = await createAdmin(dataDir, [], undefined, { ADMIN_EMAIL: fromEnv, ADMIN_PASSWORD: TEST_PASSWORD })
     expect(byEnv.code, byEnv.output).toBe(0)
     expect(byEnv.output).toContain(`Administrator ${fromEnv} created.`)
 
@@ -58,7 +59,7 @@ describe('cli create-admin', () => {
       expect(registered.statusCode).toBe(201)
     })
 
-    const taken = await createAdmin(dataDir, ['--email', member, '--password', TEST_PASSWORD])
+    const taken = await createAdmin(dataDir, ['--email', member], `${TEST_PASSWORD}\n`)
     expect(taken.code, taken.output).toBe(0)
     expect(taken.output).toContain('already exists; nothing was changed')
     expect(taken.output).toContain('was not promoted')
@@ -66,16 +67,23 @@ describe('cli create-admin', () => {
 
   it('refuses bad input with exit code 2, saying why', { timeout: 60_000 }, async () => {
     const dataDir = freshDir()
-    const cases: [string[], string][] = [
-      [['--email', uniqueEmail()], 'create-admin needs --email and --password (or ADMIN_EMAIL and ADMIN_PASSWORD)'],
-      [['--email', 'not-an-address', '--password', TEST_PASSWORD], '"not-an-address" is not an e-mail address'],
-      [['--email', uniqueEmail(), '--password', 'password1'], 'The password is one of the most common passwords'],
-      [['--email', uniqueEmail(), '--password', TEST_PASSWORD, '--role', 'admin'], "Unknown option '--role'"],
+    const empty = 'create-admin reads the password from standard input, and it was empty'
+    const cases: [string[], string | undefined, string][] = [
+      [[], `${TEST_PASSWORD}\n`, 'create-admin needs --email <address> (or ADMIN_EMAIL)'],
+      [['--email', uniqueEmail()], undefined, empty],
+      [['--email', uniqueEmail()], '\n', empty],
+      [['--email', 'not-an-address'], `${TEST_PASSWORD}\n`, '"not-an-address" is not an e-mail address'],
+      [['--email', uniqueEmail()], 'password1\n', 'The password is one of the most common passwords'],
+      [['--email', uniqueEmail(), '--role', 'admin'], `${TEST_PASSWORD}\n`, "Unknown option '--role'"],
+      // A password in argv shows in `ps` and shell history: the flag is gone, not ignored.
+      [['--email', uniqueEmail(), '--password', TEST_PASSWORD], undefined, "Unknown option '--password': the password is read from standard input"],
+      [['--email', uniqueEmail(), `--password=${TEST_PASSWORD}`], `${TEST_PASSWORD}\n`, "Unknown option '--password'"],
     ]
-    for (const [args, message] of cases) {
-      const result = await createAdmin(dataDir, args)
+    for (const [args, input, message] of cases) {
+      const result = await createAdmin(dataDir, args, input)
       expect(result.code, result.output).toBe(2)
       expect(result.output).toContain(message)
+      expect(result.output).not.toContain(TEST_PASSWORD)
       expect(result.output).toContain('create-admin    Create an administrator')
     }
   })

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process'
+import type { Readable, Writable } from 'node:stream'
 import { join } from 'node:path'
 
 const root = join(import.meta.dirname, '..', '..')
@@ -45,17 +46,22 @@ export function startServer(env: Record<string, string | undefined>, timeoutMs =
   })
 }
 
-/** Runs a script to completion: exit code and everything it printed. */
-export async function runScript(script: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
-  const { output, exited } = run(script, args, env)
+/** Runs a script to completion: exit code and everything it printed. `input`: its standard input (else none). */
+export async function runScript(script: string, args: string[], env: Record<string, string | undefined>, options: { input?: string } = {}): Promise<{ code: number | null; output: string }> {
+  const { output, exited } = run(script, args, env, false, options.input)
   const code = await exited
   return { code, output: output() }
 }
 
-function run(script: string, args: string[], env: Record<string, string | undefined>, group = false) {
+function run(script: string, args: string[], env: Record<string, string | undefined>, group = false, input?: string) {
   const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '' }
   for (const [key, value] of Object.entries(env)) if (value !== undefined) childEnv[key] = value
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: group })
+  // Standard input is a pipe only when there is input (else /dev/null, as before): the pipe's type
+  // depends on it, the others are always pipes.
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: childEnv, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: group }) as ChildProcessByStdio<Writable | null, Readable, Readable>
+  // A child that exits without reading its input (a refused option) breaks the pipe: not the test's failure.
+  child.stdin?.on('error', () => {})
+  child.stdin?.end(input)
   let text = ''
   child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()))
   child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()))
