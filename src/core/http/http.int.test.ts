@@ -35,7 +35,11 @@ describe('OpenAPI contract', () => {
     const response = await app().inject({ url: '/docs/' })
     expect(response.statusCode).toBe(200)
     expect(response.headers['content-type']).toContain('text/html')
-    expect(response.body).toContain('swagger')
+    expect(response.body).toContain('<title>Plinth API reference</title>')
+    // The page loads the one contract, /openapi.json.
+    const initializer = await app().inject({ url: '/docs/static/swagger-initializer.js' })
+    expect(initializer.statusCode).toBe(200)
+    expect(initializer.body).toContain('"url":"/openapi.json"')
   })
 })
 

@@ -110,7 +110,13 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   })
-  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, uiConfig: { deepLinking: true }, staticCSP: true })
+  // `urls` makes the page load /openapi.json (the plugin would otherwise fetch its own copy at /docs/json).
+  await app.register(swaggerUi, {
+    routePrefix: DOCS_PREFIX,
+    theme: { title: 'Plinth API reference' },
+    uiConfig: { deepLinking: true, urls: [{ url: '/openapi.json', name: 'Plinth API' }] },
+    staticCSP: true,
+  })
   app.get(
     '/openapi.json',
     {
