@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import postgres from 'postgres'
+import { restoreBackup } from '../../src/core/backup/restore.service.js'
+import { createDatabase } from '../../src/core/db/client.js'
 import { databaseName, postgresJsTarget, withDatabaseName } from '../../src/core/db/connection.js'
 
 /** postgres.js on `url` (Unix-socket URLs of the embedded server included); the caller ends it. */
@@ -74,4 +76,14 @@ export function backupLines(path: string): string[] {
 export function writeBackupLines(lines: string[], path = join(tempDir(), 'edited.backup')): string {
   writeFileSync(path, gzipSync(Buffer.from(`${lines.join('\n')}\n`)))
   return path
+}
+
+/** Restores `path` into the database at `url`, migrating it first, as the CLI does. */
+export async function restoreInto(url: string, path: string) {
+  const database = await createDatabase({ url, poolSize: 1, dataDir: '/nonexistent' })
+  try {
+    return await restoreBackup({ path, url, migrate: () => database.migrate() })
+  } finally {
+    await database.close()
+  }
 }

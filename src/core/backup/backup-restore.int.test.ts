@@ -5,13 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../../app.js'
 import { testConfig } from '../../../test/helpers/app.js'
 import { login, loginAs, registerUser, type TestUser } from '../../../test/helpers/auth.js'
-import { backupLines, connectTo, contents, emptyDatabase, tempDir } from '../../../test/helpers/backups.js'
+import { backupLines, connectTo, contents, emptyDatabase, restoreInto, tempDir } from '../../../test/helpers/backups.js'
 import { addCylinders, moved, createLocation } from '../../../test/helpers/cylinders.js'
 import { privateDatabase } from '../../../test/helpers/private-app.js'
 import { createDatabase, type Database } from '../db/client.js'
 import { verifyBackup } from './backup-reader.js'
 import { writeBackup, type BackupOptions, type BackupSummary } from './backup.service.js'
-import { restoreBackup } from './restore.service.js'
 
 // Plinth has no serial or identity column today; these stand in for one so sequence handling is tested.
 const COUNTER_TABLE = `create table public.backup_test_counter (id serial primary key, label text not null)`
@@ -75,15 +74,6 @@ async function newTarget(): Promise<string> {
     await sql.end()
   }
   return target.url
-}
-
-async function restoreInto(url: string, path: string) {
-  const database = await createDatabase({ url, poolSize: 1, dataDir: '/nonexistent' })
-  try {
-    return await restoreBackup({ path, url, migrate: () => database.migrate() })
-  } finally {
-    await database.close()
-  }
 }
 
 describe('backup and restore', () => {

@@ -1,13 +1,12 @@
 import { createWriteStream, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { backupLines, connectTo, emptyDatabase, shape, tempDir, writeBackupLines } from '../../../test/helpers/backups.js'
+import { backupLines, connectTo, emptyDatabase, shape, restoreInto, tempDir, writeBackupLines } from '../../../test/helpers/backups.js'
 import { privateDatabase } from '../../../test/helpers/private-app.js'
-import { createDatabase, type Database } from '../db/client.js'
+import type { Database } from '../db/client.js'
 import { writeBackup } from './backup.service.js'
 import { BackupFileError, BackupRefusedError, type BackupHeader } from './format.js'
 import { localMigrations } from './migration-version.js'
-import { restoreBackup } from './restore.service.js'
 
 let source: { database: Database; release: () => Promise<void> }
 const dir = tempDir()
@@ -38,15 +37,6 @@ async function newTarget(): Promise<string> {
   const target = await emptyDatabase()
   targets.push(target)
   return target.url
-}
-
-async function restoreInto(url: string, path: string) {
-  const database = await createDatabase({ url, poolSize: 1, dataDir: '/nonexistent' })
-  try {
-    return await restoreBackup({ path, url, migrate: () => database.migrate() })
-  } finally {
-    await database.close()
-  }
 }
 
 /** Restoring `path` into a new empty database fails with `error`, and the database is left exactly as it was. */
