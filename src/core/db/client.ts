@@ -39,8 +39,6 @@ export interface DatabaseOptions {
   role?: 'server' | 'client'
   /** Embedded only: where the PostgreSQL server's starts, restarts and failures are logged. */
   log?: EmbeddedLog
-  /** Embedded only: PostgreSQL settings on top of Plinth's (tests). */
-  embeddedSettings?: Record<string, string>
 }
 
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
@@ -51,7 +49,7 @@ async function openEmbedded(options: DatabaseOptions): Promise<Database> {
   const role = options.role ?? 'server'
   const lock: DataDirLock | undefined = role === 'server' ? acquireDataDirLock(options.dataDir) : undefined
   try {
-    const server = await EmbeddedServer.start({ dataDir: options.dataDir, role, log: options.log ?? silentLog, ...(options.embeddedSettings ? { settings: options.embeddedSettings } : {}) })
+    const server = await EmbeddedServer.start({ dataDir: options.dataDir, role, log: options.log ?? silentLog })
     return connect(server.url, 'embedded', options, async () => {
       try {
         await server.stop()
