@@ -34,6 +34,12 @@ export function loadOrCreateDatabasePassword(dataDir: string): { password: strin
   return { password, created: true }
 }
 
+/** Whether DATA_DIR/secrets.json holds the embedded server's password (nothing is written). */
+export function hasDatabasePassword(dataDir: string): boolean {
+  const kept = readKept(dataDir)
+  return typeof kept.databasePassword === 'string' && kept.databasePassword.length > 0
+}
+
 function readKept(dataDir: string): Record<string, unknown> {
   const path = join(dataDir, FILE)
   if (!existsSync(path)) return {}

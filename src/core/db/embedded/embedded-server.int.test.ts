@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -206,6 +206,22 @@ describe('the embedded PostgreSQL server', () => {
     expect(second.url).not.toBe(first.url)
     expect(await query(second.url, 'select n from kept')).toEqual([{ n: 7 }])
     expect(log.lines.map((line) => line.message)).toContain('the embedded PostgreSQL password was not in DATA_DIR/secrets.json: setting a new one')
+  })
+
+  it('never sets a new password under a running server: the CLI is refused and the server keeps working', async () => {
+    const dir = dataDir()
+    const server = await openEmbedded(dir)
+    const kept = readFileSync(join(dir, 'secrets.json'), 'utf8')
+    rmSync(join(dir, 'secrets.json'))
+    // The server holds DATA_DIR as another process would (the lock names a live pid that is not this one).
+    const lock = join(dir, 'plinth.lock')
+    const own = readFileSync(lock, 'utf8')
+    writeFileSync(lock, JSON.stringify({ pid: process.ppid, host: hostname(), since: new Date().toISOString() }))
+    await expect(createDatabase({ url: undefined, poolSize: 1, dataDir: dir, role: 'client' })).rejects.toThrow('while a Plinth server runs on this DATA_DIR')
+    expect(existsSync(join(dir, 'secrets.json'))).toBe(false)
+    await expect(server.ping()).resolves.toBeUndefined()
+    writeFileSync(join(dir, 'secrets.json'), kept)
+    writeFileSync(lock, own)
   })
 
   it('answers an old PGlite data folder with what to do', async () => {

@@ -1,6 +1,6 @@
 import { chownSync, existsSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs'
 import { setTimeout as delay } from 'node:timers/promises'
-import { loadOrCreateDatabasePassword } from '../../../config/secrets.js'
+import { hasDatabasePassword, loadOrCreateDatabasePassword } from '../../../config/secrets.js'
 import { socketUrl } from '../connection.js'
 import { isDataDirLocked } from '../data-dir-lock.js'
 import { postgresBinaries, UnsupportedPlatformError } from './binaries.js'
@@ -83,6 +83,12 @@ export class EmbeddedServer {
       if (changed.length > 0) options.log.warn({ folders: changed, user: user.name }, 'let the PostgreSQL account pass through these folders (search permission only)')
     }
     return withStartupLock(layout.dataDir, async () => {
+      // Setting a new password means stopping the cluster: never under a running Plinth server.
+      if (isCluster(layout.clusterDir) && !hasDatabasePassword(layout.dataDir) && isDataDirLocked(layout.dataDir)) {
+        throw new EmbeddedServerError(
+          `The embedded PostgreSQL password is missing from ${layout.dataDir}/secrets.json while a Plinth server runs on this DATA_DIR: stop that server, then start again (a new password is set then)`,
+        )
+      }
       const { password, created } = loadOrCreateDatabasePassword(layout.dataDir)
       if (!isCluster(layout.clusterDir)) {
         options.log.info({ cluster: layout.clusterDir }, 'creating the embedded PostgreSQL cluster')
