@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify'
+import type { Actor } from '../core/access/actor.js'
+import { registerErrorCodes } from '../core/errors/catalog.js'
+import type { ModuleDefinition } from '../core/module.js'
+import type { RoomOwner } from '../core/realtime/index.js'
+import type { ModuleUserData } from '../core/users/user-data.service.js'
+import type { Platform } from './platform.js'
+import type { SharedServices } from './services.js'
+
+export interface LoadedModule {
+  readonly definition: ModuleDefinition
+  readonly api: unknown
+}
+
+/**
+ * Step 4: declares every module's permissions and error codes, then wires each one's api and jobs.
+ * Module apis exist before any route: user export and deletion call into every enabled module.
+ */
+export function loadModules(app: FastifyInstance, definitions: readonly ModuleDefinition[], { config, database, access, jobs }: Platform, services: SharedServices): LoadedModule[] {
+  for (const definition of definitions) access.declare(...definition.permissions)
+  return definitions.map((definition) => {
+    if (definition.errors) registerErrorCodes(definition.errors)
+    const api = definition.createApi({
+      config,
+      db: database.db,
+      log: app.log.child({ module: definition.name }),
+      access,
+      jobs,
+      realtime: services.realtime,
+      presence: services.presence,
+      files: services.files.api,
+      cache: services.cache,
+    })
+    if (definition.jobs) jobs.define(definition.jobs(api), { owner: definition.name })
+    return { definition, api }
+  })
+}
+
+/** The last routes: each module's, under `/api`. */
+export async function installModuleRoutes(app: FastifyInstance, modules: readonly LoadedModule[]): Promise<void> {
+  for (const { definition, api } of modules) await app.register(definition.routes(api), { prefix: '/api' })
+}
+
+/** A module's say on its realtime rooms, bound to its api. */
+export function roomOwnerOf({ definition, api }: LoadedModule): RoomOwner {
+  return {
+    name: definition.name,
+    ...(definition.authorizeRoom ? { authorizeRoom: (actor: Actor, room: string) => definition.authorizeRoom!(actor, room, api) } : {}),
+  }
+}
+
+/** A module's export and deletion hooks, bound to its api. */
+export function userDataOf({ definition, api }: LoadedModule): ModuleUserData {
+  return {
+    name: definition.name,
+    ...(definition.exportUserData ? { exportUserData: (userId: string) => definition.exportUserData!(userId, api) } : {}),
+    ...(definition.onUserDeleted ? { onUserDeleted: (userId: string) => definition.onUserDeleted!(userId, api) } : {}),
+  }
+}
