@@ -216,7 +216,7 @@ describe('resource toolkit: updates with optimistic concurrency', () => {
 })
 
 describe('resource toolkit: delete', () => {
-  it('deletes within the delete scope; outside it the record stays', async () => {
+  it('deletes within the delete scope; a record readable but outside it is 403 and stays, one not readable 404', async () => {
     const owner = actor()
     const draft = await createNote(owner, { title: 'draft' })
     const published = await createNote(owner, { title: 'published', status: 'published' })
@@ -225,7 +225,16 @@ describe('resource toolkit: delete', () => {
     expect(await stored(draft.id)).toHaveLength(0)
 
     const refused = await app().inject({ method: 'DELETE', url: `/api/notes/${published.id}`, headers: owner.headers })
-    expect(refused.statusCode).toBe(404)
+    expect(refused.statusCode).toBe(403)
+    expect(refused.json().error.code).toBe('FORBIDDEN')
+    expect(await stored(published.id)).toHaveLength(1)
+    const stranger = await app().inject({ method: 'DELETE', url: `/api/notes/${published.id}`, headers: actor().headers })
+    expect(stranger.statusCode).toBe(404)
+    expect(await stored(published.id)).toHaveLength(1)
+
+    const stale = await app().inject({ method: 'DELETE', url: `/api/notes/${published.id}`, headers: { ...actor('admin').headers, 'if-match': '"2"' } })
+    expect(stale.statusCode).toBe(412)
+    expect(stale.json().error).toMatchObject({ code: 'PRECONDITION_FAILED', details: { current: { id: published.id, version: 1 } } })
     expect(await stored(published.id)).toHaveLength(1)
 
     const byAdmin = await app().inject({ method: 'DELETE', url: `/api/notes/${published.id}`, headers: { ...actor('admin').headers, 'if-match': '"1"' } })

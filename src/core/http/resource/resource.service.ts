@@ -1,8 +1,7 @@
-import type { AccessDecision, AccessRule } from '../../access/access-rule.js'
 import type { Actor } from '../../access/actor.js'
 import { AppError } from '../../errors/app-error.js'
 import { decodeCursor, encodeCursor } from './cursor.js'
-import type { ResourceSpec } from './resource.js'
+import { Relation, type ResourceDecision, type ResourceRule, type ResourceSpec } from './resource.js'
 import type { Condition, ResourceRepository, Row, SortOrder, UpdateOutcome } from './types.js'
 
 export interface ListQuery {
@@ -29,15 +28,30 @@ export interface ResourceService<Rec> {
   create(actor: Actor, input: Record<string, unknown>): Promise<Rec>
   update(actor: Actor, id: string, input: Record<string, unknown>, precondition: Precondition): Promise<Rec>
   remove(actor: Actor, id: string, precondition: Precondition): Promise<void>
+  /**
+   * The record if the actor may do `action` to it: 404 outside the read scope, 403 outside the
+   * action's. For a module's own routes (e.g. "post a message to a chat you are a member of").
+   */
+  authorize(actor: Actor, id: string, action: 'read' | 'update' | 'delete'): Promise<Rec>
 }
 
 export function createResourceService<R extends Row, Rec>(spec: ResourceSpec<R, Rec>, repository: ResourceRepository<R>): ResourceService<Rec> {
   assertDeclared(spec, repository.fields)
-  const scope = (rule: AccessRule, actor: Actor): Condition[] => toConditions(rule(actor))
+  const scope = (rule: ResourceRule, actor: Actor): Condition[] => toConditions(rule(actor), spec.name, repository.relations)
   const missing = (): AppError => new AppError('NOT_FOUND', `${spec.name} was not found.`)
+  const forbidden = (action: string): AppError => new AppError('FORBIDDEN', `You may not ${action} this ${spec.name.toLowerCase()}.`)
+  /** The read scope narrowed by the action's: only records the actor may both see and change. */
+  const scopes = (actor: Actor, rule: ResourceRule) => {
+    const read = scope(spec.policy.read, actor)
+    const narrowing = scope(rule, actor).filter((condition) => !read.some((r) => sameCondition(r, condition)))
+    return { read, all: [...read, ...narrowing], narrowed: narrowing.length > 0 }
+  }
+  /** Not changed: outside the read scope it is 404; visible but outside the action's scope, 403. */
+  const refusal = async (id: string, read: Condition[], narrowed: boolean, action: string): Promise<AppError> =>
+    narrowed && (await repository.findById(id, read)) ? forbidden(action) : missing()
 
-  const settle = (outcome: UpdateOutcome<R>, precondition: Precondition): R => {
-    if (outcome.kind === 'missing') throw missing()
+  const settle = async (outcome: UpdateOutcome<R>, precondition: Precondition, refused: () => Promise<AppError>): Promise<R> => {
+    if (outcome.kind === 'missing') throw await refused()
     if (outcome.kind === 'updated') return outcome.row
     const current = spec.toRecord(outcome.row)
     const code = precondition.ifMatch !== undefined ? 'PRECONDITION_FAILED' : 'VERSION_CONFLICT'
@@ -66,28 +80,47 @@ export function createResourceService<R extends Row, Rec>(spec: ResourceSpec<R, 
     },
 
     async create(actor, input) {
-      if (!spec.policy.create(actor, input)) throw new AppError('FORBIDDEN', `You may not create this ${spec.name.toLowerCase()}.`)
+      if (!(await spec.policy.create(actor, input))) throw forbidden('create')
       const row = await repository.insert(spec.prepareCreate ? spec.prepareCreate(actor, input) : input)
       return spec.toRecord(row)
     },
 
     async update(actor, id, input, precondition) {
+      const { read, all, narrowed } = scopes(actor, spec.policy.update)
       const values = spec.prepareUpdate ? spec.prepareUpdate(actor, input) : input
-      const outcome = await repository.update(id, scope(spec.policy.update, actor), values, expected(precondition))
-      return spec.toRecord(settle(outcome, precondition))
+      const outcome = await repository.update(id, all, values, expected(precondition))
+      return spec.toRecord(await settle(outcome, precondition, () => refusal(id, read, narrowed, 'change')))
     },
 
     async remove(actor, id, precondition) {
-      settle(await repository.delete(id, scope(spec.policy.delete, actor), expected(precondition)), precondition)
+      const { read, all, narrowed } = scopes(actor, spec.policy.delete)
+      const outcome = await repository.delete(id, all, expected(precondition))
+      await settle(outcome, precondition, () => refusal(id, read, narrowed, 'delete'))
+    },
+
+    async authorize(actor, id, action) {
+      const { read, all, narrowed } = scopes(actor, spec.policy[action])
+      const row = await repository.findById(id, all)
+      if (!row) throw await refusal(id, read, narrowed, action === 'update' ? 'change' : action)
+      return spec.toRecord(row)
     },
   }
 }
 
-function toConditions(decision: AccessDecision): Condition[] {
+function toConditions(decision: ResourceDecision, name: string, relations: readonly string[]): Condition[] {
   if (decision === false) throw new AppError('FORBIDDEN')
   if (decision === true) return []
-  return Object.entries(decision).map(([field, value]) => ({ field, op: 'eq', value }))
+  const scopes = Array.isArray(decision) ? (decision as readonly unknown[]) : [decision]
+  return scopes.flatMap((scope): Condition[] => {
+    if (scope instanceof Relation) {
+      if (!relations.includes(scope.name)) throw new Error(`${name}: relation "${scope.name}" is not declared by its repository`)
+      return [{ field: scope.name, op: 'relation', value: scope.value }]
+    }
+    return Object.entries(scope as Record<string, unknown>).map(([field, value]) => ({ field, op: 'eq', value }))
+  })
 }
+
+const sameCondition = (a: Condition, b: Condition): boolean => a.field === b.field && a.op === b.op && a.value === b.value
 
 function filterConditions(spec: Declarations, filters: Record<string, unknown>): Condition[] {
   return Object.entries(filters)

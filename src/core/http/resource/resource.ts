@@ -1,23 +1,51 @@
 import type { TObject, TSchema } from 'typebox'
-import type { AccessRule } from '../../access/access-rule.js'
+import type { Scope } from '../../access/access-rule.js'
 import type { Actor } from '../../access/actor.js'
-import type { Condition, Row } from './types.js'
+import type { FilterOp, Row } from './types.js'
 
 export interface FilterSpec {
   /** The declared field the filter applies to. */
   field: string
-  op: Condition['op']
+  op: FilterOp
   /** The query parameter's schema (also its OpenAPI entry). */
   schema: TSchema
 }
 
-/** Who may do what: each rule authorizes and, as a scope, restricts the rows in SQL. */
-export interface ResourcePolicy {
-  read: AccessRule
-  update: AccessRule
-  delete: AccessRule
-  create(actor: Actor, input: Record<string, unknown>): boolean
+/**
+ * A relation the repository declares in SQL (`relations` of `createResourceRepository`), holding
+ * for `value`: `relation('member', actor.id)` keeps the rows where the repository's `member`
+ * condition, given the actor's id, is true (e.g. `exists (select 1 from chat_members …)`).
+ */
+export class Relation {
+  constructor(
+    readonly name: string,
+    readonly value: string,
+  ) {}
 }
+
+export const relation = (name: string, value: string): Relation => new Relation(name, value)
+
+/** Fields that must equal values (`{ ownerId: actor.id }`), or a relation; a list: all of them. */
+export type ResourceScope = Scope | Relation
+export type ResourceDecision = boolean | ResourceScope | readonly ResourceScope[]
+/** `true`: every record, `false`: none (403), a scope: the records it matches, in SQL. */
+export type ResourceRule = (actor: Actor) => ResourceDecision
+
+/**
+ * Who may do what. `read` scopes every list, get, update and delete: a record outside it is 404
+ * (no existence leak) and never listed. `update` and `delete` narrow it: a record the actor may
+ * read but not change is 403 (a viewer's PATCH); `false` is 403 for every record.
+ */
+export interface ResourcePolicy {
+  read: ResourceRule
+  update: ResourceRule
+  delete: ResourceRule
+  /** May the actor create this record? May look things up (e.g. membership of the parent). */
+  create(actor: Actor, input: Record<string, unknown>): boolean | Promise<boolean>
+}
+
+/** The routes `resourceRoutes` registers; all by default. */
+export type ResourceOperation = 'list' | 'get' | 'create' | 'replace' | 'update' | 'delete'
 
 /**
  * A validated CRUD resource (seed 001's "[Feature]"): a module declares this, a repository for
@@ -45,6 +73,8 @@ export interface ResourceSpec<R extends Row = Row, Rec = unknown> {
   /** Permission keys required on top of the policy. */
   permissions?: { read?: string; write?: string }
   policy: ResourcePolicy
+  /** Routes to register (default: all); the module serves the others itself, through the service. */
+  operations?: readonly ResourceOperation[]
   /** Values to insert: e.g. sets the owner from the actor. */
   prepareCreate?(actor: Actor, input: Record<string, unknown>): Record<string, unknown>
   prepareUpdate?(actor: Actor, input: Record<string, unknown>): Record<string, unknown>

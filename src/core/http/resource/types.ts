@@ -1,9 +1,16 @@
-/** A condition on a declared field; repositories turn these into SQL. */
+/**
+ * A condition the repository turns into SQL: a declared field compared with a value, or
+ * (`op: 'relation'`) one of the repository's named relations, holding for `value` (e.g. the
+ * actor's id): `{ field: 'member', op: 'relation', value: actorId }`.
+ */
 export interface Condition {
   field: string
-  op: 'eq' | 'gt' | 'gte' | 'lt' | 'lte' | 'contains' | 'in'
+  op: 'eq' | 'gt' | 'gte' | 'lt' | 'lte' | 'contains' | 'in' | 'relation'
   value: unknown
 }
+
+/** The operators a list filter may use (relations are for access scopes). */
+export type FilterOp = Exclude<Condition['op'], 'relation'>
 
 export interface SortOrder {
   field: string
@@ -25,6 +32,8 @@ export type UpdateOutcome<R> = { kind: 'updated'; row: R } | { kind: 'stale'; ro
 export interface ResourceRepository<R extends Row = Row> {
   /** Fields that may be filtered, sorted or scoped on. */
   readonly fields: readonly string[]
+  /** Names of the relations (SQL access scopes) the repository declares. */
+  readonly relations: readonly string[]
   list(request: ListRequest): Promise<R[]>
   findById(id: string, scope: Condition[]): Promise<R | undefined>
   insert(values: Record<string, unknown>): Promise<R>
