@@ -32,7 +32,7 @@ export async function installCoreRoutes(
   await app.register(authRoutes, { prefix: '/api', identity, rateLimitPerMinute: config.auth.rateLimitPerMinute })
   const gateway = installGateway(app, { realtime, presence, identity }, modules.map(roomOwnerOf), config)
   installPlatformMetrics(context.metrics.registry, { jobs, gateway })
-  const userAdmin = createUserAdministration({ db: database.db, identity, access, modules: [...modules.map(userDataOf), files.userData], realtime, log: app.log })
+  const userAdmin = createUserAdministration({ db: database.db, identity, access, modules: [...modules.map(userDataOf), files.userData], jobs, realtime, log: app.log })
   await app.register(usersRoutes, { prefix: '/api', users: userAdmin.users, userData: userAdmin.userData })
   await app.register(auditRoutes, { prefix: '/api', audit: userAdmin.audit })
   await app.register(filesRoutes, { prefix: '/api', files: files.service, maxUploadBytes: files.maxUploadBytes, uploadRateLimitPerMinute: files.uploadRateLimitPerMinute })

@@ -1,8 +1,12 @@
 import type { FastifyInstance } from 'fastify'
 import type { Actor } from '../core/access/actor.js'
+import { checkMailTemplates, createModuleMail } from '../core/email/module-mail.js'
 import { registerErrorCodes } from '../core/errors/catalog.js'
 import type { ModuleDefinition } from '../core/module.js'
+import { createRateLimitFactory } from '../core/rate-limit/limiter.js'
 import type { RoomOwner } from '../core/realtime/index.js'
+import { createUserDirectory } from '../core/users/directory.js'
+import { createUserDirectoryRepository } from '../core/users/directory.repository.js'
 import type { ModuleUserData } from '../core/users/user-data.service.js'
 import type { Platform } from './platform.js'
 import type { SharedServices } from './services.js'
@@ -16,10 +20,13 @@ export interface LoadedModule {
  * Step 4: declares every module's permissions and error codes, then wires each one's api and jobs.
  * Module apis exist before any route: user export and deletion call into every enabled module.
  */
-export function loadModules(app: FastifyInstance, definitions: readonly ModuleDefinition[], { config, database, access, jobs }: Platform, services: SharedServices): LoadedModule[] {
+export function loadModules(app: FastifyInstance, definitions: readonly ModuleDefinition[], { config, database, redis, access, jobs }: Platform, services: SharedServices): LoadedModule[] {
   for (const definition of definitions) access.declare(...definition.permissions)
+  const directory = createUserDirectoryRepository(database.db)
+  const users = createUserDirectory(directory)
   return definitions.map((definition) => {
     if (definition.errors) registerErrorCodes(definition.errors)
+    checkMailTemplates(definition.name, definition.mailTemplates)
     const api = definition.createApi({
       config,
       db: database.db,
@@ -30,6 +37,9 @@ export function loadModules(app: FastifyInstance, definitions: readonly ModuleDe
       presence: services.presence,
       files: services.files.api,
       cache: services.cache,
+      users,
+      mail: createModuleMail(definition.name, definition.mailTemplates, { jobs, users: directory }),
+      rateLimit: createRateLimitFactory(definition.name, redis),
     })
     if (definition.jobs) jobs.define(definition.jobs(api), { owner: definition.name })
     return { definition, api }

@@ -4,11 +4,14 @@ import type { Actor } from './access/actor.js'
 import type { PermissionDef, PermissionRegistry } from './access/permissions.js'
 import type { Cache } from './cache/cache.js'
 import type { Db } from './db/client.js'
+import type { MailTemplate, ModuleMail } from './email/module-mail.js'
 import type { ErrorSpec } from './errors/catalog.js'
 import type { FilesApi } from './files/index.js'
 import type { JobDefinition, JobSender } from './jobs/index.js'
 import type { RealtimePublisher } from './realtime/index.js'
+import type { RateLimitFactory } from './rate-limit/limiter.js'
 import type { PresenceReader } from './realtime/presence.js'
+import type { UserDirectory } from './users/directory.js'
 
 /** What the platform hands a module: its only way to reach shared services. */
 export interface ModuleContext {
@@ -26,6 +29,19 @@ export interface ModuleContext {
   readonly jobs: JobSender
   /** In-process LRU, or Redis shared by every instance with REDIS_URL; prefix keys with the module's name. */
   readonly cache: Cache
+  /**
+   * The accounts, read-only and public fields only (id, username, name, avatar, deleted): profiles by
+   * ids, search by name or username, existence checks. A module keeps user ids and asks here; it never
+   * joins or imports the core tables (ESLint refuses imports of `src/core/<part>/db/` in src/modules).
+   */
+  readonly users: UserDirectory
+  /** Sends one of the module's `mailTemplates` to an account (by id) or an address, through the `email.send` job. */
+  readonly mail: ModuleMail
+  /**
+   * Makes a per-minute limit (`{ name, perMinute, key? }`): a preHandler hook answering 429
+   * RATE_LIMITED with Retry-After, counted in Redis with REDIS_URL (shared by every instance).
+   */
+  readonly rateLimit: RateLimitFactory
 }
 
 /**
@@ -37,6 +53,8 @@ export interface ModuleDefinition<Api = unknown> {
   readonly permissions: readonly PermissionDef[]
   /** Error codes the module adds to the catalog, prefixed with its domain. */
   readonly errors?: Record<string, ErrorSpec>
+  /** The e-mails the module sends with `ctx.mail.send({ template })`, by name (lower-case, hyphens). */
+  readonly mailTemplates?: Readonly<Record<string, MailTemplate>>
   /** Wires repositories into services. */
   createApi(ctx: ModuleContext): Api
   /** Routes, registered under `/api`. */
@@ -52,7 +70,9 @@ export interface ModuleDefinition<Api = unknown> {
   exportUserData?(userId: string, api: Api): Promise<unknown>
   /**
    * Called after an account is deleted (its personal data erased, its sessions ended): erase or
-   * anonymise what the module holds about the user. Should be idempotent.
+   * anonymise what the module holds about the user. Runs in a `users.module-cleanup` job, after the
+   * deletion has answered, retried (with backoff, about an hour in all) until it succeeds: it must be
+   * idempotent, and throwing means "try again later".
    */
   onUserDeleted?(userId: string, api: Api): Promise<void>
 }

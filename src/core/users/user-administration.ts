@@ -3,8 +3,10 @@ import type { PermissionRegistry } from '../access/permissions.js'
 import { AuditService } from '../audit/audit.service.js'
 import type { Identity } from '../auth/identity.js'
 import type { Db } from '../db/client.js'
+import type { JobQueue } from '../jobs/index.js'
 import type { RealtimePublisher } from '../realtime/index.js'
 import { UserAccess } from './user-access.js'
+import { userCleanupJob } from './user-cleanup.job.js'
 import { UserDataService, type ModuleUserData } from './user-data.service.js'
 import { UsersService } from './users.service.js'
 import { usersStore } from './users.store.js'
@@ -21,14 +23,17 @@ export function createUserAdministration(deps: {
   identity: Identity
   access: PermissionRegistry
   modules: readonly ModuleUserData[]
+  /** Defines `users.module-cleanup` (before the queue starts) and sends it on each deletion. */
+  jobs: JobQueue
   realtime: RealtimePublisher
   log: FastifyBaseLogger
 }): UserAdministration {
   const store = usersStore(deps.db)
   const access = new UserAccess(deps.access)
+  deps.jobs.define([userCleanupJob(deps.modules)], { owner: 'users' })
   return {
     users: new UsersService(store, deps.identity.auth, deps.identity.sessions, access, deps.realtime),
-    userData: new UserDataService(store, deps.identity.sessions, access, deps.modules, deps.log),
+    userData: new UserDataService(store, deps.identity.sessions, access, deps.modules, deps.jobs, deps.log),
     audit: new AuditService(store.repos.audit, deps.access),
   }
 }

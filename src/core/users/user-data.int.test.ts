@@ -6,9 +6,13 @@ import { auditRowsAbout, editUser, expectError, getUser, loginRequest, me, refre
 import { createOutboxRepository } from '../email/outbox.repository.js'
 import { defineModule } from '../module.js'
 
-/** Modules' part in exports and deletions: one keeps notes per user, one fails, one has no hooks. */
+/**
+ * Modules' part in exports and deletions: one keeps notes per user, one fails its first attempt for
+ * each account (its storage was down), one has no hooks.
+ */
 const notesByUser = new Map<string, string[]>()
 const deletedByModule: Record<string, string[]> = { notebook: [], broken: [] }
+const brokenAttempts = new Map<string, number>()
 
 const notebook = defineModule({
   name: 'notebook',
@@ -27,13 +31,22 @@ const broken = defineModule({
   createApi: () => ({ deleted: deletedByModule.broken! }),
   routes: () => async () => {},
   onUserDeleted: async (userId, api) => {
+    const attempt = (brokenAttempts.get(userId) ?? 0) + 1
+    brokenAttempts.set(userId, attempt)
+    if (attempt === 1) throw new Error('storage is down')
     api.deleted.push(userId)
-    throw new Error('storage is down')
   },
 })
 const silent = defineModule({ name: 'silent', permissions: [], createApi: () => ({}), routes: () => async () => {} })
 
 const app = useTestApp({ modules: [broken, notebook, silent] })
+
+const CLEANUP = 'users.module-cleanup'
+/** The account's cleanup jobs, by module. */
+async function cleanupJobs(userId: string) {
+  const jobs = await app().platform.jobs.list(CLEANUP, { limit: 200 })
+  return new Map(jobs.filter((job) => (job.payload as { userId: string }).userId === userId).map((job) => [(job.payload as { module: string }).module, job]))
+}
 
 const remove = (as: TestUser, id: string) => app().inject({ method: 'DELETE', url: `/api/users/${id}`, headers: as.headers })
 const exportOf = (as: TestUser, id: string) => app().inject({ url: `/api/users/${id}/export`, headers: as.headers })
@@ -67,11 +80,32 @@ describe('DELETE /api/users/:id', () => {
     for (const refreshToken of [user.refreshToken, secondDevice.refreshToken]) expect((await refresh(app(), refreshToken)).statusCode).toBe(401)
     expectError(await loginRequest(app(), user.email, user.password), 401, 'INVALID_CREDENTIALS')
 
-    expect(deletedByModule.notebook).toContain(user.id)
-    expect(deletedByModule.broken).toContain(user.id)
+    // Each module erases its part in a job of its own, after the answer.
+    await expect.poll(() => deletedByModule.notebook, { timeout: 10_000 }).toContain(user.id)
     expect(notesByUser.has(user.id)).toBe(false)
     expect((await auditRowsAbout(app(), user.id)).find((row) => row.action === 'user.deleted')).toMatchObject({ actorId: user.id, targetId: user.id })
   })
+
+  it('runs each module’s onUserDeleted in a users.module-cleanup job: one that fails is retried, and the deletion stands', async () => {
+    const user = await registerUser(app())
+    const response = await remove(user, user.id)
+    expect(response.statusCode, response.body).toBe(204)
+    expect(await storedUserRow(app(), user.id)).toMatchObject({ name: 'Deleted user', deletedAt: expect.any(Date) })
+
+    // One job per module with a hook (files is the platform's own); none for the module without one.
+    const queued = await cleanupJobs(user.id)
+    expect([...queued.keys()].sort()).toEqual(['broken', 'files', 'notebook'])
+    for (const [module, job] of queued) expect(job.payload).toEqual({ module, userId: user.id })
+
+    // The failing module's first attempt fails; it is retried (after 2–4 s) and then succeeds.
+    await expect.poll(async () => (await cleanupJobs(user.id)).get('broken')?.state, { timeout: 30_000, interval: 250 }).toBe('completed')
+    const broken = (await cleanupJobs(user.id)).get('broken')!
+    expect(broken).toMatchObject({ attempts: 2, maxAttempts: 11 })
+    expect(brokenAttempts.get(user.id)).toBe(2)
+    expect(deletedByModule.broken).toContain(user.id)
+    await expect.poll(async () => (await cleanupJobs(user.id)).get('notebook')?.state, { timeout: 10_000 }).toBe('completed')
+    expect((await cleanupJobs(user.id)).get('notebook')).toMatchObject({ attempts: 1 })
+  }, 40_000)
 
   it('a deleted account is 404 to administrators, missing from lists, and its address can register again', async () => {
     const [admin, user] = [await loginAs(app(), 'admin'), await registerUser(app(), { name: `Listed ${randomUUID()}` })]

@@ -5,8 +5,10 @@ import type { RequestMeta } from '../auth/request-meta.js'
 import type { SessionService } from '../auth/session.service.js'
 import { toAuditEntryView, type AuditEntryView } from '../audit/audit.view.js'
 import { notFound } from '../errors/app-error.js'
+import type { JobSender } from '../jobs/index.js'
 import { assertAnotherAdminRemains, isActiveAdmin, type UserAccess } from './user-access.js'
 import { toUserView, type UserView } from './user.view.js'
+import { UserCleanup } from './user-cleanup.job.js'
 import type { UsersStore } from './users.store.js'
 
 /** An enabled module's part in exports and deletions, bound to the module's api. */
@@ -42,12 +44,14 @@ export class UserDataService {
     private readonly sessions: SessionService,
     private readonly access: UserAccess,
     private readonly modules: readonly ModuleUserData[],
+    private readonly jobs: JobSender,
     private readonly log: FastifyBaseLogger,
   ) {}
 
   /**
    * Erases the account's personal data and ends its sessions, in one transaction; the id stays so
-   * that records others see keep a valid reference. Then each module erases its part.
+   * that records others see keep a valid reference. Then each module erases its part, in a
+   * `users.module-cleanup` job of its own (retried until it succeeds), not in this request.
    */
   async remove(actor: Actor, id: string, meta: RequestMeta): Promise<void> {
     this.access.requireSelfOr(actor, id, 'users:manage', 'Deleting')
@@ -87,16 +91,18 @@ export class UserDataService {
   }
 
   /**
-   * The account is already erased and signed out; a module that fails is logged for the
-   * operator and does not stop the others.
+   * The account is already erased and signed out: one job per module with an `onUserDeleted` hook,
+   * so a module that fails is retried without holding up the answer or the other modules. A job
+   * that cannot be queued (the database went away just now) is logged for the operator, with the
+   * module and the account, and does not undo the deletion.
    */
   private async notifyDeleted(userId: string): Promise<void> {
     for (const module of this.modules) {
       if (!module.onUserDeleted) continue
       try {
-        await module.onUserDeleted(userId)
+        await this.jobs.send(UserCleanup, { module: module.name, userId })
       } catch (err) {
-        this.log.error({ err, module: module.name, userId }, 'a module failed to erase a deleted user’s data')
+        this.log.error({ err, module: module.name, userId }, 'could not queue a module’s erasure of a deleted account: run its users.module-cleanup job by hand')
       }
     }
   }

@@ -1,0 +1,59 @@
+import { and, asc, eq, ilike, isNull, or, sql } from 'drizzle-orm'
+import type { Db } from '../db/client.js'
+import { containsPattern } from '../db/columns.js'
+import { users } from './db/schema.js'
+
+/** The public columns of an account: what any signed-in user may see of another. */
+const publicColumns = { id: users.id, username: users.username, name: users.name, avatarUrl: users.avatarUrl, deletedAt: users.deletedAt }
+
+export type PublicUserRow = { id: string; username: string | null; name: string; avatarUrl: string | null; deletedAt: Date | null }
+
+/**
+ * What modules read of the users table, through `ModuleContext.users`: public columns only, by
+ * batches of ids (one prepared statement, `id = any($1::uuid[])`) or a bounded name search.
+ */
+export function createUserDirectoryRepository(db: Db) {
+  let byIds: { execute(values: { ids: string[] }): Promise<PublicUserRow[]> } | undefined
+  let activeByIds: { execute(values: { ids: string[] }): Promise<{ id: string }[]> } | undefined
+  let recipientById: { execute(values: { id: string }): Promise<{ email: string; name: string }[]> } | undefined
+  const idIn = sql`${users.id} = any(${sql.placeholder('ids')}::uuid[])`
+
+  return {
+    /** Accounts with these ids, deleted ones included (erased: "Deleted user", no username or avatar). */
+    profiles(ids: string[]): Promise<PublicUserRow[]> {
+      byIds ??= db.select(publicColumns).from(users).where(idIn).prepare('users_directory_profiles')
+      return byIds.execute({ ids })
+    },
+
+    /** The ids among these of accounts that exist (not deleted). */
+    async existing(ids: string[]): Promise<string[]> {
+      activeByIds ??= db.select({ id: users.id }).from(users).where(and(idIn, isNull(users.deletedAt))).prepare('users_directory_existing')
+      return (await activeByIds.execute({ ids })).map((row) => row.id)
+    },
+
+    /** Active (not deleted, not disabled) accounts whose name or username contains `text`, by name then id. */
+    search(text: string, limit: number): Promise<PublicUserRow[]> {
+      const pattern = containsPattern(text)
+      return db
+        .select(publicColumns)
+        .from(users)
+        .where(and(isNull(users.deletedAt), eq(users.disabled, false), or(ilike(users.name, pattern), ilike(users.username, pattern))))
+        .orderBy(asc(users.name), asc(users.id))
+        .limit(limit)
+    },
+
+    /** Where mail to an account goes: only an active (not deleted, not disabled) one. Never handed to modules. */
+    async recipient(id: string): Promise<{ email: string; name: string } | undefined> {
+      recipientById ??= db
+        .select({ email: users.email, name: users.name })
+        .from(users)
+        .where(and(eq(users.id, sql.placeholder('id')), isNull(users.deletedAt), eq(users.disabled, false)))
+        .limit(1)
+        .prepare('users_directory_recipient')
+      const [row] = await recipientById.execute({ id })
+      return row
+    },
+  }
+}
+
+export type UserDirectoryRepository = ReturnType<typeof createUserDirectoryRepository>

@@ -1,0 +1,77 @@
+import { isUuid } from '../db/columns.js'
+import type { PublicUserRow, UserDirectoryRepository } from './directory.repository.js'
+
+/** What anyone signed in may see of an account: never its e-mail address, role or state. */
+export interface UserProfile {
+  readonly id: string
+  readonly username: string | null
+  readonly name: string
+  readonly avatarUrl: string | null
+  /** The account was deleted: its personal data is erased (name "Deleted user"), the id stays. */
+  readonly deleted: boolean
+}
+
+/**
+ * The users, as a module sees them (`ModuleContext.users`): read-only, public fields only. A module
+ * keeps user ids in its own tables and asks here for names; it never joins or imports core tables.
+ */
+export interface UserDirectory {
+  /**
+   * Profiles by id, deleted accounts included (flagged `deleted`); an id that never was an account,
+   * or is not a UUID, is simply absent. Any number of ids, read in batches of `USER_BATCH`.
+   */
+  profiles(ids: Iterable<string>): Promise<Map<string, UserProfile>>
+  /** Active (not deleted, not disabled) accounts whose name or username contains `query`, by name; at most `limit` (default 20, capped at 50). */
+  search(query: string, options?: { limit?: number }): Promise<UserProfile[]>
+  /** Whether an account with this id exists and is not deleted (a disabled account still exists). */
+  exists(id: string): Promise<boolean>
+  /** The ids among these of accounts that exist (not deleted). */
+  existing(ids: Iterable<string>): Promise<Set<string>>
+}
+
+/** Ids per query: one `= any($1)` array parameter each. */
+export const USER_BATCH = 500
+export const USER_SEARCH_MAX = 50
+const USER_SEARCH_DEFAULT = 20
+/** A longer query cannot match a name (`users.name` is at most this long through the API). */
+const SEARCH_QUERY_MAX = 200
+
+export function createUserDirectory(repository: UserDirectoryRepository): UserDirectory {
+  return {
+    async profiles(ids) {
+      const profiles = new Map<string, UserProfile>()
+      for (const batch of batches(ids)) for (const row of await repository.profiles(batch)) profiles.set(row.id, toProfile(row))
+      return profiles
+    },
+
+    async search(query, options = {}) {
+      const text = query.trim()
+      if (text === '' || text.length > SEARCH_QUERY_MAX) return []
+      const limit = Math.min(Math.max(Math.trunc(options.limit ?? USER_SEARCH_DEFAULT), 1), USER_SEARCH_MAX)
+      return (await repository.search(text, limit)).map(toProfile)
+    },
+
+    async exists(id) {
+      if (!isUuid(id)) return false
+      return (await repository.existing([id])).length > 0
+    },
+
+    async existing(ids) {
+      const found = new Set<string>()
+      for (const batch of batches(ids)) for (const id of await repository.existing(batch)) found.add(id)
+      return found
+    },
+  }
+}
+
+/** Distinct, well-formed ids, in batches of USER_BATCH (a malformed one would fail the uuid[] cast). */
+function batches(ids: Iterable<string>): string[][] {
+  const unique = [...new Set(ids)].filter(isUuid).map((id) => id.toLowerCase())
+  const out: string[][] = []
+  for (let i = 0; i < unique.length; i += USER_BATCH) out.push(unique.slice(i, i + USER_BATCH))
+  return out
+}
+
+function toProfile(row: PublicUserRow): UserProfile {
+  return { id: row.id, username: row.username, name: row.name, avatarUrl: row.avatarUrl, deleted: row.deletedAt !== null }
+}
