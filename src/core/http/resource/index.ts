@@ -18,6 +18,7 @@ export {
   type ResourceSpec,
 } from './resource.js'
 export { createResourceRepository, type RelationSql, type ResourceRepositoryOptions } from './resource.repository.js'
+export { listQuery, listQuerySchema } from './list-query.js'
 export { resourceRoutes } from './resource.routes.js'
 export { createResourceService, type ListQuery, type Page, type Precondition, type ResourceService } from './resource.service.js'
 export type { Condition, ResourceRepository, Row, SortOrder, UpdateOutcome } from './types.js'

@@ -1,22 +1,17 @@
 import type { FastifyPluginAsync } from 'fastify'
-import Type from 'typebox'
 import { requireActor } from '../../access/require-permission.js'
-import { IdParams, Page, PaginationQuery, errorResponses } from '../schemas.js'
+import { IdParams, Page, errorResponses } from '../schemas.js'
+import { listQuery, listQuerySchema } from './list-query.js'
 import { idOf, withETag, type ResourceRouteContext } from './resource-routes.shared.js'
 import type { Row } from './types.js'
 
 /** GET list and GET one: only what the read policy lets the caller see. */
 export function resourceReadRoutes<R extends Row, Rec extends { version: number }>(ctx: ResourceRouteContext<R, Rec>): FastifyPluginAsync {
   const { spec, service, record, noun, tags, security } = ctx
-  const sortValues = spec.sorts.flatMap((field) => [field, `-${field}`])
-  const filterSchemas = Object.fromEntries(Object.entries(spec.filters ?? {}).map(([name, filter]) => [name, Type.Optional(filter.schema)]))
 
   return async (app) => {
     if (ctx.serves('list')) {
-      const querystring = Type.Object(
-        { ...PaginationQuery, sort: Type.Optional(Type.Enum(sortValues, { default: spec.defaultSort })), ...filterSchemas },
-        { additionalProperties: false },
-      )
+      const querystring = listQuerySchema(spec)
       const page = Page(record, `${spec.name}Page`, `A page of ${noun}s, in the order asked for, and the cursor of the next`)
       app.get(
         spec.path,
@@ -31,10 +26,7 @@ export function resourceReadRoutes<R extends Row, Rec extends { version: number 
             response: { 200: page, ...errorResponses(400, 401, 403) },
           },
         },
-        async (request) => {
-          const { limit = 50, cursor, sort, ...filters } = request.query as { limit?: number; cursor?: string; sort?: string } & Record<string, unknown>
-          return service.list(requireActor(request), { filters, limit, ...(cursor ? { cursor } : {}), ...(sort ? { sort } : {}) })
-        },
+        async (request) => service.list(requireActor(request), listQuery(request.query)),
       )
     }
 

@@ -165,6 +165,29 @@ describe('resource toolkit: per-record access scopes (relations in SQL)', () => 
     expect(members.json()).toEqual({ items: [{ userId: viewer.id, role: 'viewer' }] })
   })
 
+  it("a module's nested list reuses the list's query string, scope and cursors", async () => {
+    const [owner, me] = [actor(), actor()]
+    const shared: Board[] = []
+    for (const name of ['a', 'b', 'c']) shared.push(await createBoard(owner, { name }))
+    await createBoard(owner, { name: 'hidden' })
+    await createBoard(me, { name: 'my own' })
+    for (const board of shared) await share(board, me, 'viewer')
+
+    const names: string[] = []
+    let cursor: string | null = null
+    do {
+      const response = await get(me, `/api/owners/${owner.id}/boards?sort=name&limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+      expect(response.statusCode, response.body).toBe(200)
+      names.push(...response.json().items.map((b: Board) => b.name))
+      cursor = response.json().nextCursor
+    } while (cursor)
+    expect(names).toEqual(['a', 'b', 'c'])
+    // The path gives the owner: the query string may not.
+    const twice = await get(me, `/api/owners/${owner.id}/boards?ownerId=${me.id}`)
+    expect(twice.statusCode).toBe(400)
+    expect(twice.json().error.details).toEqual({ 'query.ownerId': 'is not allowed' })
+  })
+
   it('registers only the declared operations (no PUT on boards)', async () => {
     const board = await createBoard(actor(), { name: 'x' })
     const put = await app().inject({ method: 'PUT', url: `/api/boards/${board.id}`, headers: actor().headers, payload: { name: 'y' } })
