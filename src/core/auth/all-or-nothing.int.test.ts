@@ -59,6 +59,16 @@ describe('sign-in: the session, its refresh token and the audit entry', () => {
     expect(await storedSessions(app(), user.id)).toHaveLength(1)
     expect(await auditActions(app(), user.id)).not.toContain('auth.login')
   })
+
+  it('leave no session (and so no refresh token) behind when the sign-in record fails', async () => {
+    const user = await registerUser(app())
+    await fail('audit_log', 'insert', `new.action = 'auth.login' and ${userWithEmail('actor_id', user.email)}`)
+
+    expectError(await app().inject({ method: 'POST', url: '/api/auth/login', payload: { email: user.email, password: user.password } }), 500, 'INTERNAL')
+
+    expect(await storedSessions(app(), user.id)).toHaveLength(1)
+    expect(await auditActions(app(), user.id)).not.toContain('auth.login')
+  })
 })
 
 describe('an administrator creating an account, with its audit entry', () => {

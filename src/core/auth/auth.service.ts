@@ -89,10 +89,15 @@ export class AuthService {
     }
     await this.throttle.succeeded(account, meta.ip)
     if (user.disabled) throw new AppError('ACCOUNT_DISABLED')
-    const rehashed = this.hasher.needsRehash(user.passwordHash!) ? await this.hasher.hash(input.password) : undefined
-    // The session and its audit entry (and a rehashed password) commit together.
+    // The session and its audit entry (and a rehashed password) commit together: without a rehash,
+    // in one statement (one round trip; the sign-in's writes were a third of its non-hashing time).
+    if (!this.hasher.needsRehash(user.passwordHash!)) {
+      const { pair } = await this.sessions.startAudited({ id: user.id, role: user.role as Role }, meta, 'auth.login')
+      return { user: toUserView(user), ...pair }
+    }
+    const rehashed = await this.hasher.hash(input.password)
     return this.store.transaction(async (repos) => {
-      if (rehashed) await repos.users.update(user.id, { passwordHash: rehashed })
+      await repos.users.update(user.id, { passwordHash: rehashed })
       await repos.audit.append({ action: 'auth.login', actorId: user.id, ...meta })
       return this.signIn(user, meta, repos)
     })

@@ -9,7 +9,7 @@ import type { IdentityStore } from './identity-store.js'
 import type { RequestMeta } from './request-meta.js'
 import type { RevocationList } from './revocations.js'
 import type { SessionRow } from './db/schema.js'
-import type { SessionsRepository } from './sessions.repository.js'
+import type { NewSession, SessionsRepository } from './sessions.repository.js'
 
 /** The repositories sessions write, from whichever store's transaction they join. */
 export interface SessionRepos {
@@ -56,18 +56,34 @@ export class SessionService {
    */
   async start(user: { id: string; role: Role }, meta: RequestMeta, repos?: SessionRepos): Promise<{ pair: TokenPair; session: SessionRow }> {
     if (!repos) return this.store.transaction((tx) => this.start(user, meta, tx))
+    const { values, refreshToken } = this.newSession(user.id, meta)
+    const session = await repos.sessions.insert(values)
+    return { pair: await this.pair(user.id, values.id, user.role, refreshToken), session }
+  }
+
+  /**
+   * `start` with the sign-in's audit entry (`action`, by the user, from `meta`) written in the same
+   * single statement: one round trip instead of a transaction's five, committed together or not at all.
+   */
+  async startAudited(user: { id: string; role: Role }, meta: RequestMeta, action: string): Promise<{ pair: TokenPair; session: SessionRow }> {
+    const { values, refreshToken } = this.newSession(user.id, meta)
+    const session = await this.store.repos.sessions.insertWithAudit(values, { action, actorId: user.id, ip: meta.ip, userAgent: meta.userAgent })
+    return { pair: await this.pair(user.id, values.id, user.role, refreshToken), session }
+  }
+
+  private newSession(userId: string, meta: RequestMeta): { values: NewSession; refreshToken: string } {
     const id = newId()
     const refreshToken = randomToken()
-    const session = await repos.sessions.insert({
+    const values = {
       id,
-      userId: user.id,
+      userId,
       tokenHash: hashToken(refreshToken),
       currentTokenSealed: this.sealer.seal(refreshToken, id),
       ip: meta.ip,
       userAgent: meta.userAgent,
       expiresAt: this.expiry(),
-    })
-    return { pair: await this.pair(user.id, id, user.role, refreshToken), session }
+    }
+    return { values, refreshToken }
   }
 
   async refresh(refreshToken: string, meta: RequestMeta): Promise<TokenPair> {

@@ -1,5 +1,7 @@
 import { and, desc, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm'
+import { auditLog } from '../audit/db/schema.js'
 import type { Db } from '../db/client.js'
+import { newId } from '../db/columns.js'
 import { users } from '../users/db/schema.js'
 import { emailTokens, refreshTokens, sessions, type SessionRow } from './db/schema.js'
 
@@ -20,10 +22,62 @@ export interface TokenLookup {
   user: { role: string; disabled: boolean; deletedAt: Date | null }
 }
 
+/** The audit entry written together with a new session (a sign-in's). */
+export interface SessionAudit {
+  action: string
+  actorId: string
+  ip: string | null
+  userAgent: string | null
+}
+
 const liveSession = and(isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`))
 
+type Values = Record<string, unknown>
+const p = (name: string) => sql.placeholder(name) as never
+
 export function createSessionsRepository(db: Db) {
+  // A sign-in's three writes (session, first refresh token, audit entry) as one statement: one round
+  // trip, atomic without BEGIN/COMMIT (data-modifying CTEs commit or fail together; the token's
+  // foreign key is checked at the statement's end, when the session row exists). Built once.
+  let withAudit: { execute(values: Values): Promise<SessionRow[]> } | undefined
+  const insertWithAuditPrepared = () => {
+    if (withAudit) return withAudit
+    const session = db.$with('session').as(
+      db
+        .insert(sessions)
+        .values({ id: p('id'), userId: p('userId'), currentTokenSealed: p('sealed'), ip: p('ip'), userAgent: p('userAgent'), expiresAt: p('expiresAt') })
+        .returning(),
+    )
+    const token = db.$with('token').as(db.insert(refreshTokens).values({ tokenHash: p('tokenHash'), sessionId: p('id') }).returning({ tokenHash: refreshTokens.tokenHash }))
+    const audit = db.$with('audit').as(
+      db
+        .insert(auditLog)
+        .values({ id: p('auditId'), action: p('action'), actorId: p('actorId'), ip: p('auditIp'), userAgent: p('auditUserAgent'), details: {} })
+        .returning({ id: auditLog.id }),
+    )
+    return (withAudit = db.with(session, token, audit).select().from(session).prepare('sessions_insert_with_audit') as unknown as typeof withAudit & object)
+  }
+
   return {
+    /** `insert` and an audit entry (details `{}`) in one statement: no transaction needed. */
+    async insertWithAudit(session: NewSession, entry: SessionAudit): Promise<SessionRow> {
+      const [row] = await insertWithAuditPrepared().execute({
+        id: session.id,
+        userId: session.userId,
+        sealed: session.currentTokenSealed,
+        ip: session.ip,
+        userAgent: session.userAgent,
+        expiresAt: session.expiresAt,
+        tokenHash: session.tokenHash,
+        auditId: newId(),
+        action: entry.action,
+        actorId: entry.actorId,
+        auditIp: entry.ip,
+        auditUserAgent: entry.userAgent,
+      })
+      return row!
+    },
+
     /** The session row and its first refresh token: two writes, so call it inside a transaction. */
     async insert(session: NewSession): Promise<SessionRow> {
       const { tokenHash, ...values } = session

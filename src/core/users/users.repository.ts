@@ -28,6 +28,13 @@ export function createUsersRepository(db: Db) {
   let byId: { execute(values: { id: string }): Promise<UserRow[]> } | undefined
   const findByIdPrepared = () =>
     (byId ??= db.select().from(users).where(and(eq(users.id, sql.placeholder('id')), active)).limit(1).prepare('users_find_by_id'))
+  // Every sign-in's lookup, by e-mail or by username: built once each too.
+  let byEmail: { execute(values: { login: string }): Promise<UserRow[]> } | undefined
+  let byUsername: typeof byEmail
+  const findByLoginPrepared = (column: 'email' | 'username') =>
+    column === 'email'
+      ? (byEmail ??= db.select().from(users).where(and(eq(users.email, sql.placeholder('login')), active)).limit(1).prepare('users_find_by_email'))
+      : (byUsername ??= db.select().from(users).where(and(eq(users.username, sql.placeholder('login')), active)).limit(1).prepare('users_find_by_username'))
 
   return {
     async insert(values: NewUser): Promise<UserRow> {
@@ -42,8 +49,9 @@ export function createUsersRepository(db: Db) {
 
     /** By lower-cased e-mail or username. */
     async findByLogin(login: { email?: string; username?: string }): Promise<UserRow | undefined> {
-      const where = login.email ? eq(users.email, login.email.toLowerCase()) : eq(users.username, (login.username ?? '').toLowerCase())
-      const [row] = await db.select().from(users).where(and(where, active)).limit(1)
+      const [row] = login.email
+        ? await findByLoginPrepared('email').execute({ login: login.email.toLowerCase() })
+        : await findByLoginPrepared('username').execute({ login: (login.username ?? '').toLowerCase() })
       return row
     },
 
