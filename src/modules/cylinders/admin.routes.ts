@@ -9,7 +9,7 @@ import { CYLINDERS_REPORTS } from './permissions.js'
 const tags = ['cylinders-admin']
 const security = [{ bearerAuth: [] }]
 
-/** The admin area under /api/admin: shipments (and, from other files, inventory and reports). */
+/** The admin area under /api/admin: shipments (inventory.routes.ts and reports.routes.ts add the rest). */
 export function adminRoutes(api: CylindersApi): FastifyPluginAsync {
   return async (instance: FastifyInstance) => {
     await shipmentsAdminRoutes(api, instance)

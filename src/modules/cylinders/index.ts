@@ -4,8 +4,11 @@ import { adminRoutes } from './admin.routes.js'
 import { toShipmentView } from './cylinder.view.js'
 import { cylindersRoutes } from './cylinders.routes.js'
 import { importRoutes } from './import.routes.js'
+import { inventoryRoutes } from './inventory.routes.js'
 import { labelsRoutes } from './labels.routes.js'
-import { locationsRoutes } from './locations.routes.js'
+import { locationsReadRoutes } from './locations.read.routes.js'
+import { locationsWriteRoutes } from './locations.write.routes.js'
+import { qrRoutes } from './qr.routes.js'
 import { reportsRoutes } from './reports.routes.js'
 import { cylinderErrors } from './errors.js'
 import { CYLINDERS_ROOM } from './events.js'
@@ -17,8 +20,10 @@ export const cylindersModule = defineModule<CylindersApi>({
   permissions: cylinderPermissions,
   errors: cylinderErrors,
   createApi: createCylindersApi,
+  // One plugin per route group, in this order (the OpenAPI document lists the routes so).
   routes: (api) => async (app) => {
-    for (const routes of [cylindersRoutes, locationsRoutes, labelsRoutes, importRoutes, adminRoutes, reportsRoutes]) await app.register(routes(api))
+    const groups = [cylindersRoutes, locationsReadRoutes, locationsWriteRoutes, qrRoutes, labelsRoutes, importRoutes, adminRoutes, inventoryRoutes, reportsRoutes]
+    for (const routes of groups) await app.register(routes(api))
   },
   // One room for the whole depot: staff who may read cylinders follow every change.
   authorizeRoom: async (actor, room, api) => room === CYLINDERS_ROOM && api.access.roleHas(actor.role, CYLINDERS_READ),

@@ -4,58 +4,18 @@ import Type from 'typebox'
 import { requirePermission } from '../../core/access/require-permission.js'
 import { errorResponses, IdParams } from '../../core/http/schemas.js'
 import type { CylindersApi } from './api.js'
+import { security, tags } from './cylinders-routes.shared.js'
 import { toLocationView } from './location.view.js'
+import { PATH } from './locations.read.routes.js'
 import * as S from './locations.schemas.js'
-import { CYLINDERS_LOCATIONS, CYLINDERS_READ } from './permissions.js'
+import { CYLINDERS_LOCATIONS } from './permissions.js'
 
-const tags = ['cylinders']
-const security = [{ bearerAuth: [] }]
-const PATH = '/cylinders/locations'
-
-/**
- * Customers and refill stations. `/cylinders/locations` is a static segment, so the router
- * prefers it to `/cylinders/:id`.
- */
-export function locationsRoutes(api: CylindersApi): FastifyPluginAsync {
+/** Adding, editing, archiving and deleting customers and refill stations (admin). */
+export function locationsWriteRoutes(api: CylindersApi): FastifyPluginAsync {
   return async (instance: FastifyInstance) => {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>()
     const can = (key: string) => requirePermission(api.access, key)
     const { locations } = api
-
-    app.get(
-      PATH,
-      {
-        preHandler: can(CYLINDERS_READ),
-        schema: {
-          tags,
-          security,
-          summary: 'List locations',
-          description: 'Customers and refill stations by name (A–Z), cursor-paginated. Scanners pick a destination with `active=true` and a `kind`.',
-          querystring: S.LocationListQuery,
-          response: { 200: S.LocationPage, ...errorResponses(400, 401, 403) },
-        },
-      },
-      async (request) => {
-        const { limit = 50, cursor, ...filters } = request.query
-        return locations.list(filters, { limit, ...(cursor ? { cursor } : {}) })
-      },
-    )
-
-    app.get(
-      `${PATH}/:id`,
-      {
-        preHandler: can(CYLINDERS_READ),
-        schema: {
-          tags,
-          security,
-          summary: 'A location',
-          description: 'A customer or refill station, archived or not; 404 when there is no such location.',
-          params: IdParams,
-          response: { 200: S.Location, ...errorResponses(400, 401, 403, 404) },
-        },
-      },
-      async (request) => toLocationView(await locations.get(request.params.id)),
-    )
 
     app.post(
       PATH,
