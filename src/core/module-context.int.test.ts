@@ -72,6 +72,11 @@ describe('ctx.users', () => {
     expect(profiles.get(bob.id)).toEqual({ id: bob.id, username: null, name: 'Deleted user', avatarUrl: null, deleted: true })
     // Never the address, role or state.
     expect(JSON.stringify([...profiles.values()])).not.toContain('@')
+    // Administrators' views may have the address, through contacts.
+    const contacts = await ctx().users.contacts([alice.id, bob.id, unknown, 'not-an-id'])
+    expect([...contacts.keys()].sort()).toEqual([alice.id, bob.id].sort())
+    expect(contacts.get(alice.id)).toEqual({ ...profiles.get(alice.id), email: alice.email })
+    expect(contacts.get(bob.id)).toEqual({ ...profiles.get(bob.id), email: `deleted-${bob.id}@deleted.invalid` })
 
     // Upper-case ids are the same ids; more than one batch (500) of ids is still one answer.
     const many = [alice.id.toUpperCase(), ...Array.from({ length: 1200 }, () => randomUUID())]

@@ -15,6 +15,7 @@ export type PublicUserRow = { id: string; username: string | null; name: string;
 export function createUserDirectoryRepository(db: Db) {
   let byIds: { execute(values: { ids: string[] }): Promise<PublicUserRow[]> } | undefined
   let activeByIds: { execute(values: { ids: string[] }): Promise<{ id: string }[]> } | undefined
+  let contactsByIds: { execute(values: { ids: string[] }): Promise<(PublicUserRow & { email: string })[]> } | undefined
   let recipientById: { execute(values: { id: string }): Promise<{ email: string; name: string }[]> } | undefined
   const idIn = sql`${users.id} = any(${sql.placeholder('ids')}::uuid[])`
 
@@ -23,6 +24,16 @@ export function createUserDirectoryRepository(db: Db) {
     profiles(ids: string[]): Promise<PublicUserRow[]> {
       byIds ??= db.select(publicColumns).from(users).where(idIn).prepare('users_directory_profiles')
       return byIds.execute({ ids })
+    },
+
+    /** Like `profiles`, with the stored address (a deleted account's is `deleted-<id>@deleted.invalid`). */
+    contacts(ids: string[]): Promise<(PublicUserRow & { email: string })[]> {
+      contactsByIds ??= db
+        .select({ ...publicColumns, email: users.email })
+        .from(users)
+        .where(idIn)
+        .prepare('users_directory_contacts')
+      return contactsByIds.execute({ ids })
     },
 
     /** The ids among these of accounts that exist (not deleted). */

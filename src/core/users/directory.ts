@@ -11,6 +11,11 @@ export interface UserProfile {
   readonly deleted: boolean
 }
 
+/** A profile with the account's e-mail address: for administrators' views only (see `contacts`). */
+export interface UserContact extends UserProfile {
+  readonly email: string
+}
+
 /**
  * The users, as a module sees them (`ModuleContext.users`): read-only, public fields only. A module
  * keeps user ids in its own tables and asks here for names; it never joins or imports core tables.
@@ -21,6 +26,13 @@ export interface UserDirectory {
    * or is not a UUID, is simply absent. Any number of ids, read in batches of `USER_BATCH`.
    */
   profiles(ids: Iterable<string>): Promise<Map<string, UserProfile>>
+  /**
+   * `profiles` with each account's e-mail address (a deleted account's is its erased placeholder),
+   * for views shown only to holders of an administrative permission — who may read accounts anyway —
+   * such as who scanned a batch. Check that permission before calling; never put the address in a
+   * view other users see. To write to someone, use `ctx.mail` with their id instead.
+   */
+  contacts(ids: Iterable<string>): Promise<Map<string, UserContact>>
   /** Active (not deleted, not disabled) accounts whose name or username contains `query`, by name; at most `limit` (default 20, capped at 50). */
   search(query: string, options?: { limit?: number }): Promise<UserProfile[]>
   /** Whether an account with this id exists and is not deleted (a disabled account still exists). */
@@ -42,6 +54,12 @@ export function createUserDirectory(repository: UserDirectoryRepository): UserDi
       const profiles = new Map<string, UserProfile>()
       for (const batch of batches(ids)) for (const row of await repository.profiles(batch)) profiles.set(row.id, toProfile(row))
       return profiles
+    },
+
+    async contacts(ids) {
+      const contacts = new Map<string, UserContact>()
+      for (const batch of batches(ids)) for (const row of await repository.contacts(batch)) contacts.set(row.id, { ...toProfile(row), email: row.email })
+      return contacts
     },
 
     async search(query, options = {}) {
