@@ -8,8 +8,10 @@ import { MAX_ERROR_MESSAGE_LENGTH } from './schemas.js'
 /**
  * The served document says what the server enforces (what the OWASP ruleset of
  * `npm run openapi:lint` asks for): real response descriptions, bounded strings, arrays and
- * integers, the permission of each route as its bearer scope, and the 429/500/503 responses and
- * rate-limit headers of every route the general limit counts.
+ * integers, the permission of each route as its bearer scope, the error responses every route can
+ * give (400, 401, 403, 404, 413, 415, 429, 500, 503, from what it checks) and the rate-limit
+ * headers of every route the general limit counts. test/setup-contract.ts checks, over the whole
+ * suite, that every status a route answers is declared.
  */
 const modules = [...availableModules, notesModule]
 const app = useTestApp({ modules, authenticate: headerActor })
@@ -24,6 +26,8 @@ interface Response {
 }
 interface Operation {
   operationId: string
+  parameters?: { in: string; name: string }[]
+  requestBody?: unknown
   security?: Record<string, string[]>[]
   responses: Record<string, Response>
 }
@@ -138,8 +142,46 @@ describe('the OpenAPI document', () => {
         if (!/^[24]/.test(status)) continue
         expect(Object.keys(response.headers ?? {}), `${where} ${status}`).toEqual(expect.arrayContaining(['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']))
       }
-      if (path.startsWith('/api/')) expect(responses['503']?.headers, where).toHaveProperty('Retry-After')
+      expect(responses['503']?.headers, where).toHaveProperty('Retry-After')
     }
+  })
+
+  it('declares, on every operation, the error statuses its checks can answer, in the error shape', async () => {
+    const doc = await document()
+    const errorSchema = { $ref: '#/components/schemas/ErrorResponse' }
+    for (const { path, method, operation } of operations(doc)) {
+      const where = `${method} ${path}`
+      const { responses } = operation
+      const expected: string[] = ['500', '503']
+      const readsBody = ['post', 'put', 'patch', 'delete'].includes(method)
+      if (readsBody || (operation.parameters ?? []).length > 0 || operation.requestBody) expected.push('400')
+      if (readsBody) expected.push('413', '415')
+      if ((operation.security ?? []).some((requirement) => Object.keys(requirement).length > 0)) expected.push('401')
+      if ((operation.security ?? []).some((requirement) => Object.values(requirement).some((scopes) => scopes.length > 0))) expected.push('403')
+      if ((operation.parameters ?? []).some((parameter) => parameter.in === 'path')) expected.push('404')
+      for (const status of expected) {
+        expect(responses[status]?.content?.['application/json']?.schema, `${where} ${status}`).toEqual(errorSchema)
+        expect(responses[status]?.description.length, `${where} ${status}`).toBeGreaterThan(20)
+      }
+    }
+    const statuses = (path: string, method: string) => Object.keys(doc.paths[path]?.[method]?.responses ?? {}).sort()
+    // A probe: no token, no parameters, no limit; 503 while the server shuts down.
+    expect(statuses('/health', 'get')).toEqual(['200', '500', '503'])
+    // A permission and no parameters: 401 and 403 but no 400; an id in the path: 404.
+    expect(statuses('/api/admin/inventory', 'get')).toEqual(expect.arrayContaining(['401', '403']))
+    expect(statuses('/api/admin/inventory', 'get')).not.toContain('400')
+    expect(statuses('/api/notes/{id}', 'get')).toEqual(expect.arrayContaining(['400', '401', '403', '404']))
+    // Any signed-in account: 401, no 403 unless the route declares one.
+    expect(statuses('/api/auth/me', 'get')).toEqual(expect.arrayContaining(['401']))
+    expect(statuses('/api/auth/me', 'get')).not.toContain('403')
+    // A body is read (and can be too large) even where none is expected.
+    expect(statuses('/api/auth/logout', 'post')).toEqual(expect.arrayContaining(['400', '413', '415']))
+    // The descriptions name the catalog codes a client can meet.
+    const responses = doc.paths['/api/admin/inventory']!.get!.responses
+    expect(responses['401']!.description).toContain('TOKEN_EXPIRED')
+    expect(responses['403']!.description).toContain('FORBIDDEN')
+    expect(responses['503']!.description).toEqual(expect.stringContaining('SHUTTING_DOWN'))
+    expect(responses['503']!.description).toContain('DATABASE_UNAVAILABLE')
   })
 
   it('notes RFC8725 on the JWT bearer scheme', async () => {

@@ -14,7 +14,8 @@ const BEARER_DESCRIPTION =
   '(tokens with `alg: none` or any other algorithm are refused), issuer `plinth` and audience `plinth-api` checked, ' +
   '`exp`, `sub`, `sid` and `role` required. Access tokens are short-lived (15 minutes unless the server is configured otherwise; ' +
   '`expiresIn` says how long): renew them with the single-use refresh token. A signed-out or revoked session is refused at once. ' +
-  'The scopes of a requirement name the permissions the route needs (e.g. `audit:read`); no scope means any signed-in account.'
+  'The scopes of a requirement name the permissions the route needs (e.g. `audit:read`); no scope means any signed-in account. ' +
+  'An API key (`plk_…`, from POST /api/auth/api-keys) is sent the same way: it acts as its owner, only on routes that name a scope, and only with the scopes it was given (401 API_KEY_NOT_ALLOWED elsewhere).'
 
 const rateLimitHeaders = {
   'X-RateLimit-Limit': {
@@ -58,6 +59,9 @@ interface ResponseObject {
 }
 interface OperationObject {
   operationId?: string
+  parameters?: { in?: string }[]
+  requestBody?: unknown
+  security?: SecurityRequirement[]
   responses?: Record<string, ResponseObject>
 }
 
@@ -100,10 +104,10 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
       const tags: { name: string; description?: string }[] = document.tags ?? []
       const listed = new Set(tags.map((tag) => tag.name))
       const added = [...routeTags].filter((name) => !listed.has(name)).sort().map((name) => ({ name, description: `The ${name} API` }))
-      for (const [path, operations] of Object.entries(document.paths ?? {})) {
+      for (const operations of Object.values(document.paths ?? {})) {
         for (const [method, operation] of Object.entries(operations as Record<string, OperationObject>)) {
           if (!operation?.responses) continue
-          declareCommonResponses(operation, limitedOperations.has(operation.operationId ?? ''), path.startsWith('/api/'), WRITE_METHODS.has(method))
+          declareCommonResponses(operation, limitedOperations.has(operation.operationId ?? ''), WRITE_METHODS.has(method))
         }
       }
       return { ...document, tags: [...tags, ...added] }
@@ -145,21 +149,38 @@ function security(declared: SecurityRequirement[] | undefined, hooks: unknown[])
   )
 }
 
+/** The responses of an error status added to every operation that can answer it. */
+const errorResponse = (status: number, description = errorDescriptions[status]!): ResponseObject => ({ description, content: errorContent })
+
 /**
- * What every operation can answer besides its own responses: 400 and 415 where Fastify reads a
- * body (POST, PUT, PATCH, DELETE): malformed JSON, or a body that is not JSON; 500 always; 503 on the API routes,
- * which all need the database (the error handler answers 503 when it, or Redis, is unavailable);
- * on rate-limited routes 429 and the limit headers on every 2xx and 4xx; Retry-After on every 429
- * and 503; the CORS header wherever headers are listed.
+ * What every operation can answer besides its own responses, from what the server checks for it:
+ * - 400 (VALIDATION_FAILED) where it has parameters or a body to validate, and where Fastify reads a
+ *   body (POST, PUT, PATCH, DELETE: malformed JSON, even when it takes no body); there also 413 for a
+ *   body over BODY_LIMIT_BYTES and 415 for a body that is not JSON;
+ * - 401 wherever a security requirement names a scheme (a missing, invalid or expired token, or one of
+ *   an ended session), and 403 wherever a requirement names a permission as a scope;
+ * - 404 where a path parameter names something that may not exist (or that you may not see);
+ * - 429 on rate-limited routes, and the limit headers on every 2xx and 4xx;
+ * - 500 and 503 always: the closing guard answers every route 503 SHUTTING_DOWN while the server shuts
+ *   down (src/core/http/closing.ts), and the error handler answers 503 when the database or Redis is
+ *   unavailable (every API route needs the database); Retry-After on every 429 and 503; the CORS
+ *   header wherever headers are listed.
+ * A status the route declares itself keeps its own description.
  */
-function declareCommonResponses(operation: OperationObject, limited: boolean, needsDatabase: boolean, parsesBody: boolean): void {
+function declareCommonResponses(operation: OperationObject, limited: boolean, parsesBody: boolean): void {
   const responses = operation.responses!
-  // A body that is not JSON is refused on every route that reads one, even if it needs no body.
-  if (parsesBody) responses['400'] ??= { description: errorDescriptions[400]!, content: errorContent }
-  if (parsesBody) responses['415'] ??= { description: errorDescriptions[415]!, content: errorContent }
-  if (limited) responses['429'] ??= { description: errorDescriptions[429]!, content: errorContent }
-  responses['500'] ??= { description: errorDescriptions[500]!, content: errorContent }
-  if (needsDatabase) responses['503'] ??= { description: errorDescriptions[503]!, content: errorContent }
+  const parameters = operation.parameters ?? []
+  const requirements = operation.security ?? []
+  if (parsesBody || parameters.length > 0 || operation.requestBody) responses['400'] ??= errorResponse(400)
+  if (requirements.some((requirement) => Object.keys(requirement).length > 0)) responses['401'] ??= errorResponse(401)
+  if (requirements.some((requirement) => Object.values(requirement).some((scopes) => scopes.length > 0))) responses['403'] ??= errorResponse(403)
+  if (parameters.some((parameter) => parameter.in === 'path')) responses['404'] ??= errorResponse(404)
+  // A body that is not JSON, or too large, is refused on every route that reads one, even if it needs no body.
+  if (parsesBody) responses['413'] ??= errorResponse(413)
+  if (parsesBody) responses['415'] ??= errorResponse(415)
+  if (limited) responses['429'] ??= errorResponse(429)
+  responses['500'] ??= errorResponse(500)
+  responses['503'] ??= errorResponse(503)
   for (const [status, response] of Object.entries(responses)) {
     const headers = { ...response.headers }
     if (limited && /^[24]/.test(status)) Object.assign(headers, rateLimitHeaders)

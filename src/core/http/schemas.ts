@@ -17,22 +17,25 @@ export const ErrorResponse = Type.Object(
 
 export const errorRef = Type.Ref('ErrorResponse')
 
-/** What each error status means to a caller; `error.code` says which case it is. */
+/**
+ * What each error status means to a caller; `error.code` says which case it is (the codes named are
+ * the catalog's, src/core/errors/catalog.ts; modules add their own, named by the route).
+ */
 export const errorDescriptions: Readonly<Record<number, string>> = {
-  400: 'The request is invalid (VALIDATION_FAILED names each refused field in `details`, MALFORMED_JSON)',
-  401: 'Not signed in: the access token is missing, expired (TOKEN_EXPIRED), invalid or of an ended session; on sign-in routes, the credentials or token sent were refused',
-  403: 'Not allowed: the account lacks the permission this needs, or `error.code` gives the reason',
-  404: 'Not found, or not visible to you',
-  409: 'Conflicts with the current state, e.g. VERSION_CONFLICT for a stale version, or a taken unique value',
+  400: 'The request is invalid: VALIDATION_FAILED names each refused field in `details`; MALFORMED_JSON for a body that is not JSON; or a code of the route such as INVALID_CURSOR',
+  401: 'Not signed in: the access token is missing (UNAUTHENTICATED), invalid (INVALID_TOKEN), expired (TOKEN_EXPIRED) or of an ended session (SESSION_REVOKED); on sign-in routes, the credentials or token sent were refused (INVALID_CREDENTIALS, INVALID_REFRESH_TOKEN, REFRESH_TOKEN_REUSED)',
+  403: 'Not allowed: the account lacks the permission this needs (FORBIDDEN), or `error.code` gives the reason (such as ACCOUNT_DISABLED)',
+  404: 'Not found, or not visible to you (NOT_FOUND)',
+  409: 'Conflicts with the current state (CONFLICT), e.g. VERSION_CONFLICT for a stale version, or a taken unique value (such as EMAIL_TAKEN)',
   410: 'Gone: it existed but was retired',
-  412: 'The If-Match ETag is not the current one',
-  413: 'The body is larger than accepted',
-  415: 'The Content-Type is not one this route accepts',
-  416: 'The Range cannot be satisfied',
-  422: 'Well-formed, but refused by a rule of the domain; `details` says which',
-  429: 'Too many requests: wait the Retry-After seconds',
+  412: 'The If-Match ETag is not the current one (PRECONDITION_FAILED)',
+  413: 'The body is larger than accepted (PAYLOAD_TOO_LARGE; for an upload FILE_TOO_LARGE, or STORAGE_QUOTA_EXCEEDED)',
+  415: 'The Content-Type is not one this route accepts (UNSUPPORTED_MEDIA_TYPE; for an upload FILE_TYPE_NOT_ALLOWED)',
+  416: 'The Range cannot be satisfied (RANGE_NOT_SATISFIABLE)',
+  422: 'Well-formed, but refused by a rule of the domain (UNPROCESSABLE, or a code of the route); `details` says which',
+  429: 'Too many requests (RATE_LIMITED; TOO_MANY_ATTEMPTS after failed sign-ins): wait the Retry-After seconds',
   500: 'Unexpected failure (INTERNAL); nothing about the cause is sent, it is logged with the request id',
-  503: 'A service this needs (the database, Redis or the virus scanner) is unavailable; retry later',
+  503: 'A service this needs is unavailable (DATABASE_UNAVAILABLE; SERVICE_UNAVAILABLE for Redis or the virus scanner), or the server is shutting down (SHUTTING_DOWN); retry after the Retry-After seconds',
 }
 
 /** Error responses most routes can give; pass the statuses a route can produce. */

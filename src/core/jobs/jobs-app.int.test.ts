@@ -23,7 +23,7 @@ const alpha = defineModule({
   permissions: [],
   createApi: (ctx) => ({ jobs: ctx.jobs }),
   routes: (api) => async (app) => {
-    app.post('/alpha/notes', async (request, reply) => {
+    app.post('/alpha/notes', { schema: { response: { 202: Type.Object({ id: Type.String() }, { description: 'Queued' }) } } }, async (request, reply) => {
       const id = await api.jobs.send('alpha.note', request.body)
       return reply.code(202).send({ id })
     })

@@ -22,7 +22,9 @@ const beta = defineModule({
   permissions: [],
   createApi: (ctx) => ({ jobs: ctx.jobs }),
   routes: (api) => async (app) => {
-    app.post('/beta/notes', async (_request, reply) => reply.code(202).send({ id: await api.jobs.send('beta.note', {}) }))
+    app.post('/beta/notes', { schema: { response: { 202: Type.Object({ id: Type.String() }, { description: 'Queued' }) } } }, async (_request, reply) =>
+      reply.code(202).send({ id: await api.jobs.send('beta.note', {}) }),
+    )
   },
   jobs: () => [defineJob({ name: 'beta.note', payload: Type.Object({}), handle: async () => {} })],
 })
