@@ -1,5 +1,5 @@
 import { SignJWT, UnsecuredJWT, decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { AUDIENCE, AccessTokens, ISSUER } from './access-tokens.js'
 
 const SECRET = 'unit-test-secret-that-is-long-enough-for-hs256'
@@ -71,6 +71,27 @@ describe('AccessTokens', () => {
 
   it('refuses an expired token: TOKEN_EXPIRED', async () => {
     expect(await refusal(await forge(undefined, { exp: now() - 1 }))).toBe('TOKEN_EXPIRED')
+  })
+
+  describe('verified tokens are remembered, by the whole token', () => {
+    afterEach(() => vi.useRealTimers())
+
+    it('a remembered token is refused once it expires', async () => {
+      const token = await forge(undefined, { exp: now() + 5 })
+      expect(await refusal(token)).toBe('accepted')
+      vi.useFakeTimers({ toFake: ['Date'] })
+      vi.setSystemTime(Date.now() + 10_000)
+      expect(await refusal(token)).toBe('TOKEN_EXPIRED')
+    })
+
+    it('a token one character off a remembered one is checked, not taken for it', async () => {
+      const token = await tokens.issue(claims)
+      expect(await refusal(token)).toBe('accepted')
+      // A character inside the signature (the last one carries padding bits).
+      const at = token.length - 10
+      const changed = `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`
+      expect(await refusal(changed)).toBe('INVALID_TOKEN')
+    })
   })
 
   it('refuses an expired token with a bad signature as INVALID_TOKEN, not as expired', async () => {

@@ -39,6 +39,9 @@ export class AccessTokens {
       requiredClaims: ['exp', 'sub', 'sid', 'role'],
       cache: VERIFIED_CACHE_SIZE,
       cacheTTL: ttlSeconds * 1000,
+      // Keyed by the token itself: the default key, its SHA-256, was half of a cached verification's
+      // time (2.6% of GET /api/auth/me's CPU). ~10k tokens of ~250 bytes stay a few MB.
+      cacheKeyBuilder: (token: string) => token,
     })
   }
 

@@ -41,11 +41,13 @@ export function installMetrics(app: FastifyInstance, database: Database): Metric
     },
   })
 
-  app.addHook('onResponse', async (request, reply) => {
+  // A callback hook (no promise per request).
+  app.addHook('onResponse', (request, reply, done) => {
     // Unmatched requests share one label so that scanners cannot blow up the series count.
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }
     requests.inc(labels)
     duration.observe(labels, reply.elapsedTime / 1000)
+    done()
   })
   return { registry }
 }
