@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { auditRoutes } from '../core/audit/audit.routes.js'
+import { apiKeyRoutes } from '../core/auth/api-keys.routes.js'
+import { ApiKeyService } from '../core/auth/api-keys.service.js'
 import { authRoutes } from '../core/auth/auth.routes.js'
 import { UserView } from '../core/auth/auth.schemas.js'
 import { filesRoutes } from '../core/files/index.js'
@@ -15,7 +17,7 @@ import type { Platform } from './platform.js'
 import type { SharedServices } from './services.js'
 
 /**
- * Step 5: the platform's own routes (health, `/`, auth, users, audit, files) and the realtime gateway,
+ * Step 5: the platform's own routes (health, `/`, auth, API keys, users, audit, files) and the realtime gateway,
  * which ask the loaded modules about their rooms and their part of a user's data.
  */
 export async function installCoreRoutes(
@@ -30,6 +32,7 @@ export async function installCoreRoutes(
   await app.register(rootRoutes, { version: context.version })
   app.addSchema(UserView)
   await app.register(authRoutes, { prefix: '/api', identity, rateLimitPerMinute: config.auth.rateLimitPerMinute })
+  await app.register(apiKeyRoutes, { prefix: '/api', apiKeys: new ApiKeyService(identity.store, access, identity.apiKeys) })
   const gateway = installGateway(app, { realtime, presence, identity }, modules.map(roomOwnerOf), config)
   installPlatformMetrics(context.metrics.registry, { jobs, gateway })
   const userAdmin = createUserAdministration({ db: database.db, identity, access, modules: [...modules.map(userDataOf), files.userData], jobs, realtime, log: app.log })

@@ -7,6 +7,11 @@ export interface Actor {
   readonly role: Role
   /** The session the access token belongs to, when there is one. */
   readonly sessionId?: string
+  /**
+   * Set when the request is made with an API key (`plk_…`): the key acts as its owner (`id`, with the
+   * owner's current `role`), limited to the permissions in `scopes`. No session: `sessionId` is unset.
+   */
+  readonly apiKey?: { readonly id: string; readonly scopes: readonly string[] }
 }
 
 /** Resolves the request's actor; `null` for anonymous requests. Throws AppError 401 for bad credentials. */

@@ -1,3 +1,4 @@
+import type { Actor } from './actor.js'
 import type { Role } from './roles.js'
 
 export interface PermissionDef {
@@ -35,6 +36,11 @@ export class PermissionRegistry {
 
   roleHas(role: Role, key: string): boolean {
     return this.byRole.get(role)?.has(key) ?? false
+  }
+
+  /** What the actor may do: its role's permission, and for an API key, only the permissions in its scopes too. */
+  allows(actor: Pick<Actor, 'role' | 'apiKey'>, key: string): boolean {
+    return this.roleHas(actor.role, key) && (!actor.apiKey || actor.apiKey.scopes.includes(key))
   }
 
   list(): PermissionDef[] {

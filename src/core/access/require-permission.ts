@@ -3,20 +3,36 @@ import { AppError } from '../errors/app-error.js'
 import type { Actor } from './actor.js'
 import type { PermissionRegistry } from './permissions.js'
 
-/** The authenticated actor, or 401. */
+/** Requests whose route checked a permission with `requirePermission`, and the actor had it. */
+const permitted = new WeakSet<FastifyRequest>()
+
+/**
+ * The authenticated actor, or 401. An API key is accepted only where a `requirePermission` hook
+ * checked one of its scopes: everything else (account, sessions, API keys, routes whose services
+ * decide) answers 401 API_KEY_NOT_ALLOWED: the key is not a credential those routes take (as a
+ * wrong authentication scheme), so a key never does more than its scopes name.
+ */
 export function requireActor(request: FastifyRequest): Actor {
+  const actor = signedIn(request)
+  if (actor.apiKey && !permitted.has(request)) throw new AppError('API_KEY_NOT_ALLOWED')
+  return actor
+}
+
+function signedIn(request: FastifyRequest): Actor {
   if (!request.actor) throw request.authError ?? new AppError('UNAUTHENTICATED')
   return request.actor
 }
 
 const checkedPermission = new WeakMap<object, string>()
 
-/** A preHandler: 401 without an actor, 403 without the permission. Unknown keys fail at registration. */
+/** A preHandler: 401 without an actor, 403 without the permission (for an API key: in its role and its scopes). Unknown keys fail at registration. */
 export function requirePermission(registry: PermissionRegistry, key: string): preHandlerAsyncHookHandler {
   registry.assertKnown(key)
   const hook: preHandlerAsyncHookHandler = async (request) => {
-    const actor = requireActor(request)
+    const actor = signedIn(request)
     if (!registry.roleHas(actor.role, key)) throw new AppError('FORBIDDEN', `This requires the ${key} permission.`)
+    if (!registry.allows(actor, key)) throw new AppError('API_KEY_SCOPE_MISSING', `This API key's scopes do not include ${key}.`, { permission: key })
+    permitted.add(request)
   }
   checkedPermission.set(hook, key)
   return hook

@@ -2,6 +2,8 @@ import type { FastifyRequest } from 'fastify'
 import type { Actor, Authenticator } from '../access/actor.js'
 import { AppError } from '../errors/app-error.js'
 import type { AccessTokens } from './access-tokens.js'
+import { isApiKeyToken, type ApiKeyAuthenticator } from './api-key-authenticator.js'
+import { requestMeta } from './request-meta.js'
 import type { RevocationList } from './revocations.js'
 
 /** The bearer token of a request (`Authorization: Bearer …`); WebSocket upgrades also accept `?token=` (realtime/gateway.ts). */
@@ -18,13 +20,15 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 /**
  * Resolves the actor from the access token: signature, issuer, audience and expiry by JWT, then
  * the in-memory revocation list, so a logged-out session is refused at once on every instance.
+ * A bearer starting `plk_` is an API key instead (api-key-authenticator.ts), when `apiKeys` is given.
  * No token: anonymous (routes that need an actor answer 401).
  */
-export function jwtAuthenticator(tokens: AccessTokens, revocations: RevocationList): Authenticator {
+export function jwtAuthenticator(tokens: AccessTokens, revocations: RevocationList, apiKeys?: ApiKeyAuthenticator): Authenticator {
   const verify = accessTokenVerifier(tokens, revocations)
   return async (request): Promise<Actor | null> => {
     const token = bearerToken(request)
-    return token ? verify(token) : null
+    if (!token) return null
+    return apiKeys && isApiKeyToken(token) ? apiKeys.verify(token, requestMeta(request)) : verify(token)
   }
 }
 

@@ -2,6 +2,7 @@ import { createAuditRepository } from '../audit/audit.repository.js'
 import type { Db } from '../db/client.js'
 import { unitOfWork, type UnitOfWork } from '../db/unit-of-work.js'
 import { createUsersRepository } from '../users/users.repository.js'
+import { createApiKeysRepository } from './api-keys.repository.js'
 import { createEmailTokensRepository, createSessionsRepository } from './sessions.repository.js'
 
 /** The identity tables' repositories, usable together in one transaction. */
@@ -11,6 +12,7 @@ export function identityStore(db: Db) {
     sessions: createSessionsRepository(handle),
     emailTokens: createEmailTokensRepository(handle),
     audit: createAuditRepository(handle),
+    apiKeys: createApiKeysRepository(handle),
   }))
 }
 

@@ -9,6 +9,7 @@ import { mailedLinksLogged, outboxMailer, smtpMailer, type Mailer } from '../ema
 import { createOutboxRepository } from '../email/outbox.repository.js'
 import { InlineJobs, type JobQueue } from '../jobs/index.js'
 import { AccessTokens } from './access-tokens.js'
+import { ApiKeyAuthenticator } from './api-key-authenticator.js'
 import { AuthService } from './auth.service.js'
 import { expiringTokenVerifier, jwtAuthenticator } from './authenticate.js'
 import { identityStore, type IdentityStore } from './identity-store.js'
@@ -25,6 +26,8 @@ export interface Identity {
   readonly sessions: SessionService
   readonly auth: AuthService
   readonly mailer: Mailer
+  /** `Authorization: Bearer plk_…`: API keys, their cache and their revocation announcements. */
+  readonly apiKeys: ApiKeyAuthenticator
   readonly authenticate: Authenticator
   /** For connections that are not HTTP requests (WebSocket upgrades): the actor, and when the token expires. */
   readonly verifyAccessToken: (token: string) => Promise<{ actor: Actor; expiresAt: number }>
@@ -49,6 +52,7 @@ export async function createIdentity(
   const windowMs = (config.auth.accessTokenTtlSeconds + 60) * 1000
   const revocations = new RevocationList(windowMs, (ms) => store.repos.sessions.revokedSince(ms), log, redis)
   await revocations.start()
+  const apiKeys = new ApiKeyAuthenticator(store, revocations, log)
   const sessions = new SessionService(store, tokens, new Sealer(config.secrets.encryptionKey), revocations, {
     refreshTokenTtlDays: config.auth.refreshTokenTtlDays,
     reuseGraceSeconds: config.auth.refreshReuseGraceSeconds,
@@ -75,9 +79,11 @@ export async function createIdentity(
     sessions,
     auth,
     mailer,
-    authenticate: jwtAuthenticator(tokens, revocations),
+    apiKeys,
+    authenticate: jwtAuthenticator(tokens, revocations, apiKeys),
     verifyAccessToken: expiringTokenVerifier(tokens, revocations),
     close: async () => {
+      await apiKeys.close()
       await revocations.stop()
       mailer.close()
     },

@@ -5,6 +5,7 @@ import { newId } from '../db/columns.js'
 import { AppError } from '../errors/app-error.js'
 import type { AuditRepository } from '../audit/audit.repository.js'
 import type { AccessTokens } from './access-tokens.js'
+import { apiKeyOwnerChanged } from './api-key-authenticator.js'
 import type { IdentityStore } from './identity-store.js'
 import type { RequestMeta } from './request-meta.js'
 import type { RevocationList } from './revocations.js'
@@ -33,6 +34,13 @@ export interface SessionSettings {
 }
 
 const DAY_MS = 86_400_000
+
+/**
+ * What `revokeIn` returned for an account-wide revocation (a role, disabled, deleted or reset
+ * account), and whose: `announce` then also tells every instance to read that account's API keys
+ * again, so a key never keeps the power of a role its owner lost.
+ */
+const accountWide = new WeakMap<readonly string[], string>()
 
 /**
  * Sessions and their rotating refresh tokens. A refresh token is used once: the exchange
@@ -144,15 +152,18 @@ export class SessionService {
     const revoked = await repos.sessions.revoke(filter, reason)
     await repos.sessions.deleteTokensOf(revoked)
     if (audit) await repos.audit.append({ ...audit, details: { reason, sessions: revoked.length } })
+    if (filter.userId && !filter.sessionId && !filter.exceptSessionId) accountWide.set(revoked, filter.userId)
     return revoked
   }
 
   /**
    * After the revocation committed: this instance refuses the sessions' access tokens at once, and
-   * the others are told over Redis. A lost announcement is caught up by their periodic reload.
+   * the others are told over Redis (after an account-wide one, its API keys are read again too). A
+   * lost announcement is caught up by their periodic reload.
    */
   announce(sessionIds: readonly string[]): Promise<void> {
-    return this.revocations.publish(sessionIds)
+    const owner = accountWide.get(sessionIds)
+    return this.revocations.publish(owner ? [...sessionIds, apiKeyOwnerChanged(owner)] : sessionIds)
   }
 
   list(userId: string): Promise<SessionRow[]> {

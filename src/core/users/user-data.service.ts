@@ -61,6 +61,8 @@ export class UserDataService {
       if (isActiveAdmin(user)) await assertAnotherAdminRemains(repos.users, id)
       await repos.users.erase(id)
       await repos.userData.forgetSessionOrigins(id)
+      // Its API keys go too (already refused: the account is deleted; the announcement below drops cached copies).
+      await repos.apiKeys.deleteOf(id)
       await repos.userData.forgetMessagesTo(user.email)
       await repos.audit.append({ action: 'user.deleted', actorId: actor.id, targetId: id, ...meta })
       return this.sessions.revokeIn(repos, { userId: id }, 'account_deleted', { action: 'auth.sessions_revoked', actorId: actor.id, targetId: id, ...meta })

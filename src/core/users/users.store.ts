@@ -1,4 +1,5 @@
 import { createAuditRepository } from '../audit/audit.repository.js'
+import { createApiKeysRepository } from '../auth/api-keys.repository.js'
 import { createSessionsRepository } from '../auth/sessions.repository.js'
 import type { Db } from '../db/client.js'
 import { unitOfWork, type UnitOfWork } from '../db/unit-of-work.js'
@@ -15,6 +16,7 @@ export function usersStore(db: Db) {
     audit: createAuditRepository(handle),
     sessions: createSessionsRepository(handle),
     userData: createUserDataRepository(handle),
+    apiKeys: createApiKeysRepository(handle),
   }))
 }
 

@@ -1,4 +1,4 @@
-import { index, pgTable, text, uuid } from 'drizzle-orm/pg-core'
+import { index, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { resourceColumns, timestampMs } from '../../db/columns.js'
 import { users } from '../../users/db/schema.js'
 
@@ -62,3 +62,35 @@ export const emailTokens = pgTable(
 )
 
 export type SessionRow = typeof sessions.$inferSelect
+
+/**
+ * API keys for external services: `plk_` + 32 random bytes, stored only as its SHA-256 (looked up
+ * by it), with the first characters kept for display. A key acts as its owner, limited to its scopes.
+ */
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    label: text('label').notNull(),
+    /** `plk_` and the first 8 characters of the secret: not enough to use it, enough to recognise it. */
+    prefix: text('prefix').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    /** Permission keys the key may use (at most its owner's role has, then and at each use). */
+    scopes: text('scopes').array().notNull(),
+    createdAt: timestampMs('created_at').notNull().defaultNow(),
+    /** Null: never expires. */
+    expiresAt: timestampMs('expires_at'),
+    /** Written at most once a minute per key and instance. */
+    lastUsedAt: timestampMs('last_used_at'),
+    /** When a use was last written to the audit log (at most once an hour per key). */
+    useAuditedAt: timestampMs('use_audited_at'),
+    revokedAt: timestampMs('revoked_at'),
+    createdBy: uuid('created_by'),
+  },
+  (table) => [uniqueIndex('api_keys_token_hash_key').on(table.tokenHash), index('api_keys_user_idx').on(table.userId, table.createdAt)],
+)
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect
