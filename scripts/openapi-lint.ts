@@ -25,7 +25,7 @@ async function generateDocument(dataDir: string): Promise<unknown> {
     LOG_LEVEL: 'silent',
     JWT_SECRET: 'x'.repeat(40),
     ENCRYPTION_KEY: '0'.repeat(64),
-  })
+  }, { modules: [...availableModules, notesModule] })
   const database = await createDatabase({ url: undefined, poolSize: 1, dataDir: config.dataDir })
   try {
     // The fixture resource is added so the resource toolkit's generated routes are linted too.

@@ -4,10 +4,11 @@ import { isEmbeddedStartupError } from './core/db/embedded/server.js'
 import { installGracefulShutdown } from './core/lifecycle.js'
 import { describeError } from './core/observability/log-errors.js'
 import { startupBanner } from './core/observability/startup-banner.js'
-import { buildApp } from './app.js'
+import { availableModules, buildApp } from './app.js'
 
 async function main(): Promise<void> {
-  const config = loadConfig()
+  // The modules' settings are validated with the core's: one message names every bad variable.
+  const config = loadConfig(undefined, { modules: availableModules })
   const app = await buildApp(config)
   installGracefulShutdown(app, { budget: app.platform.shutdown })
   // Asked before listening: a failing query is then a failed start, not a crash of a serving process.

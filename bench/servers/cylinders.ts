@@ -24,14 +24,14 @@ async function start(): Promise<void> {
     ADMIN_PASSWORD: adminPassword,
     CYLINDERS_SCAN_RATE_LIMIT_PER_MINUTE: '0',
     CYLINDERS_INVENTORY_CACHE_SECONDS: process.env.CYLINDERS_INVENTORY_CACHE_SECONDS,
-  })
+  }, [cylindersModule])
   const app = await buildApp(config, { modules: [cylindersModule] })
   serve(app)
   const accessToken = await signIn(app)
   const { stocked, cylinderId } = await stockDepot(app, { authorization: `Bearer ${accessToken}` }, Number(process.env.BENCH_DEPOT_CYLINDERS ?? 10_000))
   await app.listen({ host: config.host, port: config.port })
   const { port } = app.server.address() as AddressInfo
-  printReady({ port, accessToken, database: app.platform.database.kind, stocked, cylinderId, inventoryCacheSeconds: config.cylinders.inventoryCacheSeconds })
+  printReady({ port, accessToken, database: app.platform.database.kind, stocked, cylinderId, inventoryCacheSeconds: (config.moduleSettings.cylinders as { inventoryCacheSeconds: number }).inventoryCacheSeconds })
 }
 
 async function signIn(app: FastifyInstance): Promise<string> {

@@ -21,7 +21,7 @@ export const benchModule = defineModule({
   name: 'bench',
   permissions: [],
   createApi: (ctx) => ({ realtime: ctx.realtime }),
-  authorizeRoom: async (_actor, room) => room.startsWith('bench:'),
+  authorizeRoom: async (_actor, room) => room.id !== undefined,
   routes: (api): FastifyPluginAsync =>
     async function benchRoutes(app) {
       app.post('/bench/publish', async (request) => {

@@ -3,7 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import { loadConfig, type Config } from '../../src/config/index.js'
+import { loadConfig, type Config, type LoadConfigOptions } from '../../src/config/index.js'
 
 /** Shared by the server scripts: the ready line the bench waits for, and a clean exit. */
 
@@ -72,9 +72,9 @@ export function closeHttpServer(server: Server): Promise<void> {
 /**
  * What every server running the real app shares: a temporary DATA_DIR removed on exit, and the
  * configuration of a production instance on localhost (port 0, request logging at `info`) on the
- * bench's database; `env` adds the server's own settings.
+ * bench's database; `env` adds the server's own settings, `modules` the modules whose settings it reads.
  */
-export function appServer(prefix: string, env: Record<string, string | undefined>): { config: Config; serve: (app: FastifyInstance) => void } {
+export function appServer(prefix: string, env: Record<string, string | undefined>, modules: LoadConfigOptions['modules'] = []): { config: Config; serve: (app: FastifyInstance) => void } {
   const dataDir = mkdtempSync(join(tmpdir(), prefix))
   const removeDataDir = (): void => rmSync(dataDir, { recursive: true, force: true })
   let running: FastifyInstance | undefined
@@ -102,6 +102,6 @@ export function appServer(prefix: string, env: Record<string, string | undefined
     // The realtime scenarios open thousands of sockets with the one registered account's token.
     REALTIME_MAX_SOCKETS_PER_USER: '1000000',
     ...env,
-  })
+  }, { modules })
   return { config, serve: (app) => void (running = app) }
 }

@@ -4,7 +4,7 @@ import { checkMailTemplates, createModuleMail } from '../core/email/module-mail.
 import { registerErrorCodes } from '../core/errors/catalog.js'
 import type { ModuleDefinition } from '../core/module.js'
 import { createRateLimitFactory } from '../core/rate-limit/limiter.js'
-import type { RoomOwner } from '../core/realtime/index.js'
+import type { Room, RoomOwner } from '../core/realtime/index.js'
 import { createUserDirectory } from '../core/users/directory.js'
 import { createUserDirectoryRepository } from '../core/users/directory.repository.js'
 import type { ModuleUserData } from '../core/users/user-data.service.js'
@@ -28,7 +28,8 @@ export function loadModules(app: FastifyInstance, definitions: readonly ModuleDe
     if (definition.errors) registerErrorCodes(definition.errors)
     checkMailTemplates(definition.name, definition.mailTemplates)
     const api = definition.createApi({
-      config,
+      settings: settingsOf(definition, config),
+      platform: { env: config.env, publicUrl: config.publicUrl },
       db: database.db,
       log: app.log.child({ module: definition.name }),
       access,
@@ -46,6 +47,15 @@ export function loadModules(app: FastifyInstance, definitions: readonly ModuleDe
   })
 }
 
+/** What loadConfig parsed for the module; a module with settings must have been given to loadConfig. */
+function settingsOf(definition: ModuleDefinition, config: Platform['config']): unknown {
+  if (!definition.settings) return undefined
+  if (!(definition.name in config.moduleSettings)) {
+    throw new Error(`Module "${definition.name}" declares settings, but the configuration was loaded without them: pass the module to loadConfig(env, { modules })`)
+  }
+  return config.moduleSettings[definition.name]
+}
+
 /** The last routes: each module's, under `/api`. */
 export async function installModuleRoutes(app: FastifyInstance, modules: readonly LoadedModule[]): Promise<void> {
   for (const { definition, api } of modules) await app.register(definition.routes(api), { prefix: '/api' })
@@ -55,7 +65,7 @@ export async function installModuleRoutes(app: FastifyInstance, modules: readonl
 export function roomOwnerOf({ definition, api }: LoadedModule): RoomOwner {
   return {
     name: definition.name,
-    ...(definition.authorizeRoom ? { authorizeRoom: (actor: Actor, room: string) => definition.authorizeRoom!(actor, room, api) } : {}),
+    ...(definition.authorizeRoom ? { authorizeRoom: (actor: Actor, room: Room) => definition.authorizeRoom!(actor, room, api) } : {}),
   }
 }
 

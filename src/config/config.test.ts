@@ -1,8 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import Type from 'typebox'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from './index.js'
+import { defineSettings } from './module-settings.js'
 import { isLoopback, startupWarnings } from './warnings.js'
 
 const tempDir = () => mkdtempSync(join(tmpdir(), 'plinth-config-'))
@@ -97,14 +99,56 @@ describe('config', () => {
   })
 })
 
-describe('cylinders settings', () => {
-  it('defaults to UTC, a 60 s inventory cache and 300 scans a minute', () => {
-    expect(loadConfig({ DATA_DIR: tempDir() }).cylinders).toEqual({ scanRateLimitPerMinute: 300, inventoryCacheSeconds: 60, timeZone: 'UTC' })
-    expect(loadConfig({ DATA_DIR: tempDir(), CYLINDERS_TIMEZONE: 'America/Chicago' }).cylinders.timeZone).toBe('America/Chicago')
+describe('module settings', () => {
+  const settings = defineSettings({
+    schema: Type.Object({
+      STOCK_TAKE_DAYS: Type.Integer({ minimum: 1, default: 7, description: 'an integer number of days ≥ 1' }),
+      STOCK_TAKE_COLOUR: Type.String({ default: 'red', description: 'a colour: red or blue' }),
+      STOCK_TAKE_API_KEY: Type.Optional(Type.String({ minLength: 8, description: 'a key of at least 8 characters' })),
+    }),
+    check: { STOCK_TAKE_COLOUR: (colour) => colour === 'red' || colour === 'blue' },
+    parse: (env) => ({ days: env.STOCK_TAKE_DAYS, colour: env.STOCK_TAKE_COLOUR, apiKey: env.STOCK_TAKE_API_KEY }),
+  })
+  const stockTake = { name: 'stock-take', settings }
+  const plain = { name: 'plain' }
+  const load = (env: Record<string, string>) => loadConfig({ DATA_DIR: tempDir(), ...env }, { modules: [plain, stockTake] })
+
+  it('are parsed with their defaults into the typed object the module receives, by module name', () => {
+    expect(load({}).moduleSettings).toEqual({ 'stock-take': { days: 7, colour: 'red', apiKey: undefined } })
+    expect(load({ STOCK_TAKE_DAYS: ' 30 ', STOCK_TAKE_COLOUR: 'blue' }).moduleSettings['stock-take']).toEqual({ days: 30, colour: 'blue', apiKey: undefined })
+    expect(Object.isFrozen(load({}).moduleSettings['stock-take'])).toBe(true)
+    expect(loadConfig({ DATA_DIR: tempDir() }).moduleSettings).toEqual({})
   })
 
-  it('refuses a time zone that does not exist', () => {
-    expect(problems({ CYLINDERS_TIMEZONE: 'Mars/Olympus' })).toEqual([expect.stringMatching(/^CYLINDERS_TIMEZONE="Mars\/Olympus" is invalid: expected an IANA time zone/)])
+  it('fail the start together with the core variables, in the same words, secrets hidden', () => {
+    let error: unknown
+    try {
+      load({ PORT: 'not-a-port', STOCK_TAKE_DAYS: '0', STOCK_TAKE_COLOUR: 'green', STOCK_TAKE_API_KEY: 'k3y-x' })
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).problems).toEqual([
+      expect.stringMatching(/^PORT="not-a-port" is invalid: expected an integer port/),
+      'STOCK_TAKE_DAYS="0" is invalid: expected an integer number of days ≥ 1',
+      'STOCK_TAKE_COLOUR="green" is invalid: expected a colour: red or blue',
+      'STOCK_TAKE_API_KEY=[hidden] is invalid: expected a key of at least 8 characters',
+    ])
+    expect((error as ConfigError).message).not.toContain('k3y-x')
+  })
+
+  it('are validated only for the modules MODULES enables', () => {
+    expect(load({ MODULES: 'plain', STOCK_TAKE_DAYS: '0' }).moduleSettings).toEqual({})
+    expect(load({ MODULES: 'none', STOCK_TAKE_DAYS: '0' }).moduleSettings).toEqual({})
+    expect(() => load({ MODULES: 'plain, stock-take', STOCK_TAKE_DAYS: '0' })).toThrow(ConfigError)
+  })
+
+  it('must be named after their module and cannot take a core variable', () => {
+    const stray = defineSettings({ schema: Type.Object({ PORT_OFFSET: Type.Integer({ default: 0, description: 'an integer' }) }), parse: (env) => env })
+    expect(() => loadConfig({ DATA_DIR: tempDir() }, { modules: [{ name: 'stock', settings: stray }] })).toThrow('Module "stock" declares the setting PORT_OFFSET: its settings must be named STOCK_…')
+    const core = defineSettings({ schema: Type.Object({ REDIS_URL: Type.String({ default: 'x', description: 'anything' }) }), parse: (env) => env })
+    expect(() => loadConfig({ DATA_DIR: tempDir() }, { modules: [{ name: 'redis', settings: core }] })).toThrow('Module "redis" declares the setting REDIS_URL, which is a core variable')
+    expect(() => defineSettings({ schema: Type.Object({ STOCK_X: Type.Integer({ default: 0 }) }), parse: (env) => env })).toThrow('Module setting STOCK_X needs a description')
   })
 })
 

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path'
 import Value from 'typebox/value'
 import { EnvSchema, envHints, type Env } from './schema.js'
 import { cronProblem } from './cron.js'
+import { parseModuleSettings, settingsNameProblem, type ModuleSettingsOwner } from './module-settings.js'
 import { shownValue } from './redact.js'
 import { generateSecrets, loadOrCreateDevSecrets, readDevSecrets } from './secrets.js'
 
@@ -97,14 +98,11 @@ export interface Config {
     /** clamd to scan every upload with; `undefined` means uploads are not scanned. */
     readonly clamav: { readonly host: string; readonly port: number } | undefined
   }
-  readonly cylinders: {
-    /** Scans and batch moves per minute per account; 0: no limit. */
-    readonly scanRateLimitPerMinute: number
-    /** How long an inventory summary may be served from the cache (every change also clears it); 0: never cached. */
-    readonly inventoryCacheSeconds: number
-    /** The depot's time zone: what "today" is for test due dates. */
-    readonly timeZone: string
-  }
+  /**
+   * Each enabled module's own settings (declared in its manifest), parsed, by module name: what the
+   * module receives as `ctx.settings`. Modules without settings, or not enabled, have no entry.
+   */
+  readonly moduleSettings: { readonly [module: string]: unknown }
 }
 
 export type SecretName = 'JWT_SECRET' | 'ENCRYPTION_KEY'
@@ -139,9 +137,17 @@ export class ConfigError extends Error {
 
 type RawEnv = Record<string, string | undefined>
 
+export interface LoadConfigOptions {
+  /**
+   * The modules the app may run (app.ts's `availableModules`, or a test's fixtures): the settings
+   * of those MODULES enables are validated with the core's variables, one error for all of them.
+   */
+  readonly modules?: readonly ModuleSettingsOwner[]
+}
+
 /** The one reader of the environment: validates every variable and returns a frozen config. */
-export function loadConfig(source: RawEnv = process.env): Config {
-  const env = parseEnv(source)
+export function loadConfig(source: RawEnv = process.env, options: LoadConfigOptions = {}): Config {
+  const env = parseEnv(source, options.modules ?? [])
   const dataDir = resolve(env.DATA_DIR)
   return deepFreeze({
     env: env.NODE_ENV,
@@ -206,7 +212,7 @@ export function loadConfig(source: RawEnv = process.env): Config {
       storage: storageConfig(env, dataDir),
       clamav: env.CLAMAV_HOST ? { host: env.CLAMAV_HOST, port: env.CLAMAV_PORT } : undefined,
     },
-    cylinders: { scanRateLimitPerMinute: env.CYLINDERS_SCAN_RATE_LIMIT_PER_MINUTE, inventoryCacheSeconds: env.CYLINDERS_INVENTORY_CACHE_SECONDS, timeZone: env.CYLINDERS_TIMEZONE },
+    moduleSettings: env.moduleSettings,
   })
 }
 
@@ -226,7 +232,7 @@ function storageConfig(env: Env, dataDir: string): StorageConfig {
   }
 }
 
-function parseEnv(source: RawEnv): Env {
+function parseEnv(source: RawEnv, modules: readonly ModuleSettingsOwner[]): Env & { moduleSettings: Config['moduleSettings'] } {
   const picked: Record<string, string> = {}
   for (const key of Object.keys(EnvSchema.properties)) {
     const value = source[key]?.trim()
@@ -256,11 +262,32 @@ function parseEnv(source: RawEnv): Env {
   }
   const cron = picked.BACKUP_CRON ? cronProblem(picked.BACKUP_CRON) : undefined
   if (cron) problems.set('BACKUP_CRON', `${shownValue('BACKUP_CRON', picked.BACKUP_CRON!)} is invalid (${cron}): expected ${envHints.BACKUP_CRON}`)
-  if (picked.CYLINDERS_TIMEZONE && !isTimeZone(picked.CYLINDERS_TIMEZONE)) {
-    problems.set('CYLINDERS_TIMEZONE', `${shownValue('CYLINDERS_TIMEZONE', picked.CYLINDERS_TIMEZONE)} is invalid: expected ${envHints.CYLINDERS_TIMEZONE}`)
+  const moduleSettings: Record<string, unknown> = {}
+  const moduleProblems: string[] = []
+  for (const owner of enabledModules(modules, picked.MODULES)) {
+    if (!owner.settings) continue
+    const parsed = parseModuleSettings(owner.settings, source)
+    if ('problems' in parsed) moduleProblems.push(...parsed.problems)
+    else moduleSettings[owner.name] = parsed.value
   }
-  if (problems.size > 0) throw new ConfigError([...problems.values()])
-  return value as Env
+  if (problems.size > 0 || moduleProblems.length > 0) throw new ConfigError([...problems.values(), ...moduleProblems])
+  return { ...(value as Env), moduleSettings }
+}
+
+/**
+ * The modules whose settings are validated: those MODULES enables (every one when unset). A disabled
+ * module's settings are not read, so a value meant for it cannot stop a start that does not run it.
+ * Names MODULES has that no module has are left to the boot (selectModules), which lists what exists.
+ */
+function enabledModules(modules: readonly ModuleSettingsOwner[], wanted: string | undefined): ModuleSettingsOwner[] {
+  const core = new Set(Object.keys(EnvSchema.properties))
+  for (const owner of modules) {
+    const problem = settingsNameProblem(owner, core)
+    if (problem) throw new Error(problem)
+  }
+  if (wanted === undefined) return [...modules]
+  const names = wanted === 'none' ? [] : (parseList(wanted) ?? [])
+  return modules.filter((owner) => names.includes(owner.name))
 }
 
 function resolveSecrets(env: Env, dataDir: string): Config['secrets'] {
@@ -297,13 +324,4 @@ function deepFreeze<T extends object>(value: T): T {
     if (inner && typeof inner === 'object' && !Buffer.isBuffer(inner) && !Object.isFrozen(inner)) deepFreeze(inner as object)
   }
   return Object.freeze(value)
-}
-
-function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name })
-    return true
-  } catch {
-    return false
-  }
 }

@@ -1,8 +1,9 @@
 import Type, { type Static } from 'typebox'
 
 /**
- * Every environment variable Plinth reads. README's configuration table and `.env.example`
- * mirror this list; `test/config/docs.test.ts` keeps them in step.
+ * Every environment variable the platform reads (modules declare their own: `settings` in their
+ * manifest, src/config/module-settings.ts). README's configuration table and `.env.example`
+ * mirror this list and the modules' settings; `test/docs/configuration-docs.test.ts` keeps them in step.
  */
 export const EnvSchema = Type.Object({
   NODE_ENV: Type.Enum(['development', 'production', 'test'], { default: 'development' }),
@@ -68,9 +69,6 @@ export const EnvSchema = Type.Object({
   S3_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30_000 }),
   CLAMAV_HOST: Type.Optional(Type.String({ minLength: 1 })),
   CLAMAV_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 3310 }),
-  CYLINDERS_SCAN_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 0, default: 300 }),
-  CYLINDERS_INVENTORY_CACHE_SECONDS: Type.Integer({ minimum: 0, maximum: 86_400, default: 60 }),
-  CYLINDERS_TIMEZONE: Type.String({ minLength: 1, default: 'UTC' }),
 })
 
 export type Env = Static<typeof EnvSchema>
@@ -140,7 +138,4 @@ export const envHints: Record<keyof Env, string> = {
   S3_REQUEST_TIMEOUT_MS: 'an integer number of milliseconds ≥ 100',
   CLAMAV_HOST: 'the host name or address of a clamd daemon',
   CLAMAV_PORT: 'an integer port 1–65535',
-  CYLINDERS_SCAN_RATE_LIMIT_PER_MINUTE: 'an integer ≥ 0 (0 disables the limit)',
-  CYLINDERS_INVENTORY_CACHE_SECONDS: 'an integer number of seconds 0–86400 (0 disables the cache)',
-  CYLINDERS_TIMEZONE: 'an IANA time zone such as Europe/Berlin or America/Chicago',
 }

@@ -8,7 +8,9 @@ import { requirePermission } from './access/require-permission.js'
 import { AppError } from './errors/app-error.js'
 import { filesPermissions } from './files/permissions.js'
 import { errorResponses } from './http/schemas.js'
-import { defineModule, type ModuleDefinition } from './module.js'
+import Type from 'typebox'
+import { ConfigError } from '../config/index.js'
+import { defineModule, defineSettings, type ModuleContext, type ModuleDefinition } from './module.js'
 import { corePermissions } from './users/permissions.js'
 
 const apps: FastifyInstance[] = []
@@ -18,7 +20,7 @@ afterAll(async () => {
 })
 
 async function boot(env: Record<string, string>, modules?: readonly ModuleDefinition[]): Promise<FastifyInstance> {
-  const app = await buildApp(testConfig(env), { database: await testDatabase(), migrate: false, authenticate: headerActor, ...(modules ? { modules } : {}) })
+  const app = await buildApp(testConfig(env, modules), { database: await testDatabase(), migrate: false, authenticate: headerActor, ...(modules ? { modules } : {}) })
   apps.push(app)
   await app.ready()
   return app
@@ -89,5 +91,63 @@ describe('module contract', () => {
 
   it('a route requiring an undeclared permission fails the boot', async () => {
     await expect(boot({}, [pingModule('delta', 'delta:fly')])).rejects.toThrow('Unknown permission "delta:fly"')
+  })
+})
+
+describe('module settings', () => {
+  const contexts: ModuleContext<{ greeting: string; repeat: number }>[] = []
+  const echo = defineModule({
+    name: 'echo',
+    permissions: [],
+    settings: defineSettings({
+      schema: Type.Object({
+        ECHO_GREETING: Type.String({ minLength: 1, default: 'hello', description: 'a greeting' }),
+        ECHO_REPEAT: Type.Integer({ minimum: 1, maximum: 3, default: 1, description: 'an integer 1–3' }),
+      }),
+      parse: (env) => ({ greeting: env.ECHO_GREETING, repeat: env.ECHO_REPEAT }),
+    }),
+    createApi: (ctx) => {
+      contexts.push(ctx)
+      return { words: Array<string>(ctx.settings.repeat).fill(ctx.settings.greeting).join(' ') }
+    },
+    routes: (api) => async (app) => {
+      app.get('/echo', async () => ({ message: api.words }))
+    },
+  })
+
+  it('a module receives its own settings, parsed, and the platform facts, not the configuration', async () => {
+    const app = await boot({ ECHO_GREETING: 'hi', ECHO_REPEAT: '2', PUBLIC_URL: 'https://plinth.example/' }, [echo, pingModule('alpha')])
+    expect((await app.inject({ url: '/api/echo' })).json()).toEqual({ message: 'hi hi' })
+    const ctx = contexts.at(-1)!
+    expect(ctx.settings).toEqual({ greeting: 'hi', repeat: 2 })
+    expect(ctx.platform).toEqual({ env: 'test', publicUrl: 'https://plinth.example' })
+    expect(ctx).not.toHaveProperty('config')
+    expect(JSON.stringify(ctx.settings)).not.toContain('CYLINDERS')
+  })
+
+  it('a bad setting of an enabled module fails the boot with the configuration message; a disabled one is not read', async () => {
+    const refused = await boot({ ECHO_REPEAT: '4', PORT: 'x' }, [echo]).catch((error: unknown) => error)
+    expect(refused).toBeInstanceOf(ConfigError)
+    expect((refused as ConfigError).problems).toEqual([expect.stringMatching(/^PORT="x" is invalid/), 'ECHO_REPEAT="4" is invalid: expected an integer 1–3'])
+    const app = await boot({ MODULES: 'alpha', ECHO_REPEAT: '4' }, [echo, pingModule('alpha')])
+    expect((await app.inject({ url: '/api/echo' })).statusCode).toBe(404)
+  })
+
+  it('a module with settings the configuration was loaded without fails the boot, saying so', async () => {
+    await expect(buildApp(testConfig({}, []), { database: await testDatabase(), migrate: false, modules: [echo] })).rejects.toThrow(
+      'Module "echo" declares settings, but the configuration was loaded without them',
+    )
+  })
+
+  it('a setting not named after its module is refused when the manifest is defined', () => {
+    expect(() =>
+      defineModule({
+        name: 'echo',
+        permissions: [],
+        settings: defineSettings({ schema: Type.Object({ GREETING: Type.String({ default: 'x', description: 'a greeting' }) }), parse: (env) => env }),
+        createApi: () => ({}),
+        routes: () => async () => {},
+      }),
+    ).toThrow('Module "echo" declares the setting GREETING: its settings must be named ECHO_…')
   })
 })

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify'
 import type { Config } from '../config/index.js'
+import { settingsNameProblem, type ModuleSettings } from '../config/module-settings.js'
 import type { Actor } from './access/actor.js'
 import type { PermissionDef, PermissionRegistry } from './access/permissions.js'
 import type { Cache } from './cache/cache.js'
@@ -8,14 +9,20 @@ import type { MailTemplate, ModuleMail } from './email/module-mail.js'
 import type { ErrorSpec } from './errors/catalog.js'
 import type { FilesApi } from './files/index.js'
 import type { JobDefinition, JobSender } from './jobs/index.js'
-import type { RealtimePublisher } from './realtime/index.js'
+import type { RealtimePublisher, Room } from './realtime/index.js'
 import type { RateLimitFactory } from './rate-limit/limiter.js'
 import type { PresenceReader } from './realtime/presence.js'
 import type { UserDirectory } from './users/directory.js'
 
+export { defineSettings, type ModuleSettings } from '../config/module-settings.js'
+export type { Room } from './realtime/index.js'
+
 /** What the platform hands a module: its only way to reach shared services. */
-export interface ModuleContext {
-  readonly config: Config
+export interface ModuleContext<Settings = unknown> {
+  /** The module's own settings (its manifest's `settings`, parsed); `undefined` when it declares none. */
+  readonly settings: Settings
+  /** The few platform facts a module may need; the rest of the configuration is the platform's. */
+  readonly platform: Pick<Config, 'env' | 'publicUrl'>
   readonly db: Db
   readonly log: FastifyBaseLogger
   readonly access: PermissionRegistry
@@ -48,19 +55,28 @@ export interface ModuleContext {
  * A module's manifest (`src/modules/<name>/index.ts`). Methods, not function properties, so a
  * `ModuleDefinition<SomeApi>` fits in the app's list of `ModuleDefinition<unknown>`.
  */
-export interface ModuleDefinition<Api = unknown> {
+export interface ModuleDefinition<Api = unknown, Settings = unknown> {
   readonly name: string
   readonly permissions: readonly PermissionDef[]
   /** Error codes the module adds to the catalog, prefixed with its domain. */
   readonly errors?: Record<string, ErrorSpec>
+  /**
+   * The module's environment variables (`defineSettings`), named `<MODULE>_…`: validated at boot with
+   * the core's when the module is enabled, documented in README and `.env.example`; the parsed
+   * object is `ctx.settings`.
+   */
+  readonly settings?: ModuleSettings<Settings>
   /** The e-mails the module sends with `ctx.mail.send({ template })`, by name (lower-case, hyphens). */
   readonly mailTemplates?: Readonly<Record<string, MailTemplate>>
   /** Wires repositories into services. */
-  createApi(ctx: ModuleContext): Api
+  createApi(ctx: ModuleContext<Settings>): Api
   /** Routes, registered under `/api`. */
   routes(api: Api): FastifyPluginAsync
-  /** Checked on every realtime subscribe to one of the module's rooms. */
-  authorizeRoom?(actor: Actor, room: string, api: Api): Promise<boolean>
+  /**
+   * Checked on every realtime subscribe to one of the module's rooms (`<module>` or `<module>:<id>`),
+   * parsed: `{ name: 'chat:42', module: 'chat', id: '42' }`. Malformed names never get here.
+   */
+  authorizeRoom?(actor: Actor, room: Room, api: Api): Promise<boolean>
   /**
    * The module's background jobs, named `<module>.<job>`, registered at boot. Handlers must be
    * idempotent: a job runs at least once.
@@ -77,8 +93,10 @@ export interface ModuleDefinition<Api = unknown> {
   onUserDeleted?(userId: string, api: Api): Promise<void>
 }
 
-export function defineModule<Api>(definition: ModuleDefinition<Api>): ModuleDefinition<Api> {
+export function defineModule<Api, Settings = undefined>(definition: ModuleDefinition<Api, Settings>): ModuleDefinition<Api, Settings> {
   if (!/^[a-z][a-z0-9-]*$/.test(definition.name)) throw new Error(`Invalid module name "${definition.name}"`)
+  const problem = settingsNameProblem(definition, new Set())
+  if (problem) throw new Error(problem)
   return definition
 }
 

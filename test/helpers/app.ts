@@ -4,14 +4,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll } from 'vitest'
-import { buildApp, type AppOptions } from '../../src/app.js'
+import { availableModules, buildApp, type AppOptions } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config/index.js'
+import type { ModuleDefinition } from '../../src/core/module.js'
 import { closeTestDatabase, testDatabase } from './database.js'
 
 export const TEST_SECRETS = { JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256!', ENCRYPTION_KEY: '11'.repeat(32) }
 
-/** A config as `npm start` would build it, on a temp DATA_DIR and the run's services. */
-export function testConfig(env: Record<string, string | undefined> = {}): Config {
+/**
+ * A config as `npm start` would build it, on a temp DATA_DIR and the run's services, with the
+ * settings of `modules` (default: the app's) validated as at boot.
+ */
+export function testConfig(env: Record<string, string | undefined> = {}, modules: readonly ModuleDefinition[] = availableModules): Config {
   return loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -30,7 +34,7 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     // must not work another's jobs (an SMTP app's e-mail landing in another app's outbox).
     JOBS_SCHEMA: `jobs_${randomUUID().replaceAll('-', '').slice(0, 16)}`,
     ...env,
-  })
+  }, { modules })
 }
 
 export interface TestAppOptions extends Omit<AppOptions, 'database'> {
@@ -42,7 +46,7 @@ export interface TestAppOptions extends Omit<AppOptions, 'database'> {
 /** The real app on the file's shared test database (migrated once per run). */
 export async function buildTestApp(options: TestAppOptions = {}): Promise<FastifyInstance> {
   const { env, setup, ...appOptions } = options
-  const app = await buildApp(testConfig(env), { ...appOptions, database: await testDatabase(), migrate: false })
+  const app = await buildApp(testConfig(env, appOptions.modules), { ...appOptions, database: await testDatabase(), migrate: false })
   await setup?.(app)
   await app.ready()
   return app

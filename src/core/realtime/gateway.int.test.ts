@@ -7,7 +7,7 @@ import { buildTestApp, useTestApp } from '../../../test/helpers/app.js'
 import { login, loginAs, type TestUser } from '../../../test/helpers/auth.js'
 import { TestSocket } from '../../../test/helpers/ws-client.js'
 import { AccessTokens } from '../auth/access-tokens.js'
-import { defineModule } from '../module.js'
+import { defineModule, type Room } from '../module.js'
 import { MAX_MESSAGE_BYTES, MAX_PENDING_BYTES, MAX_PENDING_MESSAGES } from './gateway.js'
 import type { RealtimePublisher } from './index.js'
 
@@ -18,6 +18,8 @@ const presenceChanges: string[] = []
 const presenceEvents = new EventEmitter()
 /** Subscribes to `board:slow-*` wait here until the test releases them. */
 const held = new Map<string, () => void>()
+/** Every room the board module was asked about, as it received it. */
+const seenRooms: Room[] = []
 /** A module owning `board:<id>` rooms; `board:secret-*` is refused to everyone. */
 const board = defineModule({
   name: 'board',
@@ -33,8 +35,9 @@ const board = defineModule({
   },
   routes: () => async () => {},
   authorizeRoom: async (_actor, room) => {
-    if (room.startsWith('board:slow')) await new Promise<void>((resolve) => held.set(room, resolve))
-    return !room.startsWith('board:secret')
+    seenRooms.push(room)
+    if (room.id?.startsWith('slow')) await new Promise<void>((resolve) => held.set(room.name, resolve))
+    return !room.id?.startsWith('secret')
   },
 })
 
@@ -249,6 +252,23 @@ describe('subscribing', () => {
     expect(await socket.subscribe(`user:${randomUUID()}`)).toMatchObject({ type: 'error', error: { code: 'FORBIDDEN' } })
     expect(await socket.subscribe('nobody:1')).toMatchObject({ type: 'error', error: { code: 'FORBIDDEN' } })
     expect(await socket.subscribe(`user:${user.id}`)).toMatchObject({ type: 'subscribed' })
+  })
+
+  it('the owning module is asked with the room parsed; malformed names are refused before it is asked', async () => {
+    const socket = await ready(await loginAs(app()))
+    const id = `parts:${randomUUID()}`
+    const asked = (name: string) => seenRooms.filter((room) => room.name === name)
+    expect(await socket.subscribe(`board:${id}`)).toMatchObject({ type: 'subscribed', room: `board:${id}` })
+    expect(asked(`board:${id}`)).toEqual([{ name: `board:${id}`, module: 'board', id }])
+    expect(await socket.subscribe('board')).toMatchObject({ type: 'subscribed', room: 'board' })
+    expect(asked('board').at(-1)).toEqual({ name: 'board', module: 'board', id: undefined })
+    const before = seenRooms.length
+    for (const malformed of ['board:', 'Board:1', 'board:a b', `board:${'x'.repeat(201)}`]) {
+      socket.send({ type: 'subscribe', room: malformed })
+      // Messages are answered in order, and a refused frame's answer carries no ref.
+      expect(await socket.ofType('error'), malformed).toMatchObject({ error: { code: 'BAD_REQUEST', message: 'room must look like "<kind>" or "<kind>:<id>".' } })
+    }
+    expect(seenRooms.length).toBe(before)
   })
 
   it('a profile change reaches the user’s own room (their other devices)', async () => {

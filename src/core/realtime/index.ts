@@ -18,10 +18,21 @@ export interface RealtimePublisher {
   publish(room: string, event: string, data: unknown): Promise<unknown>
 }
 
+/**
+ * A room name as its owner sees it: `cylinders:123` is `{ name: 'cylinders:123', module: 'cylinders',
+ * id: '123' }`, `cylinders` has no id. The id is everything after the first colon (it may hold more).
+ */
+export interface Room {
+  readonly name: string
+  /** The owner: the module of that name (or `user` for a user's own room). */
+  readonly module: string
+  readonly id: string | undefined
+}
+
 /** A module's say on its rooms (`<module>` and `<module>:<id>`). */
 export interface RoomOwner {
   name: string
-  authorizeRoom?(actor: Actor, room: string): Promise<boolean>
+  authorizeRoom?(actor: Actor, room: Room): Promise<boolean>
 }
 
 /** Presence entries outlive a few missed refreshes, then a dead instance's users go offline. */
@@ -74,15 +85,16 @@ export function installGateway(
 /** `user:<id>` is its user's own; any other kind belongs to the module of that name. */
 export function roomAuthorizer(owners: readonly RoomOwner[]): (actor: Actor, room: string) => Promise<boolean> {
   const byName = new Map(owners.map((owner) => [owner.name, owner]))
-  return async (actor, room) => {
-    const [kind, id] = splitRoom(room)
-    if (kind === 'user') return id === actor.id
-    const owner = byName.get(kind)
+  return async (actor, name) => {
+    const room = parseRoom(name)
+    if (room.module === 'user') return room.id === actor.id
+    const owner = byName.get(room.module)
     return owner?.authorizeRoom ? owner.authorizeRoom(actor, room) : false
   }
 }
 
-function splitRoom(room: string): [string, string | undefined] {
-  const colon = room.indexOf(':')
-  return colon === -1 ? [room, undefined] : [room.slice(0, colon), room.slice(colon + 1)]
+/** Splits a room name the protocol has validated (`<kind>` or `<kind>:<id>`, src/core/realtime/protocol.ts). */
+export function parseRoom(name: string): Room {
+  const colon = name.indexOf(':')
+  return Object.freeze(colon === -1 ? { name, module: name, id: undefined } : { name, module: name.slice(0, colon), id: name.slice(colon + 1) })
 }

@@ -9,12 +9,14 @@ import { InventoryRetirement } from './inventory-retirement.js'
 import { InventoryService } from './inventory.service.js'
 import { LocationsService } from './locations.service.js'
 import { ReportsService } from './reports.service.js'
+import type { CylindersSettings } from './settings.js'
 import { cylinderStore, type CylinderStore } from './store.js'
 
 /** What the module's routes, jobs and hooks work with. */
 export interface CylindersApi {
   readonly access: PermissionRegistry
-  readonly config: { readonly scanRateLimitPerMinute: number; readonly inventoryCacheSeconds: number; readonly timeZone: string }
+  /** The module's settings (settings.ts): CYLINDERS_* variables. */
+  readonly config: CylindersSettings
   readonly store: CylinderStore
   readonly cache: Cache
   readonly cylinders: CylindersService
@@ -27,20 +29,20 @@ export interface CylindersApi {
   readonly retirement: InventoryRetirement
 }
 
-export function createCylindersApi(ctx: ModuleContext): CylindersApi {
+export function createCylindersApi(ctx: ModuleContext<CylindersSettings>): CylindersApi {
   const store = cylinderStore(ctx.db)
   const retirement = new InventoryRetirement(ctx.cache, ctx.log)
   const notifier = new CylinderNotifier(ctx.realtime, retirement, ctx.log)
   return {
     access: ctx.access,
-    config: ctx.config.cylinders,
+    config: ctx.settings,
     store,
     cache: ctx.cache,
     cylinders: new CylindersService(store, notifier),
-    batches: new BatchService(store, notifier, ctx.config.cylinders.timeZone),
+    batches: new BatchService(store, notifier, ctx.settings.timeZone),
     locations: new LocationsService(store, notifier),
-    inventory: new InventoryService(store.repos.inventory, ctx.cache, ctx.config.cylinders.inventoryCacheSeconds * 1000, ctx.log, { retirement }),
-    reports: new ReportsService(store.repos.reports, ctx.config.cylinders.timeZone),
+    inventory: new InventoryService(store.repos.inventory, ctx.cache, ctx.settings.inventoryCacheSeconds * 1000, ctx.log, { retirement }),
+    reports: new ReportsService(store.repos.reports, ctx.settings.timeZone),
     adminShipments: new AdminShipmentsService(store.repos.adminShipments, store.repos.shipments),
     notifier,
     retirement,

@@ -13,12 +13,14 @@ import { reportsRoutes } from './reports.routes.js'
 import { cylinderErrors } from './errors.js'
 import { CYLINDERS_ROOM } from './events.js'
 import { CYLINDERS_READ, cylinderPermissions } from './permissions.js'
+import { cylinderSettings, type CylindersSettings } from './settings.js'
 
 /** Seed 004: gas cylinders with QR labels, batch shipments and refills, compliance, reports, live events. */
-export const cylindersModule = defineModule<CylindersApi>({
+export const cylindersModule = defineModule<CylindersApi, CylindersSettings>({
   name: 'cylinders',
   permissions: cylinderPermissions,
   errors: cylinderErrors,
+  settings: cylinderSettings,
   createApi: createCylindersApi,
   // One plugin per route group, in this order (the OpenAPI document lists the routes so).
   routes: (api) => async (app) => {
@@ -26,7 +28,7 @@ export const cylindersModule = defineModule<CylindersApi>({
     for (const routes of groups) await app.register(routes(api))
   },
   // One room for the whole depot: staff who may read cylinders follow every change.
-  authorizeRoom: async (actor, room, api) => room === CYLINDERS_ROOM && api.access.roleHas(actor.role, CYLINDERS_READ),
+  authorizeRoom: async (actor, room, api) => room.name === CYLINDERS_ROOM && api.access.roleHas(actor.role, CYLINDERS_READ),
   // The batches a worker scanned. They stay when the account is deleted: the depot's records name
   // an anonymised account from then on.
   exportUserData: async (userId, api) => ({
