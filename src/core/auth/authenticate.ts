@@ -24,25 +24,27 @@ export function bearerToken(request: FastifyRequest): string | undefined {
  * No token: anonymous (routes that need an actor answer 401).
  */
 export function jwtAuthenticator(tokens: AccessTokens, revocations: RevocationList, apiKeys?: ApiKeyAuthenticator): Authenticator {
-  const verify = accessTokenVerifier(tokens, revocations)
+  // One promise per request (this function's): the token's checks are synchronous.
   return async (request): Promise<Actor | null> => {
     const token = bearerToken(request)
     if (!token) return null
-    return apiKeys && isApiKeyToken(token) ? apiKeys.verify(token, requestMeta(request)) : verify(token)
+    return apiKeys && isApiKeyToken(token) ? apiKeys.verify(token, requestMeta(request)) : verifiedToken(tokens, revocations, token).actor
   }
 }
 
 /** The actor of an access token, or 401 (invalid, expired or revoked). */
 export function accessTokenVerifier(tokens: AccessTokens, revocations: RevocationList): (token: string) => Promise<Actor> {
-  const verify = expiringTokenVerifier(tokens, revocations)
-  return async (token) => (await verify(token)).actor
+  return async (token) => verifiedToken(tokens, revocations, token).actor
 }
 
 /** The actor of an access token and when the token expires (ms since the epoch), or 401. */
 export function expiringTokenVerifier(tokens: AccessTokens, revocations: RevocationList): (token: string) => Promise<{ actor: Actor; expiresAt: number }> {
-  return async (token) => {
-    const claims = await tokens.verifyExpiring(token)
-    if (revocations.isRevoked(claims.sessionId)) throw new AppError('SESSION_REVOKED')
-    return { actor: { id: claims.userId, role: claims.role, sessionId: claims.sessionId }, expiresAt: claims.expiresAt }
-  }
+  return async (token) => verifiedToken(tokens, revocations, token)
+}
+
+/** Signature, claims and expiry, then the revocation list; throws the 401. */
+function verifiedToken(tokens: AccessTokens, revocations: RevocationList, token: string): { actor: Actor; expiresAt: number } {
+  const claims = tokens.claimsOf(token)
+  if (revocations.isRevoked(claims.sessionId)) throw new AppError('SESSION_REVOKED')
+  return { actor: { id: claims.userId, role: claims.role, sessionId: claims.sessionId }, expiresAt: claims.expiresAt }
 }
