@@ -1,8 +1,10 @@
+import type { Actor } from '../../core/access/actor.js'
 import { AppError, notFound } from '../../core/errors/app-error.js'
 import { decodeRowCursor, encodeCursor } from '../../core/http/resource/cursor.js'
 import { toShipmentView } from './cylinder.view.js'
 import type { AdminShipmentFilters, AdminShipmentRow, AdminShipmentsRepository, ShipmentPosition } from './admin-shipments.repository.js'
 import type { MoveType } from './domain.js'
+import { CYLINDERS_REPORTS, type CylinderAccess } from './permissions.js'
 import type { ShipmentsRepository } from './shipments.repository.js'
 import type { Page } from '../../core/http/resource/resource.service.js'
 
@@ -26,14 +28,16 @@ function toAdminShipmentView({ shipment, worker, location }: AdminShipmentRow) {
 
 export type AdminShipmentView = ReturnType<typeof toAdminShipmentView>
 
-/** Admins' view of every batch scanned: who moved what, where and when. */
+/** Admins' view of every batch scanned: who moved what, where and when (cylinders:reports). */
 export class AdminShipmentsService {
   constructor(
+    private readonly access: CylinderAccess,
     private readonly repository: AdminShipmentsRepository,
     private readonly shipments: ShipmentsRepository,
   ) {}
 
-  async list(query: ShipmentQuery, page: { limit: number; cursor?: string }): Promise<Page<AdminShipmentView>> {
+  async list(actor: Actor, query: ShipmentQuery, page: { limit: number; cursor?: string }): Promise<Page<AdminShipmentView>> {
+    this.access.require(actor, CYLINDERS_REPORTS)
     const filters = filtersOf(query)
     const after = page.cursor ? positionOf(page.cursor) : undefined
     const rows = await this.repository.list(filters, page.limit + 1, after)
@@ -43,7 +47,8 @@ export class AdminShipmentsService {
     return { items: items.map(toAdminShipmentView), nextCursor: more ? encodeCursor({ sort: SORT, value: last.scannedAt.toISOString(), id: last.id }) : null }
   }
 
-  async get(id: string) {
+  async get(actor: Actor, id: string) {
+    this.access.require(actor, CYLINDERS_REPORTS)
     const row = await this.repository.findById(id)
     if (!row) throw notFound('Shipment')
     const items = await this.shipments.items(id)

@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
-import { requirePermission } from '../../core/access/require-permission.js'
+import { requireActor, requirePermission } from '../../core/access/require-permission.js'
 import { errorResponses, IdParams } from '../../core/http/schemas.js'
 import * as S from './admin.schemas.js'
 import type { CylindersApi } from './api.js'
@@ -38,7 +38,7 @@ async function shipmentsAdminRoutes(api: CylindersApi, instance: FastifyInstance
     },
     async (request) => {
       const { limit = 50, cursor, ...filters } = request.query
-      return shipments.list(filters, { limit, ...(cursor ? { cursor } : {}) })
+      return shipments.list(requireActor(request), filters, { limit, ...(cursor ? { cursor } : {}) })
     },
   )
 
@@ -55,6 +55,6 @@ async function shipmentsAdminRoutes(api: CylindersApi, instance: FastifyInstance
         response: { 200: S.AdminShipmentDetail, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => shipments.get(request.params.id),
+    async (request) => shipments.get(requireActor(request), request.params.id),
   )
 }

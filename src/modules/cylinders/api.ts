@@ -8,6 +8,7 @@ import { CylinderNotifier } from './events.js'
 import { InventoryRetirement } from './inventory-retirement.js'
 import { InventoryService } from './inventory.service.js'
 import { LocationsService } from './locations.service.js'
+import { CylinderAccess } from './permissions.js'
 import { ReportsService } from './reports.service.js'
 import type { CylindersSettings } from './settings.js'
 import { cylinderStore, type CylinderStore } from './store.js'
@@ -31,6 +32,7 @@ export interface CylindersApi {
 
 export function createCylindersApi(ctx: ModuleContext<CylindersSettings>): CylindersApi {
   const store = cylinderStore(ctx.db)
+  const guard = new CylinderAccess(ctx.access)
   const retirement = new InventoryRetirement(ctx.cache, ctx.log)
   const notifier = new CylinderNotifier(ctx.realtime, retirement, ctx.log)
   return {
@@ -38,12 +40,12 @@ export function createCylindersApi(ctx: ModuleContext<CylindersSettings>): Cylin
     config: ctx.settings,
     store,
     cache: ctx.cache,
-    cylinders: new CylindersService(store, notifier),
-    batches: new BatchService(store, notifier, ctx.settings.timeZone),
-    locations: new LocationsService(store, notifier),
-    inventory: new InventoryService(store.repos.inventory, ctx.cache, ctx.settings.inventoryCacheSeconds * 1000, ctx.log, { retirement }),
-    reports: new ReportsService(store.repos.reports, ctx.settings.timeZone),
-    adminShipments: new AdminShipmentsService(store.repos.adminShipments, store.repos.shipments),
+    cylinders: new CylindersService(guard, store, notifier),
+    batches: new BatchService(guard, store, notifier, ctx.settings.timeZone),
+    locations: new LocationsService(guard, store, notifier),
+    inventory: new InventoryService(guard, store.repos.inventory, ctx.cache, ctx.settings.inventoryCacheSeconds * 1000, ctx.log, { retirement }),
+    reports: new ReportsService(guard, store.repos.reports, ctx.settings.timeZone),
+    adminShipments: new AdminShipmentsService(guard, store.repos.adminShipments, store.repos.shipments),
     notifier,
     retirement,
   }

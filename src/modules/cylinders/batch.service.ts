@@ -7,6 +7,7 @@ import { toShipmentView, type ShipmentView } from './cylinder.view.js'
 import type { CylinderRow, LocationRow, ShipmentRow } from './db/schema.js'
 import { ACTIONS, dayIn, MOVES, refuseMove, type Action, type ActionType, type Move, type MoveType, type Refusal } from './domain.js'
 import type { CylinderEventName, CylinderNotifier } from './events.js'
+import { CYLINDERS_MANAGE, CYLINDERS_MOVE, type CylinderAccess, type CylinderPermission } from './permissions.js'
 import { canonicalQrCode } from './qr-codes.js'
 import type { CylinderRepositories, CylinderStore } from './store.js'
 
@@ -54,12 +55,17 @@ const ACTION_EVENTS: Record<ActionType, CylinderEventName> = {
 const MAX_SCAN_AGE_MS = 7 * 24 * 3600_000
 const MAX_SCAN_SKEW_MS = 5 * 60_000
 
+/** Workers scan moves and quarantines; the other actions are admins'. */
+const ACTION_PERMISSION: Readonly<Record<ActionType, CylinderPermission>> = { quarantine: CYLINDERS_MOVE, release: CYLINDERS_MANAGE, lose: CYLINDERS_MANAGE, trash: CYLINDERS_MANAGE }
+
 /**
  * Batch moves and actions, all or nothing: every named cylinder is locked and checked first; if any
- * cannot change, the request fails listing each one and nothing changes.
+ * cannot change, the request fails listing each one and nothing changes. Moves and quarantine need
+ * cylinders:move; release, lose and trash cylinders:manage.
  */
 export class BatchService {
   constructor(
+    private readonly access: CylinderAccess,
     private readonly store: CylinderStore,
     private readonly notifier: CylinderNotifier,
     /** The depot's time zone: "today" for test dates. */
@@ -68,6 +74,7 @@ export class BatchService {
   ) {}
 
   async move(actor: Actor, type: MoveType, input: MoveInput): Promise<MoveResult> {
+    this.access.require(actor, CYLINDERS_MOVE)
     const move = MOVES[type]
     const refs = refsOf(input)
     const requestHash = hashRequest(type, refs, input)
@@ -151,6 +158,7 @@ export class BatchService {
 
   /** Quarantine, release, lose, trash: the same all-or-nothing check, recorded in each cylinder's history. */
   async act(actor: Actor, type: ActionType, input: ActionInput): Promise<CylinderRow[]> {
+    this.access.require(actor, ACTION_PERMISSION[type])
     const action = ACTIONS[type]
     const refs = refsOf(input)
     const reason = input.reason?.trim() || null

@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
+import { requireActor } from '../../core/access/require-permission.js'
 import { errorResponses, IdParams } from '../../core/http/schemas.js'
 import { toCylinderView } from './cylinder.view.js'
 import * as S from './cylinders.schemas.js'
@@ -19,7 +20,7 @@ export function lookupRoutes(instance: FastifyInstance, { api, can, limited }: C
     },
     async (request) => {
       const { limit = 50, cursor, ...filters } = request.query
-      return cylinders.list(filters, { limit, ...(cursor ? { cursor } : {}) })
+      return cylinders.list(requireActor(request), filters, { limit, ...(cursor ? { cursor } : {}) })
     },
   )
 
@@ -36,13 +37,13 @@ export function lookupRoutes(instance: FastifyInstance, { api, can, limited }: C
         response: { 200: S.CylinderRef, ...errorResponses(400, 401, 403, 404, 410, 429) },
       },
     },
-    async (request) => toCylinderView(await cylinders.scan(request.params.qrCode)),
+    async (request) => toCylinderView(await cylinders.scan(requireActor(request), request.params.qrCode)),
   )
 
   app.get(
     '/cylinders/:id',
     { preHandler: can(CYLINDERS_READ), schema: { tags, security, summary: 'A cylinder', description: 'Its details, status and where it is.', params: IdParams, response: { 200: S.CylinderRef, ...errorResponses(400, 401, 403, 404) } } },
-    async (request) => toCylinderView(await cylinders.get(request.params.id)),
+    async (request) => toCylinderView(await cylinders.get(requireActor(request), request.params.id)),
   )
 }
 
@@ -62,6 +63,6 @@ export function historyRoute(instance: FastifyInstance, { api, can }: CylinderRo
         response: { 200: S.HistoryPage, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => api.cylinders.history(request.params.id, { limit: request.query.limit ?? 50, ...(request.query.cursor ? { cursor: request.query.cursor } : {}) }),
+    async (request) => api.cylinders.history(requireActor(request), request.params.id, { limit: request.query.limit ?? 50, ...(request.query.cursor ? { cursor: request.query.cursor } : {}) }),
   )
 }

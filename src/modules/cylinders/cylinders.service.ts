@@ -8,6 +8,7 @@ import type { CylinderFilters } from './cylinders.repository.js'
 import type { CylinderRow, NewCylinderRow } from './db/schema.js'
 import { isTerminal, type CylinderEventType, type CylinderStatus } from './domain.js'
 import type { CylinderNotifier } from './events.js'
+import { CYLINDERS_MANAGE, CYLINDERS_READ, type CylinderAccess } from './permissions.js'
 import { canonicalQrCode, isQrCodeInAnyCase, newQrCode } from './qr-codes.js'
 import type { CylinderStore } from './store.js'
 import type { Page } from '../../core/http/resource/resource.service.js'
@@ -33,15 +34,20 @@ const SORT = '-id'
 /** History runs in the order things happened: by time (an offline batch's scan time), then id. */
 const HISTORY_SORT = 'at'
 
-/** Cylinders one at a time: add, look up, edit, reprint, history. Batch moves are BatchService's. */
+/**
+ * Cylinders one at a time: add, look up, edit, reprint, history. Batch moves are BatchService's.
+ * Looking up needs cylinders:read; adding, editing, reprinting and label sheets cylinders:manage.
+ */
 export class CylindersService {
   constructor(
+    private readonly access: CylinderAccess,
     private readonly store: CylinderStore,
     private readonly notifier: CylinderNotifier,
   ) {}
 
   /** Adds every cylinder or none: a serial number already in use (or twice in the request) refuses all. */
   async add(actor: Actor, input: readonly NewCylinder[], event: Extract<CylinderEventType, 'added' | 'imported'> = 'added'): Promise<CylinderRow[]> {
+    this.access.require(actor, CYLINDERS_MANAGE)
     const serials = input.map((c) => c.serialNumber.trim())
     const repeated = repeatsIn(serials)
     const taken = (await this.store.repos.cylinders.bySerialNumbers(serials)).map((c) => c.serialNumber)
@@ -77,14 +83,16 @@ export class CylindersService {
     return added
   }
 
-  async get(id: string): Promise<CylinderRow> {
+  async get(actor: Actor, id: string): Promise<CylinderRow> {
+    this.access.require(actor, CYLINDERS_READ)
     const cylinder = await this.store.repos.cylinders.findById(id)
     if (!cylinder) throw notFound('Cylinder')
     return cylinder
   }
 
   /** What a scanner shows, in any letter case: 410 for a code a reprint replaced, 404 for one never issued. */
-  async scan(scanned: string): Promise<CylinderRow> {
+  async scan(actor: Actor, scanned: string): Promise<CylinderRow> {
+    this.access.require(actor, CYLINDERS_READ)
     const { cylinders } = this.store.repos
     const qrCode = canonicalQrCode(scanned)
     const cylinder = await cylinders.findByCode(qrCode)
@@ -93,7 +101,8 @@ export class CylindersService {
     throw notFound('Cylinder')
   }
 
-  async list(filters: CylinderFilters, page: { limit: number; cursor?: string }): Promise<Page<CylinderView>> {
+  async list(actor: Actor, filters: CylinderFilters, page: { limit: number; cursor?: string }): Promise<Page<CylinderView>> {
+    this.access.require(actor, CYLINDERS_READ)
     const after = page.cursor ? decodeRowCursor(page.cursor, SORT).id : undefined
     // `q` matches a code only whole and as stored: one typed in lower case is looked up in upper case
     // (only such text is changed, and its ASCII letters match the other fields' ILIKE just the same).
@@ -102,8 +111,9 @@ export class CylindersService {
     return pageOf(rows, page.limit, (row) => encodeCursor({ sort: SORT, value: null, id: row.id }), toCylinderView)
   }
 
-  async history(id: string, page: { limit: number; cursor?: string }) {
-    await this.get(id)
+  async history(actor: Actor, id: string, page: { limit: number; cursor?: string }) {
+    this.access.require(actor, CYLINDERS_READ)
+    await this.get(actor, id)
     const after = page.cursor ? decodeRowCursor(page.cursor, HISTORY_SORT, 'timestamp') : undefined
     const rows = await this.store.repos.cylinders.history(id, page.limit + 1, after && { at: after.at!, id: after.id })
     return pageOf(rows, page.limit, (row) => encodeCursor({ sort: HISTORY_SORT, value: row.at.toISOString(), id: row.id }), toEventView)
@@ -111,6 +121,7 @@ export class CylindersService {
 
   /** Edits the record (not the status: that changes only by moves and actions), at `version`. */
   async edit(actor: Actor, id: string, changes: CylinderChanges): Promise<CylinderRow> {
+    this.access.require(actor, CYLINDERS_MANAGE)
     const { version, ...fields } = changes
     const result = await this.store.transaction(async (repos) => {
       const current = await repos.cylinders.findById(id)
@@ -143,6 +154,7 @@ export class CylindersService {
 
   /** A new label: a new code; the old one is retired (scanning it answers 410). */
   async reprint(actor: Actor, id: string, reason?: string): Promise<CylinderRow> {
+    this.access.require(actor, CYLINDERS_MANAGE)
     const row = await this.store.transaction(async (repos) => {
       const [current] = await repos.cylinders.lock('id', [id])
       if (!current) throw notFound('Cylinder')
@@ -156,8 +168,9 @@ export class CylindersService {
     return row
   }
 
-  /** Cylinders by id in the order asked (labels); unknown ids are listed in a 404. */
-  async many(ids: readonly string[]): Promise<CylinderRow[]> {
+  /** Cylinders by id in the order asked, for a label sheet (cylinders:manage); unknown ids are listed in a 404. */
+  async many(actor: Actor, ids: readonly string[]): Promise<CylinderRow[]> {
+    this.access.require(actor, CYLINDERS_MANAGE)
     const byId = new Map((await this.store.repos.cylinders.findByIds(ids)).map((c) => [c.id, c]))
     const missing = ids.filter((id) => !byId.has(id))
     if (missing.length > 0) throw new AppError('NOT_FOUND', `${missing.length} cylinders were not found.`, { missing })

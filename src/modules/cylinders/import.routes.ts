@@ -8,13 +8,13 @@ import { toCylinderView } from './cylinder.view.js'
 import { Cylinder } from './cylinders.schemas.js'
 import { CsvBody, importDescription, ImportResult } from './import.schemas.js'
 import { CylinderImporter, decodeCsv, MAX_IMPORT_BYTES } from './import.service.js'
-import { CYLINDERS_MANAGE } from './permissions.js'
+import { CylinderAccess, CYLINDERS_MANAGE } from './permissions.js'
 
 /** POST /cylinders/import: a CSV file of cylinders, all or nothing. */
 export function importRoutes(api: CylindersApi): FastifyPluginAsync {
   return async (instance: FastifyInstance) => {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>()
-    const importer = new CylinderImporter(api.store, api.cylinders)
+    const importer = new CylinderImporter(new CylinderAccess(api.access), api.store, api.cylinders)
     if (!app.getSchema('Cylinder')) app.addSchema(Cylinder)
 
     // CSV bodies only in this plugin (encapsulated): no other route accepts them.

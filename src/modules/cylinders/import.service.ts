@@ -4,6 +4,7 @@ import type { Actor } from '../../core/access/actor.js'
 import { AppError, type ErrorDetails } from '../../core/errors/app-error.js'
 import type { CylindersService, NewCylinder } from './cylinders.service.js'
 import type { CylinderRow } from './db/schema.js'
+import { CYLINDERS_MANAGE, type CylinderAccess } from './permissions.js'
 import type { CylinderStore } from './store.js'
 
 export const MAX_IMPORT_ROWS = 5000
@@ -45,11 +46,14 @@ const invalid = (message: string, details: ErrorDetails = {}) => new AppError('C
  */
 export class CylinderImporter {
   constructor(
+    private readonly access: CylinderAccess,
     private readonly store: CylinderStore,
     private readonly cylinders: CylindersService,
   ) {}
 
+  /** Needs cylinders:manage, checked before the file is read. */
   async import(actor: Actor, csv: string): Promise<CylinderRow[]> {
+    this.access.require(actor, CYLINDERS_MANAGE)
     const { columns, rows } = readCsv(csv)
     const checked = rows.map((row) => ({ line: row.line, ...checkRow(columns, row.cells) }))
     markRepeatedSerials(checked)

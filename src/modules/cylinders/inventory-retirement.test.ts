@@ -1,9 +1,17 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { PermissionRegistry } from '../../core/access/permissions.js'
 import { MemoryCache } from '../../core/cache/cache.js'
 import { INVENTORY_GENERATION_KEY } from './events.js'
 import type { InventoryRepository } from './inventory.repository.js'
 import { InventoryRetirement } from './inventory-retirement.js'
 import { InventoryService } from './inventory.service.js'
+import { CylinderAccess, cylinderPermissions } from './permissions.js'
+
+/** The module's permissions as at boot; the admin the service is called for. */
+const registry = new PermissionRegistry()
+registry.declare(...cylinderPermissions)
+const access = new CylinderAccess(registry)
+const admin = { id: 'admin-1', role: 'admin' } as const
 
 const down = new Error('Command timed out')
 
@@ -42,9 +50,9 @@ describe('InventoryRetirement', () => {
     const cache = flakyCache()
     const { log, lines } = logs()
     const retirement = new InventoryRetirement(cache, log, { first: 10, max: 20, attempts: 100 })
-    const service = new InventoryService(repository, cache, 60_000, undefined, { retirement })
-    await service.get()
-    expect((await service.get()).cache).toBe('hit')
+    const service = new InventoryService(access, repository, cache, 60_000, undefined, { retirement })
+    await service.get(admin)
+    expect((await service.get(admin)).cache).toBe('hit')
 
     // A change commits while Redis fails: its retirement fails, the cached summary (1) is stale.
     cache.state.failing = true
@@ -53,7 +61,7 @@ describe('InventoryRetirement', () => {
     expect(retirement.pending).toBe(true)
     await attempt
     expect(retirement.pending).toBe(true)
-    const bypassed = await service.get()
+    const bypassed = await service.get(admin)
     expect([bypassed.cache, bypassed.inventory.total]).toEqual(['miss', 2])
     expect(lines).toEqual(['warn: could not retire the cached inventory; this instance bypasses the cache until it can, others may serve it until it expires'])
 
@@ -66,9 +74,9 @@ describe('InventoryRetirement', () => {
     await vi.advanceTimersByTimeAsync(20)
     expect(retirement.pending).toBe(false)
     expect(lines.at(-1)).toBe('info: cached inventory retired after Redis failures')
-    const fresh = await service.get()
+    const fresh = await service.get(admin)
     expect([fresh.cache, fresh.inventory.total]).toEqual(['miss', 2])
-    expect((await service.get()).cache).toBe('hit')
+    expect((await service.get(admin)).cache).toBe('hit')
     retirement.stop()
   })
 

@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
-import { requirePermission } from '../../core/access/require-permission.js'
+import { requireActor, requirePermission } from '../../core/access/require-permission.js'
 import { errorResponses } from '../../core/http/schemas.js'
 import type { CylindersApi } from './api.js'
 import { adminTags as tags, security } from './cylinders-routes.shared.js'
@@ -30,8 +30,8 @@ export function inventoryRoutes(api: CylindersApi): FastifyPluginAsync {
           },
         },
       },
-      async (_request, reply) => {
-        const answer = await inventory.get()
+      async (request, reply) => {
+        const answer = await inventory.get(requireActor(request))
         return reply.header('x-cache', answer.cache).send(answer.inventory)
       },
     )

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest'
+import { PermissionRegistry } from '../../core/access/permissions.js'
 import { MemoryCache } from '../../core/cache/cache.js'
 import type { InventoryCountRow, InventoryRepository } from './inventory.repository.js'
 import { newInventoryGeneration } from './events.js'
 import { INVENTORY_ROW_LIMIT, InventoryService, summarize } from './inventory.service.js'
+import { CylinderAccess, cylinderPermissions } from './permissions.js'
+
+/** The module's permissions as at boot; the admin the service is called for. */
+const registry = new PermissionRegistry()
+registry.declare(...cylinderPermissions)
+const access = new CylinderAccess(registry)
+const admin = { id: 'admin-1', role: 'admin' } as const
 
 const zero = { available: 0, sent: 0, returned: 0, in_refill: 0, quarantined: 0, lost: 0, trashed: 0 }
 const row = (some: Partial<InventoryCountRow>): InventoryCountRow => ({
@@ -71,13 +79,13 @@ describe('InventoryService', () => {
     let calls = 0
     const repository: InventoryRepository = { counts: async () => (calls++, [row({ cylinders: calls })]) }
     const cache = new MemoryCache()
-    const service = new InventoryService(repository, cache, 60_000)
-    const first = await service.get()
-    const second = await service.get()
+    const service = new InventoryService(access, repository, cache, 60_000)
+    const first = await service.get(admin)
+    const second = await service.get(admin)
     expect([first.cache, second.cache, calls]).toEqual(['miss', 'hit', 1])
     expect(second.inventory).toEqual(first.inventory)
     await newInventoryGeneration(cache)
-    const third = await service.get()
+    const third = await service.get(admin)
     expect([third.cache, third.inventory.total]).toEqual(['miss', 2])
   })
 
@@ -88,20 +96,20 @@ describe('InventoryService', () => {
     const failing = Object.assign(new MemoryCache(), { get: () => Promise.reject(down), set: () => Promise.reject(down) })
     const warnings: string[] = []
     const log = { warn: (_obj: object, message: string) => void warnings.push(message) }
-    const service = new InventoryService(repository, failing, 60_000, log)
-    const answer = await service.get()
+    const service = new InventoryService(access, repository, failing, 60_000, log)
+    const answer = await service.get(admin)
     expect([answer.cache, answer.inventory.total, calls]).toEqual(['miss', 3, 1])
     expect(warnings).toEqual(['inventory cache unavailable; computing the summary'])
 
     const storeFails = Object.assign(new MemoryCache(), { set: () => Promise.reject(down) })
-    const second = await new InventoryService(repository, storeFails, 60_000, log).get()
+    const second = await new InventoryService(access, repository, storeFails, 60_000, log).get(admin)
     expect([second.cache, second.inventory.total]).toEqual(['miss', 3])
   })
 
   it('computes every time when the cache is off (ttl 0)', async () => {
     let calls = 0
     const repository: InventoryRepository = { counts: async () => (calls++, []) }
-    const service = new InventoryService(repository, new MemoryCache(), 0)
-    expect([(await service.get()).cache, (await service.get()).cache, calls]).toEqual(['miss', 'miss', 2])
+    const service = new InventoryService(access, repository, new MemoryCache(), 0)
+    expect([(await service.get(admin)).cache, (await service.get(admin)).cache, calls]).toEqual(['miss', 'miss', 2])
   })
 })

@@ -1,7 +1,9 @@
+import type { Actor } from '../../core/access/actor.js'
 import type { Cache } from '../../core/cache/cache.js'
 import { CYLINDER_STATUSES, type CylinderStatus, type LocationKind } from './domain.js'
 import { INVENTORY_GENERATION_KEY, inventoryCacheKey, newInventoryGeneration } from './events.js'
 import type { InventoryCountRow, InventoryRepository } from './inventory.repository.js'
+import { CYLINDERS_REPORTS, type CylinderAccess } from './permissions.js'
 
 export type StatusCounts = Record<CylinderStatus, number>
 
@@ -41,6 +43,7 @@ interface Retirement {
 
 const zeros = (): StatusCounts => Object.fromEntries(CYLINDER_STATUSES.map((status) => [status, 0])) as StatusCounts
 
+/** The inventory summary, for holders of cylinders:reports. */
 export class InventoryService {
   private readonly now: () => Date
   private readonly retirement: Retirement | undefined
@@ -54,6 +57,7 @@ export class InventoryService {
    * computed too (and not stored), so it never serves a summary older than its own changes.
    */
   constructor(
+    private readonly access: CylinderAccess,
     private readonly repository: InventoryRepository,
     private readonly cache: Cache,
     private readonly ttlMs: number,
@@ -64,7 +68,8 @@ export class InventoryService {
     this.retirement = options.retirement
   }
 
-  async get(): Promise<InventoryAnswer> {
+  async get(actor: Actor): Promise<InventoryAnswer> {
+    this.access.require(actor, CYLINDERS_REPORTS)
     // A retirement in flight is waited for (bounded by the Redis command timeout); one that failed is bypassed.
     if (this.retirement?.pending) await this.retirement.settled()
     if (this.ttlMs <= 0 || this.retirement?.pending) return { inventory: await this.compute(), cache: 'miss' }

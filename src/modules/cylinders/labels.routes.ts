@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import Type from 'typebox'
-import { requirePermission } from '../../core/access/require-permission.js'
+import { requireActor, requirePermission } from '../../core/access/require-permission.js'
 import { errorResponses, Uuid } from '../../core/http/schemas.js'
 import type { CylindersApi } from './api.js'
 import { bytes, security, tags } from './cylinders-routes.shared.js'
@@ -26,9 +26,9 @@ export function labelsRoutes(api: CylindersApi): FastifyPluginAsync {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>()
     const { access, cylinders } = api
 
-    const sendSheet = async (reply: FastifyReply, ids: readonly string[]) => {
+    const sendSheet = async (request: FastifyRequest, reply: FastifyReply, ids: readonly string[]) => {
       // Everything that can fail happens before the first byte, so errors still go out as JSON.
-      const rows = await cylinders.many(ids)
+      const rows = await cylinders.many(requireActor(request), ids)
       return reply
         .type('application/pdf')
         .headers({ 'content-disposition': 'attachment; filename="cylinder-labels.pdf"', 'cache-control': 'private, no-store' })
@@ -49,7 +49,7 @@ export function labelsRoutes(api: CylindersApi): FastifyPluginAsync {
           response: pdfResponse,
         },
       },
-      async (request, reply) => sendSheet(reply, parseIds(request.query.ids)),
+      async (request, reply) => sendSheet(request, reply, parseIds(request.query.ids)),
     )
 
     app.post(
@@ -65,7 +65,7 @@ export function labelsRoutes(api: CylindersApi): FastifyPluginAsync {
           response: pdfResponse,
         },
       },
-      async (request, reply) => sendSheet(reply, request.body.ids.map((id) => id.toLowerCase())),
+      async (request, reply) => sendSheet(request, reply, request.body.ids.map((id) => id.toLowerCase())),
     )
   }
 }

@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
-import { requirePermission } from '../../core/access/require-permission.js'
+import { requireActor, requirePermission } from '../../core/access/require-permission.js'
 import { errorResponses, IdParams } from '../../core/http/schemas.js'
 import type { CylindersApi } from './api.js'
 import { security, tags } from './cylinders-routes.shared.js'
@@ -36,7 +36,7 @@ export function locationsReadRoutes(api: CylindersApi): FastifyPluginAsync {
       },
       async (request) => {
         const { limit = 50, cursor, ...filters } = request.query
-        return locations.list(filters, { limit, ...(cursor ? { cursor } : {}) })
+        return locations.list(requireActor(request), filters, { limit, ...(cursor ? { cursor } : {}) })
       },
     )
 
@@ -53,7 +53,7 @@ export function locationsReadRoutes(api: CylindersApi): FastifyPluginAsync {
           response: { 200: S.Location, ...errorResponses(400, 401, 403, 404) },
         },
       },
-      async (request) => toLocationView(await locations.get(request.params.id)),
+      async (request) => toLocationView(await locations.get(requireActor(request), request.params.id)),
     )
   }
 }

@@ -1,3 +1,4 @@
+import type { Actor } from '../../core/access/actor.js'
 import { isUuid, newId } from '../../core/db/columns.js'
 import { isForeignKeyViolation, isUniqueViolation } from '../../core/db/pg-errors.js'
 import { AppError, notFound } from '../../core/errors/app-error.js'
@@ -7,6 +8,7 @@ import type { LocationKind } from './domain.js'
 import { toLocationView, type LocationView } from './location.view.js'
 import type { LocationChanges, LocationFilters } from './locations.repository.js'
 import type { CylinderNotifier } from './events.js'
+import { CYLINDERS_LOCATIONS, CYLINDERS_READ, type CylinderAccess } from './permissions.js'
 import type { CylinderStore } from './store.js'
 import type { Page } from '../../core/http/resource/resource.service.js'
 
@@ -29,14 +31,16 @@ const SORT = 'name'
 const TEXTS = ['contactName', 'phone', 'email', 'address', 'notes'] as const
 const NAME_KEY = 'cylinder_locations_name_key'
 
-/** Customers and refill stations: admins keep the list, workers pick from it. */
+/** Customers and refill stations: admins keep the list (cylinders:locations), workers pick from it (cylinders:read). */
 export class LocationsService {
   constructor(
+    private readonly access: CylinderAccess,
     private readonly store: CylinderStore,
     private readonly notifier: CylinderNotifier,
   ) {}
 
-  async list(filters: LocationFilters, page: { limit: number; cursor?: string }): Promise<Page<LocationView>> {
+  async list(actor: Actor, filters: LocationFilters, page: { limit: number; cursor?: string }): Promise<Page<LocationView>> {
+    this.access.require(actor, CYLINDERS_READ)
     const after = page.cursor ? positionOf(page.cursor) : undefined
     const rows = await this.store.repos.locations.list(filters, page.limit + 1, after)
     const items = rows.slice(0, page.limit)
@@ -45,19 +49,22 @@ export class LocationsService {
     return { items: items.map(toLocationView), nextCursor: more ? encodeCursor({ sort: SORT, value: last.name, id: last.id }) : null }
   }
 
-  async get(id: string): Promise<LocationRow> {
+  async get(actor: Actor, id: string): Promise<LocationRow> {
+    this.access.require(actor, CYLINDERS_READ)
     const row = await this.store.repos.locations.findById(id)
     if (!row) throw notFound('Location')
     return row
   }
 
-  async create(input: LocationInput): Promise<LocationRow> {
+  async create(actor: Actor, input: LocationInput): Promise<LocationRow> {
+    this.access.require(actor, CYLINDERS_LOCATIONS)
     const row = { ...normalize(input), id: newId(), name: input.name.trim(), kind: input.kind, active: input.active ?? true }
     return this.store.repos.locations.insert(row).catch(nameTaken(input.name))
   }
 
   /** Edits at `version`; a kind change is refused while cylinders are there (they would be at the wrong kind of place). */
-  async edit(id: string, edit: LocationEdit): Promise<LocationRow> {
+  async edit(actor: Actor, id: string, edit: LocationEdit): Promise<LocationRow> {
+    this.access.require(actor, CYLINDERS_LOCATIONS)
     const { version, ...fields } = edit
     const changes = normalize(fields)
     const updated = await this.store
@@ -82,7 +89,8 @@ export class LocationsService {
   }
 
   /** Only a location nothing ever referenced can go; history keeps the others, which are archived instead. */
-  async remove(id: string): Promise<void> {
+  async remove(actor: Actor, id: string): Promise<void> {
+    this.access.require(actor, CYLINDERS_LOCATIONS)
     const { locations } = this.store.repos
     try {
       if (!(await locations.delete(id))) throw notFound('Location')

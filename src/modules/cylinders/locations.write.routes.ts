@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
-import { requirePermission } from '../../core/access/require-permission.js'
+import { requireActor, requirePermission } from '../../core/access/require-permission.js'
 import { errorResponses, IdParams } from '../../core/http/schemas.js'
 import type { CylindersApi } from './api.js'
 import { security, tags } from './cylinders-routes.shared.js'
@@ -30,7 +30,7 @@ export function locationsWriteRoutes(api: CylindersApi): FastifyPluginAsync {
           response: { 201: S.Location, ...errorResponses(400, 401, 403, 409) },
         },
       },
-      async (request, reply) => reply.code(201).send(toLocationView(await locations.create(request.body))),
+      async (request, reply) => reply.code(201).send(toLocationView(await locations.create(requireActor(request), request.body))),
     )
 
     app.patch(
@@ -48,7 +48,7 @@ export function locationsWriteRoutes(api: CylindersApi): FastifyPluginAsync {
           response: { 200: S.Location, ...errorResponses(400, 401, 403, 404, 409) },
         },
       },
-      async (request) => toLocationView(await locations.edit(request.params.id, request.body)),
+      async (request) => toLocationView(await locations.edit(requireActor(request), request.params.id, request.body)),
     )
 
     app.delete(
@@ -65,7 +65,7 @@ export function locationsWriteRoutes(api: CylindersApi): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        await locations.remove(request.params.id)
+        await locations.remove(requireActor(request), request.params.id)
         return reply.code(204).send(null)
       },
     )

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
-import { requirePermission } from '../../core/access/require-permission.js'
+import { requireActor, requirePermission } from '../../core/access/require-permission.js'
 import { matchesEtag } from '../../core/files/http-range.js'
 import { errorResponses, IdParams } from '../../core/http/schemas.js'
 import type { CylindersApi } from './api.js'
@@ -45,7 +45,7 @@ export function qrRoutes(api: CylindersApi): FastifyPluginAsync {
           },
         },
         async (request, reply) => {
-          const cylinder = await cylinders.get(request.params.id)
+          const cylinder = await cylinders.get(requireActor(request), request.params.id)
           const size = request.query.size ?? QR_SIZE.default
           const etag = qrEtag(cylinder.qrCode, format, size)
           // no-cache: a browser may keep the image but asks every time, so a reprint shows at once.

@@ -1,6 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
-import { requirePermission } from '../../core/access/require-permission.js'
+import { requireActor, requirePermission } from '../../core/access/require-permission.js'
 import { AppError } from '../../core/errors/app-error.js'
 import { errorResponses } from '../../core/http/schemas.js'
 import type { CylindersApi } from './api.js'
@@ -42,10 +42,10 @@ export function reportsRoutes(api: CylindersApi): FastifyPluginAsync {
       },
       async (request, reply) => {
         const { format, report, ...query } = request.query
-        if (format !== 'csv') return reply.send(await reports.all(query))
+        if (format !== 'csv') return reply.send(await reports.all(requireActor(request), query))
         if (!report) throw new AppError('VALIDATION_FAILED', 'Name the report to download: report=activity, turnaround, holdings, overdue-returns or tests-due.', { 'query.report': 'is required with format=csv' })
         const params = reports.params(query)
-        const csv = toCsv(await reports.section(report, params))
+        const csv = toCsv(await reports.section(requireActor(request), report, params))
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="${csvFileName(report, params.range)}"`)

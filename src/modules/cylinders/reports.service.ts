@@ -1,5 +1,7 @@
+import type { Actor } from '../../core/access/actor.js'
 import { AppError } from '../../core/errors/app-error.js'
 import { dayIn, isoDay } from './domain.js'
+import { CYLINDERS_REPORTS, type CylinderAccess } from './permissions.js'
 import type { Bucket, HoldingRow, OverdueRow, Range, ReportsRepository, TestDueRow, TurnaroundRow } from './reports.repository.js'
 import type { ReportName } from './reports.schemas.js'
 
@@ -67,9 +69,13 @@ export type ReportSection =
   | { name: 'overdue-returns'; rows: OverdueReturn[] }
   | { name: 'tests-due'; rows: TestDueRow[] }
 
-/** The admin reports: movement over a range, and the state of things now (holdings, overdue, tests). */
+/**
+ * The admin reports: movement over a range, and the state of things now (holdings, overdue, tests),
+ * for holders of cylinders:reports. `params` only reads the query, so it takes no actor.
+ */
 export class ReportsService {
   constructor(
+    private readonly access: CylinderAccess,
     private readonly repository: ReportsRepository,
     /** The depot's time zone: "today" for tests due. */
     private readonly timeZone = 'UTC',
@@ -95,7 +101,8 @@ export class ReportsService {
     }
   }
 
-  async all(query: ReportsQuery): Promise<Reports> {
+  async all(actor: Actor, query: ReportsQuery): Promise<Reports> {
+    this.access.require(actor, CYLINDERS_REPORTS)
     const params = this.params(query)
     const [activity, turnaround, holdings, overdueReturns, testsDue] = await Promise.all([
       this.activity(params),
@@ -108,7 +115,8 @@ export class ReportsService {
     return { from: from.toISOString(), to: to.toISOString(), bucket: params.bucket, activity, turnaround, holdings, overdueReturns, testsDue }
   }
 
-  async section(name: ReportName, params: ReportParams): Promise<ReportSection> {
+  async section(actor: Actor, name: ReportName, params: ReportParams): Promise<ReportSection> {
+    this.access.require(actor, CYLINDERS_REPORTS)
     switch (name) {
       case 'activity':
         return { name, rows: await this.activity(params) }
