@@ -1,4 +1,6 @@
 // @ts-check
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
@@ -7,6 +9,28 @@ const DATABASE_PACKAGES = ['drizzle-orm', 'drizzle-orm/*', 'postgres']
 
 const DATABASE_FILES = ['src/**/db/**', 'src/**/*.repository.ts']
 const databasePattern = { group: DATABASE_PACKAGES, message: 'Database access belongs in *.repository.ts and db/ files.' }
+
+/**
+ * The platform's tables (`src/core/<part>/db/`) are its own: a module reads users through
+ * `ctx.users` and keeps ids, never imports the table definitions (`src/core/db/`, the database
+ * client and column helpers, stays open to modules).
+ */
+const coreTablesPattern = {
+  regex: '(^|/)core/([^/]+/)+db(/|$)',
+  message: 'A module must not import core table definitions: use the platform context (ctx.users, ctx.files, …).',
+}
+
+/** Names of the tables declared under src/core (`pgTable('name'`), read from the schema files. */
+const CORE = join(import.meta.dirname, 'src/core')
+const CORE_TABLES = readdirSync(CORE, { recursive: true, encoding: 'utf8' })
+  .filter((path) => /(^|\/)db\/[^/]+\.ts$/.test(path) && !path.endsWith('.test.ts'))
+  .flatMap((path) => [...readFileSync(join(CORE, path), 'utf8').matchAll(/pgTable\(\s*'([a-z_][a-z0-9_]*)'/g)].map((match) => match[1]))
+const coreTableInSql = `\\b(from|join|update|into|references|table)\\s+("?public"?\\.)?"?(${CORE_TABLES.join('|')})\\b`
+/** SQL a module writes by hand (drizzle's sql`…` and sql.raw('…')) naming a core table. */
+const coreTablesInSql = [
+  { selector: `TaggedTemplateExpression[tag.name='sql'] TemplateElement[value.raw=/${coreTableInSql}/i]`, message: 'SQL in a module must not name a core table: use the platform context (ctx.users, …).' },
+  { selector: `CallExpression[callee.object.name='sql'][callee.property.name='raw'] > Literal[value=/${coreTableInSql}/i]`, message: 'SQL in a module must not name a core table: use the platform context (ctx.users, …).' },
+]
 
 /** Imports of module `other` from anywhere in module `name`, relative or through modules/. */
 const otherModulePattern = (name, other) => ({
@@ -24,11 +48,11 @@ const moduleBoundaries = MODULES.flatMap((name) => {
     {
       files: [`src/modules/${name}/**/*.ts`],
       ignores: DATABASE_FILES,
-      rules: { 'no-restricted-imports': ['error', { patterns: [...others, databasePattern] }] },
+      rules: { 'no-restricted-imports': ['error', { patterns: [...others, databasePattern, coreTablesPattern] }] },
     },
     {
       files: DATABASE_FILES.map((glob) => glob.replace('src/**', `src/modules/${name}/**`)),
-      rules: { 'no-restricted-imports': ['error', { patterns: others }] },
+      rules: { 'no-restricted-imports': ['error', { patterns: [...others, coreTablesPattern] }] },
     },
   ]
 })
@@ -89,6 +113,16 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    // Every module, listed in MODULES or not: no core tables, by import or in SQL.
+    files: ['src/modules/**/*.ts'],
+    ignores: DATABASE_FILES,
+    rules: { 'no-restricted-imports': ['error', { patterns: [databasePattern, coreTablesPattern] }], 'no-restricted-syntax': ['error', ...coreTablesInSql] },
+  },
+  {
+    files: DATABASE_FILES.map((glob) => glob.replace('src/**', 'src/modules/**')),
+    rules: { 'no-restricted-imports': ['error', { patterns: [coreTablesPattern] }], 'no-restricted-syntax': ['error', ...coreTablesInSql] },
   },
   ...moduleBoundaries,
   {

@@ -27,6 +27,32 @@ describe('lint boundaries', () => {
     expect(repository.filter((m) => m.startsWith('no-restricted-imports'))).toEqual([])
   })
 
+  it('a module may not import core table definitions, in any of its files', async () => {
+    const importUsers = (depth: number) => `import { users } from '${'../'.repeat(depth)}core/users/db/schema.js'\nexport const y = users\n`
+    for (const [path, depth] of [
+      ['src/modules/cylinders/shipments.repository.ts', 2],
+      ['src/modules/cylinders/cylinders.service.ts', 2],
+      ['src/modules/cylinders/db/schema.ts', 3],
+      ['src/modules/unlisted/things.repository.ts', 2],
+    ] as const) {
+      expect((await violations(path, importUsers(depth))).join('\n'), path).toContain('A module must not import core table definitions')
+    }
+    // src/core/db (the client and column helpers) is not a table definition; core may import its own tables.
+    expect(await violations('src/modules/cylinders/shipments.repository.ts', "import { newId } from '../../core/db/columns.js'\nexport const y = newId\n")).toEqual([])
+    expect(await violations('src/core/audit/audit.repository.ts', "import { users } from '../users/db/schema.js'\nexport const y = users\n")).toEqual([])
+  })
+
+  it('a module’s SQL may not name a core table', async () => {
+    const inModule = (code: string) => violations('src/modules/cylinders/reports.repository.ts', `import { sql } from 'drizzle-orm'\n${code}\n`)
+    const refused = 'SQL in a module must not name a core table'
+    expect((await inModule('export const y = sql`select name from users where id = ${1}`')).join('\n')).toContain(refused)
+    expect((await inModule('export const y = sql`select 1 from cylinders c join "sessions" s on true`')).join('\n')).toContain(refused)
+    expect((await inModule("export const y = sql.raw('DELETE FROM public.email_outbox')")).join('\n')).toContain(refused)
+    // Its own tables, even with a core table's name inside theirs, are fine.
+    expect(await inModule('export const y = sql`select 1 from cylinder_users join cylinders on true`')).toEqual([])
+    expect(await violations('src/core/users/users.repository.ts', "import { sql } from 'drizzle-orm'\nexport const y = sql`select 1 from users`\n")).toEqual([])
+  })
+
   it('only src/config reads process.env', async () => {
     const found = await violations('src/core/users/users.service.ts', 'export const port = process.env.PORT\n')
     expect(found.join('\n')).toContain('Read configuration through src/config only')

@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../core/db/client.js'
-import { users } from '../../core/users/db/schema.js'
+import type { UserDirectory } from '../../core/users/directory.js'
 import { cylinderLocations, cylinderShipments, type ShipmentRow } from './db/schema.js'
 import type { LocationKind, MoveType } from './domain.js'
 
@@ -28,20 +28,29 @@ export interface ShipmentPosition {
 }
 
 /**
- * Shipments for admins, with the worker (the core users table, read-only) and the location.
+ * Shipments for admins, with the location and the worker: the worker's name and address come from
+ * the platform (`ctx.users.contacts`, one query per page), never from a join with its users table.
  * Newest first on (scanned_at, id): cylinder_shipments_scanned_idx serves the order and the cursor.
  */
-export function createAdminShipmentsRepository(db: Db) {
+export function createAdminShipmentsRepository(db: Db, users: Pick<UserDirectory, 'contacts'>) {
   const select = () =>
     db
       .select({
         shipment: cylinderShipments,
-        worker: { id: users.id, name: users.name, email: users.email },
         location: { id: cylinderLocations.id, name: cylinderLocations.name, kind: cylinderLocations.kind },
       })
       .from(cylinderShipments)
-      .innerJoin(users, eq(users.id, cylinderShipments.workerId))
       .leftJoin(cylinderLocations, eq(cylinderLocations.id, cylinderShipments.locationId))
+
+  /** Every shipment has a worker (a foreign key to an account id that is never deleted). */
+  const withWorkers = async (rows: Omit<AdminShipmentRow, 'worker'>[]): Promise<AdminShipmentRow[]> => {
+    const contacts = await users.contacts(rows.map((row) => row.shipment.workerId))
+    return rows.map((row) => {
+      const id = row.shipment.workerId
+      const contact = contacts.get(id)
+      return { ...row, worker: contact ? { id, name: contact.name, email: contact.email } : { id, name: 'Unknown user', email: `unknown-${id}@deleted.invalid` } }
+    })
+  }
 
   return {
     async list(filters: AdminShipmentFilters, limit: number, after?: ShipmentPosition): Promise<AdminShipmentRow[]> {
@@ -53,14 +62,16 @@ export function createAdminShipmentsRepository(db: Db) {
         filters.to ? lt(cylinderShipments.scannedAt, filters.to) : undefined,
         after ? sql`(${cylinderShipments.scannedAt}, ${cylinderShipments.id}) < (${after.scannedAt.toISOString()}::timestamptz, ${after.id}::uuid)` : undefined,
       ]
-      return select()
-        .where(and(...conditions))
-        .orderBy(desc(cylinderShipments.scannedAt), desc(cylinderShipments.id))
-        .limit(limit)
+      return withWorkers(
+        await select()
+          .where(and(...conditions))
+          .orderBy(desc(cylinderShipments.scannedAt), desc(cylinderShipments.id))
+          .limit(limit),
+      )
     },
 
     async findById(id: string): Promise<AdminShipmentRow | undefined> {
-      const [row] = await select().where(eq(cylinderShipments.id, id))
+      const [row] = await withWorkers(await select().where(eq(cylinderShipments.id, id)))
       return row
     },
   }

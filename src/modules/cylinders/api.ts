@@ -1,3 +1,4 @@
+import type { preHandlerAsyncHookHandler } from 'fastify'
 import type { PermissionRegistry } from '../../core/access/permissions.js'
 import type { Cache } from '../../core/cache/cache.js'
 import type { ModuleContext } from '../../core/module.js'
@@ -20,6 +21,12 @@ export interface CylindersApi {
   readonly config: CylindersSettings
   readonly store: CylinderStore
   readonly cache: Cache
+  /**
+   * Scans and batch moves per account per minute (a scanner stuck in a loop, or someone trying codes),
+   * CYLINDERS_SCAN_RATE_LIMIT_PER_MINUTE: the platform's limiter (`ctx.rateLimit`), in Redis when there
+   * is one so the limit holds across instances; a no-op when the setting is 0.
+   */
+  readonly scanLimit: preHandlerAsyncHookHandler
   readonly cylinders: CylindersService
   readonly batches: BatchService
   readonly locations: LocationsService
@@ -31,7 +38,7 @@ export interface CylindersApi {
 }
 
 export function createCylindersApi(ctx: ModuleContext<CylindersSettings>): CylindersApi {
-  const store = cylinderStore(ctx.db)
+  const store = cylinderStore(ctx.db, ctx.users)
   const guard = new CylinderAccess(ctx.access)
   const retirement = new InventoryRetirement(ctx.cache, ctx.log)
   const notifier = new CylinderNotifier(ctx.realtime, retirement, ctx.log)
@@ -40,6 +47,7 @@ export function createCylindersApi(ctx: ModuleContext<CylindersSettings>): Cylin
     config: ctx.settings,
     store,
     cache: ctx.cache,
+    scanLimit: ctx.rateLimit({ name: 'scan', perMinute: ctx.settings.scanRateLimitPerMinute, message: 'Too many scans' }),
     cylinders: new CylindersService(guard, store, notifier),
     batches: new BatchService(guard, store, notifier, ctx.settings.timeZone),
     locations: new LocationsService(guard, store, notifier),

@@ -6,7 +6,7 @@ export interface CylinderRouteContext {
   api: CylindersApi
   /** A preHandler requiring one of the module's permissions. */
   can: (key: string) => preHandlerAsyncHookHandler
-  /** The scan limit's preHandlers: empty when it is switched off. */
+  /** The scan limit's preHandler (`api.scanLimit`; lets everything through when switched off). */
   limited: preHandlerAsyncHookHandler[]
 }
 

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { type AnyPgColumn, boolean, check, date, index, integer, jsonb, pgTable, primaryKey, real, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 import { resourceColumns, timestampMs } from '../../../core/db/columns.js'
-import { users } from '../../../core/users/db/schema.js'
+import { userIdReference } from '../../../core/users/reference.js'
 import { CYLINDER_STATUSES, EVENT_TYPES, LOCATION_KINDS, MOVE_TYPES } from '../domain.js'
 
 /** The database refuses values the code does not know, whatever writes them. */
@@ -83,7 +83,7 @@ export const cylinderShipments = pgTable(
     sentTo: text('sent_to'),
     workerId: uuid('worker_id')
       .notNull()
-      .references(() => users.id),
+      .references(userIdReference),
     /** The scanner's own id for the batch: a resend with the same id returns this shipment. */
     clientBatchId: text('client_batch_id'),
     /** What the batch asked for (type, cylinders, destination), to refuse a reused clientBatchId. */
@@ -136,7 +136,7 @@ export const cylinderEvents = pgTable(
     type: text('type', { enum: EVENT_TYPES }).notNull(),
     fromStatus: text('from_status', { enum: CYLINDER_STATUSES }),
     toStatus: text('to_status', { enum: CYLINDER_STATUSES }),
-    actorId: uuid('actor_id').references(() => users.id),
+    actorId: uuid('actor_id').references(userIdReference),
     at: timestampMs('at').notNull().defaultNow(),
     reason: text('reason'),
     shipmentId: uuid('shipment_id').references(() => cylinderShipments.id),
