@@ -30,7 +30,7 @@ export function userCleanupJob(modules: readonly ModuleUserData[]): JobDefinitio
     timeoutSeconds: 600,
     handle: async ({ module, userId }, job) => {
       const owner = byName.get(module)
-      if (!owner) throw new Error(`Module "${module}" is not enabled here: it cannot erase the deleted account ${userId}`)
+      if (!owner) throw new Error(`Module "${module}" has no onUserDeleted in this process (not enabled, or no hook): it cannot erase the deleted account ${userId}`)
       await owner.onUserDeleted?.(userId)
       job.log.info({ module, userId }, 'a module erased a deleted account’s data')
     },
