@@ -5,6 +5,7 @@ import { headerActor } from '../../test/fixtures/notes/index.js'
 import { buildTestApp, useTestApp } from '../../test/helpers/app.js'
 import { loginAs, registerUser, uniqueEmail, type TestUser } from '../../test/helpers/auth.js'
 import { captureLogs } from '../../test/helpers/logs.js'
+import { startTcpProxy } from '../../test/helpers/tcp-proxy.js'
 import { editUser, expectError } from '../../test/helpers/user-admin.js'
 import { createOutboxRepository } from './email/outbox.repository.js'
 import type { MailTemplate } from './email/module-mail.js'
@@ -213,6 +214,25 @@ describe('ctx.rateLimit', () => {
     expect((await second.app.inject({ url: '/api/probe/ping', headers })).statusCode).toBe(200)
     expectError(await first.app.inject({ url: '/api/probe/ping', headers }), 429, 'RATE_LIMITED')
     expectError(await second.app.inject({ url: '/api/probe/ping', headers }), 429, 'RATE_LIMITED')
+  })
+
+  it.runIf(Boolean(process.env.REDIS_URL))('while Redis is unreachable each instance counts in memory: requests are answered, the limit still holds', async () => {
+    const redisUrl = new URL(process.env.REDIS_URL!)
+    const proxy = await startTcpProxy(Number(redisUrl.port || 6379), redisUrl.hostname)
+    try {
+      const { app: limited } = await probeApp(2, { authenticate: headerActor, env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}${redisUrl.pathname}` } })
+      extraApps.push(limited)
+      const headers = actor()
+      expect((await limited.inject({ url: '/api/probe/ping', headers })).statusCode).toBe(200)
+      await proxy.cut()
+      // The in-memory stand-in starts counting at the outage.
+      expect((await limited.inject({ url: '/api/probe/ping', headers })).statusCode).toBe(200)
+      expect((await limited.inject({ url: '/api/probe/ping', headers })).statusCode).toBe(200)
+      expectError(await limited.inject({ url: '/api/probe/ping', headers }), 429, 'RATE_LIMITED')
+      expect((await limited.inject({ url: '/api/probe/ping', headers: actor() })).statusCode).toBe(200)
+    } finally {
+      await proxy.close()
+    }
   })
 
   it.runIf(!process.env.REDIS_URL)('without REDIS_URL each instance counts in memory', async () => {
