@@ -128,10 +128,14 @@ describe('restore refuses, changing nothing', () => {
 
   it('a backup made at an older migration, saying which versions and what to do', async () => {
     const local = localMigrations()
-    const older = withHeader((header) => ({ ...header, plinthVersion: '0.0.9', migrations: { count: 5, lastHash: local[4]!.hash, lastTag: local[4]!.tag } }))
+    const previous = local.at(-2)!
+    const latest = local.at(-1)!
+    const older = withHeader((header) => ({ ...header, plinthVersion: '0.0.9', migrations: { count: local.length - 1, lastHash: previous.hash, lastTag: previous.tag } }))
     await refusedIntoEmpty(
       older,
-      /made by Plinth 0\.0\.9 at migration 5 \(0004_platform_settings_retention\); this is Plinth \S+ at migration 6 \(0005_file_quota\)\. Restore it with Plinth 0\.0\.9 .*then start this Plinth/,
+      new RegExp(
+        `made by Plinth 0\\.0\\.9 at migration ${local.length - 1} \\(${previous.tag}\\); this is Plinth \\S+ at migration ${local.length} \\(${latest.tag}\\)\\. Restore it with Plinth 0\\.0\\.9 .*then start this Plinth`,
+      ),
       BackupRefusedError,
     )
   })
