@@ -89,6 +89,12 @@ describe('module contract', () => {
     await expect(boot({ MODULES: 'alpha,gamma' }, [pingModule('alpha')])).rejects.toThrow('MODULES names unknown module(s): gamma (available: alpha)')
   })
 
+  it('a module may not take a name the platform uses (its rooms, jobs, permissions)', () => {
+    for (const name of ['user', 'files', 'api-keys']) {
+      expect(() => defineModule({ name, permissions: [], createApi: () => ({}), routes: () => async () => {} }), name).toThrow(`Module name "${name}" is the platform's own`)
+    }
+  })
+
   it('a route requiring an undeclared permission fails the boot', async () => {
     await expect(boot({}, [pingModule('delta', 'delta:fly')])).rejects.toThrow('Unknown permission "delta:fly"')
   })

@@ -93,8 +93,12 @@ export interface ModuleDefinition<Api = unknown, Settings = unknown> {
   onUserDeleted?(userId: string, api: Api): Promise<void>
 }
 
+/** Names the platform uses for its realtime rooms (`user:<id>`), job owners and permission prefixes. */
+const RESERVED_MODULE_NAMES = new Set(['user', 'users', 'auth', 'api-keys', 'files', 'audit', 'email', 'jobs', 'retention', 'backup', 'realtime', 'platform'])
+
 export function defineModule<Api, Settings = undefined>(definition: ModuleDefinition<Api, Settings>): ModuleDefinition<Api, Settings> {
   if (!/^[a-z][a-z0-9-]*$/.test(definition.name)) throw new Error(`Invalid module name "${definition.name}"`)
+  if (RESERVED_MODULE_NAMES.has(definition.name)) throw new Error(`Module name "${definition.name}" is the platform's own (its rooms, jobs or permissions); choose another`)
   const problem = settingsNameProblem(definition, new Set())
   if (problem) throw new Error(problem)
   return definition

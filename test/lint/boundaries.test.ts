@@ -16,6 +16,9 @@ describe('lint boundaries', () => {
   it('a module may not import another module', async () => {
     const found = await violations('src/modules/chat/chat.service.ts', "import { x } from '../cylinders/cylinder.service.js'\nexport const y = x\n")
     expect(found.join('\n')).toContain('Module "chat" must not import module "cylinders"')
+    // A module folder that exists is covered without being listed.
+    const unlisted = await violations('src/modules/cylinders/cylinders.service.ts', "import { x } from '../colorbook/projects.service.js'\nexport const y = x\n")
+    expect(unlisted.join('\n')).toContain('Module "cylinders" must not import module "colorbook"')
   })
 
   it('database packages only in repositories and db folders', async () => {
@@ -51,6 +54,16 @@ describe('lint boundaries', () => {
     // Its own tables, even with a core table's name inside theirs, are fine.
     expect(await inModule('export const y = sql`select 1 from cylinder_users join cylinders on true`')).toEqual([])
     expect(await violations('src/core/users/users.repository.ts', "import { sql } from 'drizzle-orm'\nexport const y = sql`select 1 from users`\n")).toEqual([])
+  })
+
+  it('a module may not reach app.platform (its secrets and services), only ctx', async () => {
+    const refused = 'A module reaches the platform only through its context (ctx)'
+    for (const code of ['export const f = (app: { platform: unknown }) => app.platform\n', 'export const f = (request: { server: { platform: unknown } }) => request.server.platform\n']) {
+      expect((await violations('src/modules/cylinders/cylinders.routes.ts', code)).join('\n'), code).toContain(refused)
+    }
+    expect(await violations('src/modules/cylinders/api.ts', 'export const f = (ctx: { platform: { env: string } }) => ctx.platform.env\n')).toEqual([])
+    // A module folder not listed anywhere is covered too.
+    expect((await violations('src/modules/stock-take/stock.repository.ts', 'export const f = (app: { platform: unknown }) => app.platform\n')).join('\n')).toContain(refused)
   })
 
   it('only src/config reads process.env', async () => {

@@ -1,3 +1,4 @@
+import { AppError } from '../errors/app-error.js'
 import type { Actor } from './actor.js'
 import type { Role } from './roles.js'
 
@@ -41,6 +42,15 @@ export class PermissionRegistry {
   /** What the actor may do: its role's permission, and for an API key, only the permissions in its scopes too. */
   allows(actor: Pick<Actor, 'role' | 'apiKey'>, key: string): boolean {
     return this.roleHas(actor.role, key) && (!actor.apiKey || actor.apiKey.scopes.includes(key))
+  }
+
+  /**
+   * A service's first line: 403 FORBIDDEN when the role lacks the permission, 403 API_KEY_SCOPE_MISSING
+   * when an API key's scopes do not name it (the answers `requirePermission` gives a route).
+   */
+  require(actor: Pick<Actor, 'role' | 'apiKey'>, key: string): void {
+    if (!this.roleHas(actor.role, key)) throw new AppError('FORBIDDEN', `This requires the ${key} permission.`)
+    if (!this.allows(actor, key)) throw new AppError('API_KEY_SCOPE_MISSING', `This API key's scopes do not include ${key}.`, { permission: key })
   }
 
   list(): PermissionDef[] {

@@ -29,9 +29,7 @@ const checkedPermission = new WeakMap<object, string>()
 export function requirePermission(registry: PermissionRegistry, key: string): preHandlerAsyncHookHandler {
   registry.assertKnown(key)
   const hook: preHandlerAsyncHookHandler = async (request) => {
-    const actor = signedIn(request)
-    if (!registry.roleHas(actor.role, key)) throw new AppError('FORBIDDEN', `This requires the ${key} permission.`)
-    if (!registry.allows(actor, key)) throw new AppError('API_KEY_SCOPE_MISSING', `This API key's scopes do not include ${key}.`, { permission: key })
+    registry.require(signedIn(request), key)
     permitted.add(request)
   }
   checkedPermission.set(hook, key)

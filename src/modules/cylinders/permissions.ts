@@ -1,6 +1,5 @@
 import type { Actor } from '../../core/access/actor.js'
 import type { PermissionDef, PermissionRegistry } from '../../core/access/permissions.js'
-import { AppError } from '../../core/errors/app-error.js'
 
 export const CYLINDERS_READ = 'cylinders:read'
 export const CYLINDERS_MOVE = 'cylinders:move'
@@ -36,7 +35,6 @@ export class CylinderAccess {
 
   /** 403 as `requirePermission` answers: FORBIDDEN without the permission, API_KEY_SCOPE_MISSING for a key without the scope. */
   require(actor: Pick<Actor, 'role' | 'apiKey'>, key: CylinderPermission): void {
-    if (!this.registry.roleHas(actor.role, key)) throw new AppError('FORBIDDEN', `This requires the ${key} permission.`)
-    if (!this.registry.allows(actor, key)) throw new AppError('API_KEY_SCOPE_MISSING', `This API key's scopes do not include ${key}.`, { permission: key })
+    this.registry.require(actor, key)
   }
 }
