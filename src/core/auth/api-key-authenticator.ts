@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { LRUCache } from 'lru-cache'
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible'
 import type { Actor } from '../access/actor.js'
 import { isRole } from '../access/roles.js'
 import type { AuditRepository } from '../audit/audit.repository.js'
@@ -47,16 +48,31 @@ export interface ApiKeySettings {
   touchEveryMs: number
   /** A use is written to the audit log at most this often per key (across instances). */
   auditEveryMs: number
+  /** Keys found (live or not) kept in memory; unknown keys never take their place. */
+  cacheSize: number
+  /** Unknown keys remembered (a bounded cache of their own), so a repeated wrong key is not read again. */
+  missCacheSize: number
+  /**
+   * Unknown keys one client IP may try per minute (counted in memory, per instance); past it, its
+   * keys not in the cache are refused with 401 API_KEY_INVALID without reading the database.
+   */
+  unknownKeysPerIpPerMinute: number
 }
 
-export const API_KEY_SETTINGS: ApiKeySettings = { cacheTtlMs: 30_000, touchEveryMs: 60_000, auditEveryMs: 3_600_000 }
+export const API_KEY_SETTINGS: ApiKeySettings = {
+  cacheTtlMs: 30_000,
+  touchEveryMs: 60_000,
+  auditEveryMs: 3_600_000,
+  cacheSize: 10_000,
+  missCacheSize: 1_000,
+  unknownKeysPerIpPerMinute: 30,
+}
 
 type Cached =
   | { found: false }
   | { found: true; id: string; userId: string; scopes: readonly string[]; expiresAt: number | null; revoked: boolean; role: string; disabled: boolean; deleted: boolean }
 
 const MISSING: Cached = { found: false }
-const CACHE_SIZE = 10_000
 
 /**
  * Resolves `Authorization: Bearer plk_…` to the key's owner, limited to its scopes. Lookups are by
@@ -64,9 +80,14 @@ const CACHE_SIZE = 10_000
  * owner's role or state is announced on the session revocation channel, and every instance drops
  * its copy at once. Uses are written cheaply: `last_used_at` at most once a minute per key and
  * instance, in the background, and an audit entry at most once an hour per key.
+ *
+ * Random keys cannot push real ones out: unknown keys go to a small cache of their own, and each
+ * client IP may cause only `unknownKeysPerIpPerMinute` lookups of keys that turn out unknown.
  */
 export class ApiKeyAuthenticator {
   private readonly cache: LRUCache<string, Cached>
+  private readonly misses: LRUCache<string, true>
+  private readonly unknownPerIp: RateLimiterMemory
   private readonly touched: LRUCache<string, true>
   /** Bumped by every announcement: a lookup that started before one is not cached. */
   private generation = 0
@@ -79,8 +100,10 @@ export class ApiKeyAuthenticator {
     private readonly log: FastifyBaseLogger,
     private readonly settings: ApiKeySettings = API_KEY_SETTINGS,
   ) {
-    this.cache = new LRUCache<string, Cached>({ max: CACHE_SIZE, ttl: settings.cacheTtlMs })
-    this.touched = new LRUCache<string, true>({ max: CACHE_SIZE, ttl: settings.touchEveryMs })
+    this.cache = new LRUCache<string, Cached>({ max: settings.cacheSize, ttl: settings.cacheTtlMs })
+    this.misses = new LRUCache<string, true>({ max: settings.missCacheSize, ttl: settings.cacheTtlMs })
+    this.unknownPerIp = new RateLimiterMemory({ keyPrefix: 'api-key-unknown', points: settings.unknownKeysPerIpPerMinute, duration: 60 })
+    this.touched = new LRUCache<string, true>({ max: settings.cacheSize, ttl: settings.touchEveryMs })
     this.unsubscribe = revocations.onRevoked((id) => this.heard(id))
   }
 
@@ -88,7 +111,7 @@ export class ApiKeyAuthenticator {
   async verify(token: string, meta: RequestMeta): Promise<Actor> {
     if (!API_KEY_PATTERN.test(token)) throw new AppError('API_KEY_INVALID', 'An API key is "plk_" followed by 43 base64url characters.')
     const tokenHash = hashToken(token)
-    const key = this.cache.get(tokenHash) ?? (await this.load(tokenHash))
+    const key = this.cache.get(tokenHash) ?? (await this.lookUp(tokenHash, meta.ip))
     if (!key.found || key.deleted) throw new AppError('API_KEY_INVALID')
     if (key.revoked || this.revocations.isRevoked(apiKeyRevoked(key.id))) throw new AppError('API_KEY_REVOKED')
     if (key.expiresAt !== null && key.expiresAt <= Date.now()) throw new AppError('API_KEY_EXPIRED')
@@ -118,6 +141,23 @@ export class ApiKeyAuthenticator {
     await this.idle()
   }
 
+  /**
+   * A key not in the cache. Each lookup spends one of the IP's unknown-key points up front (so a
+   * concurrent burst is bounded too), given back when the key exists; with none left, no lookup.
+   */
+  private async lookUp(tokenHash: string, ip: string): Promise<Cached> {
+    if (this.misses.has(tokenHash)) return MISSING
+    try {
+      await this.unknownPerIp.consume(ip)
+    } catch (refused) {
+      if (refused instanceof RateLimiterRes) return MISSING
+      throw refused
+    }
+    const key = await this.load(tokenHash)
+    if (key.found) await this.unknownPerIp.reward(ip)
+    return key
+  }
+
   private async load(tokenHash: string): Promise<Cached> {
     const generation = this.generation
     const row = await this.store.repos.apiKeys.findByHash(tokenHash)
@@ -134,7 +174,8 @@ export class ApiKeyAuthenticator {
           deleted: row.owner.deletedAt !== null,
         }
       : MISSING
-    if (generation === this.generation) this.cache.set(tokenHash, key)
+    if (!key.found) this.misses.set(tokenHash, true)
+    else if (generation === this.generation) this.cache.set(tokenHash, key)
     return key
   }
 

@@ -5,14 +5,14 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { useTestApp } from '../../../test/helpers/app.js'
 import { loginAs, registerUser, type TestUser } from '../../../test/helpers/auth.js'
-import { bearer, expectError, useExtraApp } from '../../../test/helpers/identity.js'
+import { bearer, expectError, linkToken, outbox, useExtraApp, waitFor } from '../../../test/helpers/identity.js'
 import { versionOf } from '../../../test/helpers/user-admin.js'
 import { TestSocket } from '../../../test/helpers/ws-client.js'
 import { requireActor, requirePermission } from '../access/require-permission.js'
 import { auditLog } from '../audit/db/schema.js'
 import { defineModule } from '../module.js'
 import { CLOSE } from '../realtime/protocol.js'
-import { apiKeyRevoked } from './api-key-authenticator.js'
+import { API_KEY_SETTINGS, apiKeyRevoked, newApiKeySecret } from './api-key-authenticator.js'
 import { MAX_ACTIVE_KEYS } from './api-keys.service.js'
 import { apiKeys } from './db/schema.js'
 
@@ -67,6 +67,16 @@ const storedKey = async (id: string) => (await app().platform.database.db.select
 const auditOf = (action: string, apiKeyId: string) =>
   app().platform.database.db.select().from(auditLog).where(and(eq(auditLog.action, action), sql`${auditLog.details}->>'apiKeyId' = ${apiKeyId}`))
 const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url')
+
+/** Asks for a reset link and returns its token once the e-mail has been written. */
+async function resetToken(user: TestUser): Promise<string> {
+  const before = new Set((await outbox(app(), user.email)).map((message) => message.id))
+  expect((await app().inject({ method: 'POST', url: '/api/auth/password/forgot', payload: { email: user.email } })).statusCode).toBe(202)
+  const message = await waitFor(async () => (await outbox(app(), user.email)).find((m) => !before.has(m.id) && m.subject === 'Reset your password'))
+  return linkToken(message.text, '/reset-password')
+}
+const resetPassword = async (user: TestUser) =>
+  app().inject({ method: 'POST', url: '/api/auth/password/reset', payload: { token: await resetToken(user), password: 'a brand new passphrase' } })
 
 /** Resolves when `instance` has heard of the announcement (live over Redis, or its own). */
 const hears = (instance: FastifyInstance, id: (heard: string) => boolean) =>
@@ -291,6 +301,62 @@ describe('revoking an API key', () => {
   })
 })
 
+describe('API keys and the owner’s password', () => {
+  it('a password reset (account recovery) revokes every key of the account, audited with the reason', async () => {
+    const user = await registerUser(app())
+    const bystander = await registerUser(app())
+    const [first, second] = [await newKey(user), await newKey(user)]
+    const theirs = await newKey(bystander)
+    expect((await withKey(first.secret)).statusCode).toBe(200)
+
+    const response = await resetPassword(user)
+    expect(response.statusCode, response.body).toBe(204)
+
+    for (const key of [first, second]) {
+      expectError(await withKey(key.secret), 401, 'API_KEY_REVOKED')
+      expect((await storedKey(key.id))?.revokedAt).toBeInstanceOf(Date)
+      const audited = await auditOf('api_key.revoked', key.id)
+      expect(audited).toEqual([expect.objectContaining({ actorId: user.id, targetId: user.id })])
+      expect(audited[0]!.details).toMatchObject({ apiKeyId: key.id, prefix: key.prefix, reason: 'password_reset' })
+    }
+    expect((await withKey(theirs.secret)).statusCode).toBe(200)
+  })
+
+  it('a password change by the signed-in owner keeps the keys (as GitHub keeps tokens)', async () => {
+    const user = await registerUser(app())
+    const key = await newKey(user)
+    const changed = await app().inject({ method: 'PUT', url: '/api/auth/password', headers: user.headers, payload: { currentPassword: user.password, newPassword: 'a brand new passphrase' } })
+    expect(changed.statusCode, changed.body).toBe(204)
+    expect((await withKey(key.secret)).statusCode).toBe(200)
+    expect((await storedKey(key.id))?.revokedAt).toBeNull()
+  })
+})
+
+describe('a flood of random keys', () => {
+  it(`past ${API_KEY_SETTINGS.unknownKeysPerIpPerMinute} unknown keys a minute from one IP: 401 API_KEY_INVALID with no lookup; cached keys and other IPs unaffected`, async () => {
+    const user = await registerUser(app())
+    const key = await newKey(user)
+    expect((await withKey(key.secret)).statusCode).toBe(200)
+    const lookups = vi.spyOn(app().platform.identity.store.repos.apiKeys, 'findByHash')
+    const from = (secret: string, remoteAddress: string) => app().inject({ url: '/api/probe', headers: bearer(secret), remoteAddress })
+    try {
+      for (let i = 0; i < API_KEY_SETTINGS.unknownKeysPerIpPerMinute + 10; i++) expectError(await from(newApiKeySecret().secret, '203.0.113.50'), 401, 'API_KEY_INVALID')
+      expect(lookups).toHaveBeenCalledTimes(API_KEY_SETTINGS.unknownKeysPerIpPerMinute)
+
+      lookups.mockClear()
+      expect((await from(key.secret, '203.0.113.50')).statusCode).toBe(200)
+      expect((await withKey(key.secret)).statusCode).toBe(200)
+      expect(lookups).not.toHaveBeenCalled()
+      expectError(await from(newApiKeySecret().secret, '203.0.113.51'), 401, 'API_KEY_INVALID')
+      expect(lookups).toHaveBeenCalledTimes(1)
+      // Routes that need no actor still answer the flooding client.
+      expect((await app().inject({ url: '/health', headers: bearer(newApiKeySecret().secret), remoteAddress: '203.0.113.50' })).statusCode).toBe(200)
+    } finally {
+      lookups.mockRestore()
+    }
+  })
+})
+
 describe.runIf(Boolean(process.env.REDIS_URL))('with two instances (Redis)', () => {
   it('a revocation on one instance is refused at once on the other, which had the key cached', async () => {
     const user = await registerUser(app())
@@ -314,5 +380,16 @@ describe.runIf(Boolean(process.env.REDIS_URL))('with two instances (Redis)', () 
     expect(response.statusCode).toBe(200)
     await heard
     expectError(await withKey(key.secret, 'POST', '/api/probe', other()), 403, 'FORBIDDEN')
+  })
+
+  it('a password reset on one instance refuses the account’s keys at once on the other, which had them cached', async () => {
+    const user = await registerUser(app())
+    const key = await newKey(user)
+    expect((await withKey(key.secret, 'GET', '/api/probe', other())).statusCode).toBe(200)
+
+    const heard = hears(other(), (id) => id === apiKeyRevoked(key.id))
+    expect((await resetPassword(user)).statusCode).toBe(204)
+    await heard
+    expectError(await withKey(key.secret, 'GET', '/api/probe', other()), 401, 'API_KEY_REVOKED')
   })
 })

@@ -71,6 +71,15 @@ export function createApiKeysRepository(db: Db) {
       return existing ? { row: existing, revokedNow: false } : undefined
     },
 
+    /** Revokes every key of the user not revoked yet (an account recovery); returns those revoked now. */
+    async revokeAllOf(userId: string): Promise<Array<{ id: string; prefix: string }>> {
+      return db
+        .update(apiKeys)
+        .set({ revokedAt: sql`now()` })
+        .where(and(eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
+        .returning({ id: apiKeys.id, prefix: apiKeys.prefix })
+    },
+
     /**
      * Records a use: `last_used_at` now, and whether this use is the first in `auditEveryMs` to be
      * audited (decided here, so instances agree). Run both in one transaction.

@@ -10,6 +10,7 @@ import type { JobSender } from '../jobs/index.js'
 import type { UserRow } from '../users/db/schema.js'
 import { uniqueViolation, type NewUser, type UsersRepository } from '../users/users.repository.js'
 import { toUserView, type UserView } from '../users/user.view.js'
+import type { ApiKeyAuthenticator } from './api-key-authenticator.js'
 import type { IdentityRepos, IdentityStore } from './identity-store.js'
 import type { LoginThrottle, ThrottledAccount } from './login-throttle.js'
 import { passwordProblem } from './password-policy.js'
@@ -39,6 +40,7 @@ export class AuthService {
     private readonly jobs: JobSender,
     private readonly settings: AuthSettings,
     private readonly log: FastifyBaseLogger,
+    private readonly apiKeys: Pick<ApiKeyAuthenticator, 'announceRevoked'>,
   ) {}
 
   /** The account, its audit entry, its verification link and its first session commit together, or none of them. */
@@ -156,7 +158,11 @@ export class AuthService {
     void this.sendReset(email.toLowerCase()).catch((err: unknown) => this.log.error({ err }, 'password reset e-mail failed'))
   }
 
-  /** A refused password leaves the link usable: the token is used up only with the change that it allows. */
+  /**
+   * A refused password leaves the link usable: the token is used up only with the change that it allows.
+   * A reset is an account recovery: it ends every session and revokes every API key (a password
+   * change by the signed-in owner keeps the keys, as GitHub keeps tokens).
+   */
   async resetPassword(token: string, password: string, meta: RequestMeta): Promise<void> {
     if (passwordProblem(password)) assertPassword(password)
     const tokenHash = hashToken(token)
@@ -165,15 +171,21 @@ export class AuthService {
     if (!user) throw new AppError('INVALID_EMAIL_TOKEN')
     assertPassword(password, user.email)
     const passwordHash = await this.hasher.hash(password)
-    // The token, the new password and the end of every session commit together, or none of them.
+    // The token, the new password, the end of every session and of every API key commit together, or none of them.
     const revoked = await this.store.transaction(async (repos) => {
       if ((await repos.emailTokens.consume(tokenHash, PURPOSE.reset)) !== user.id) return undefined
       // The link proved the mailbox is theirs, so the address counts as verified too.
       await repos.users.update(user.id, { passwordHash, emailVerifiedAt: user.emailVerifiedAt ?? new Date() })
-      return this.sessions.revokeIn(repos, { userId: user.id }, 'password_reset', { action: 'auth.password_reset', actorId: user.id, ...meta })
+      const sessions = await this.sessions.revokeIn(repos, { userId: user.id }, 'password_reset', { action: 'auth.password_reset', actorId: user.id, ...meta })
+      const keys = await repos.apiKeys.revokeAllOf(user.id)
+      for (const key of keys) {
+        await repos.audit.append({ action: 'api_key.revoked', actorId: user.id, targetId: user.id, ...meta, details: { apiKeyId: key.id, prefix: key.prefix, reason: 'password_reset' } })
+      }
+      return { sessions, keyIds: keys.map((key) => key.id) }
     })
     if (!revoked) throw new AppError('INVALID_EMAIL_TOKEN')
-    await this.sessions.announce(revoked)
+    await this.sessions.announce(revoked.sessions)
+    if (revoked.keyIds.length > 0) await this.apiKeys.announceRevoked(revoked.keyIds)
     await this.throttle.unlock(accountKey(user.id))
   }
 

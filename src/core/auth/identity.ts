@@ -70,7 +70,7 @@ export async function createIdentity(
     ? smtpMailer(config.mail.smtpUrl, config.mail.from)
     : outboxMailer(createOutboxRepository(db), log, mailedLinksLogged(config.env, config.mail.smtpUrl))
   jobs.define([sendEmailJob(mailer)])
-  const auth = new AuthService(store, sessions, hasher, throttle, jobs, { registration: config.auth.registration, publicUrl: config.publicUrl }, log)
+  const auth = new AuthService(store, sessions, hasher, throttle, jobs, { registration: config.auth.registration, publicUrl: config.publicUrl }, log, apiKeys)
   return {
     store,
     hasher,
