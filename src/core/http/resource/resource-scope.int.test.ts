@@ -1,10 +1,15 @@
+import { randomUUID } from 'node:crypto'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { boardsModule } from '../../../../test/fixtures/boards/index.js'
+import { createBoardsRepository } from '../../../../test/fixtures/boards/boards.repository.js'
+import { boardsModule, boardsResource } from '../../../../test/fixtures/boards/index.js'
 import { boardMembers, boards, createBoardTables } from '../../../../test/fixtures/boards/schema.js'
 import { headerActor } from '../../../../test/fixtures/notes/index.js'
 import { actor, type TestActor } from '../../../../test/helpers/actors.js'
 import { useTestApp } from '../../../../test/helpers/app.js'
+import type { Actor } from '../../access/actor.js'
+import { PermissionRegistry } from '../../access/permissions.js'
+import { AppError } from '../../errors/app-error.js'
 import { createResourceService, defineResource, relation } from './index.js'
 import type { ResourceRepository } from './types.js'
 
@@ -209,7 +214,66 @@ describe('resource toolkit: relations are declared by the repository', () => {
       policy: { read: (a) => relation('membr', a.id), update: () => true, delete: () => true, create: () => true },
       toRecord: (row) => row,
     })
-    const service = createResourceService(spec, repository)
+    const service = createResourceService(spec, repository, new PermissionRegistry())
     await expect(service.get({ id: actor().id, role: 'user' }, actor().id)).rejects.toThrow('relation "membr" is not declared')
+  })
+})
+
+describe('resource toolkit: the service checks the spec permissions itself', () => {
+  /** The boards service as a module's own route would call it (no route preHandler in between). */
+  const service = () => {
+    const registry = new PermissionRegistry()
+    registry.declare(...boardsModule.permissions)
+    return createResourceService(boardsResource, createBoardsRepository(app().platform.database.db), registry)
+  }
+  const refusal = async (call: Promise<unknown>) => {
+    const error = await call.then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(AppError)
+    return { code: (error as AppError).code, status: (error as AppError).status, message: (error as AppError).message }
+  }
+
+  it('a role without boards:write may not write through the service, though the policy would allow it (403)', async () => {
+    const owner = actor()
+    const board = await createBoard(owner, { name: 'Plan' })
+    const worker = actor('worker') // boards:read only
+    await share(board, worker, 'editor') // the update policy lets editors change the board
+    const as: Actor = { id: worker.id, role: 'worker' }
+
+    expect((await service().get(as, board.id)).name).toBe('Plan')
+    const forbidden = { code: 'FORBIDDEN', status: 403, message: 'This requires the boards:write permission.' }
+    expect(await refusal(service().update(as, board.id, { name: 'Hijacked' }, {}))).toEqual(forbidden)
+    expect(await refusal(service().authorize(as, board.id, 'update'))).toEqual(forbidden)
+    expect(await refusal(service().remove(as, board.id, {}))).toEqual(forbidden)
+    expect(await refusal(service().create(as, { name: 'Mine' }))).toEqual(forbidden)
+    expect((await stored(board.id))?.name).toBe('Plan')
+  })
+
+  it('an API key scoped to boards:read cannot update its owner\'s board through the service (API_KEY_SCOPE_MISSING)', async () => {
+    const owner = actor()
+    const board = await createBoard(owner, { name: 'Plan' })
+    const key: Actor = { id: owner.id, role: 'user', apiKey: { id: randomUUID(), scopes: ['boards:read'] } }
+
+    expect((await service().authorize(key, board.id, 'read')).id).toBe(board.id)
+    expect((await service().list(key, { filters: {}, limit: 10 })).items.map((b) => b.id)).toContain(board.id)
+    const missing = { code: 'API_KEY_SCOPE_MISSING', status: 403, message: "This API key's scopes do not include boards:write." }
+    expect(await refusal(service().update(key, board.id, { name: 'Hijacked' }, {}))).toEqual(missing)
+    expect(await refusal(service().remove(key, board.id, {}))).toEqual(missing)
+    expect((await stored(board.id))?.name).toBe('Plan')
+
+    // A key without even the read scope cannot read.
+    const none: Actor = { ...key, apiKey: { id: randomUUID(), scopes: [] } }
+    expect((await refusal(service().get(none, board.id))).code).toBe('API_KEY_SCOPE_MISSING')
+    // The owner's own session may.
+    const updated = await service().update({ id: owner.id, role: 'user' }, board.id, { name: 'Renamed' }, {})
+    expect(updated.name).toBe('Renamed')
+  })
+
+  it('a permission the registry does not know fails when the service is made', () => {
+    expect(() => createResourceService(boardsResource, createBoardsRepository(app().platform.database.db), new PermissionRegistry())).toThrow(
+      'Unknown permission "boards:read"',
+    )
   })
 })

@@ -1,4 +1,5 @@
 import type { Actor } from '../../access/actor.js'
+import type { PermissionRegistry } from '../../access/permissions.js'
 import { AppError } from '../../errors/app-error.js'
 import { decodeCursor, encodeCursor } from './cursor.js'
 import { Relation, type ResourceDecision, type ResourceRule, type ResourceSpec } from './resource.js'
@@ -35,8 +36,24 @@ export interface ResourceService<Rec> {
   authorize(actor: Actor, id: string, action: 'read' | 'update' | 'delete'): Promise<Rec>
 }
 
-export function createResourceService<R extends Row, Rec>(spec: ResourceSpec<R, Rec>, repository: ResourceRepository<R>): ResourceService<Rec> {
+/**
+ * Every method checks first the spec's permission for its action (`permissions.read` for list, get
+ * and authorize('read'); `permissions.write` for create, update, remove and authorize('update' |
+ * 'delete')), with the registry, honouring API key scopes — as `requirePermission` answers a route —
+ * and then the policy. So a module's own route (guarded by another permission) that calls the
+ * service cannot write with a read-only key or a role without the write permission.
+ */
+export function createResourceService<R extends Row, Rec>(
+  spec: ResourceSpec<R, Rec>,
+  repository: ResourceRepository<R>,
+  registry: PermissionRegistry,
+): ResourceService<Rec> {
   assertDeclared(spec, repository.fields)
+  for (const key of [spec.permissions?.read, spec.permissions?.write]) if (key) registry.assertKnown(key)
+  const permit = (actor: Actor, kind: 'read' | 'write'): void => {
+    const key = spec.permissions?.[kind]
+    if (key) registry.require(actor, key)
+  }
   const scope = (rule: ResourceRule, actor: Actor): Condition[] => toConditions(rule(actor), spec.name, repository.relations)
   const missing = (): AppError => new AppError('NOT_FOUND', `${spec.name} was not found.`)
   const forbidden = (action: string): AppError => new AppError('FORBIDDEN', `You may not ${action} this ${spec.name.toLowerCase()}.`)
@@ -60,6 +77,7 @@ export function createResourceService<R extends Row, Rec>(spec: ResourceSpec<R, 
 
   return {
     async list(actor, query) {
+      permit(actor, 'read')
       const sort = parseSort(query.sort ?? spec.defaultSort)
       const conditions = [...scope(spec.policy.read, actor), ...filterConditions(spec, query.filters)]
       const after = query.cursor ? decodeCursor(query.cursor, query.sort ?? spec.defaultSort) : undefined
@@ -74,18 +92,21 @@ export function createResourceService<R extends Row, Rec>(spec: ResourceSpec<R, 
     },
 
     async get(actor, id) {
+      permit(actor, 'read')
       const row = await repository.findById(id, scope(spec.policy.read, actor))
       if (!row) throw missing()
       return spec.toRecord(row)
     },
 
     async create(actor, input) {
+      permit(actor, 'write')
       if (!(await spec.policy.create(actor, input))) throw forbidden('create')
       const row = await repository.insert(spec.prepareCreate ? spec.prepareCreate(actor, input) : input)
       return spec.toRecord(row)
     },
 
     async update(actor, id, input, precondition) {
+      permit(actor, 'write')
       const { read, all, narrowed } = scopes(actor, spec.policy.update)
       const values = spec.prepareUpdate ? spec.prepareUpdate(actor, input) : input
       const outcome = await repository.update(id, all, values, expected(precondition))
@@ -93,12 +114,14 @@ export function createResourceService<R extends Row, Rec>(spec: ResourceSpec<R, 
     },
 
     async remove(actor, id, precondition) {
+      permit(actor, 'write')
       const { read, all, narrowed } = scopes(actor, spec.policy.delete)
       const outcome = await repository.delete(id, all, expected(precondition))
       await settle(outcome, precondition, () => refusal(id, read, narrowed, 'delete'))
     },
 
     async authorize(actor, id, action) {
+      permit(actor, action === 'read' ? 'read' : 'write')
       const { read, all, narrowed } = scopes(actor, spec.policy[action])
       const row = await repository.findById(id, all)
       if (!row) throw await refusal(id, read, narrowed, action === 'update' ? 'change' : action)

@@ -70,8 +70,18 @@ export interface ResourceSpec<R extends Row = Row, Rec = unknown> {
   sorts: readonly string[]
   /** `field` or `-field`. */
   defaultSort: string
-  /** Permission keys required on top of the policy. */
+  /**
+   * Permission keys required on top of the policy: the service checks them first in every method
+   * (read: list, get, authorize('read'); write: the others), the routes again for their OpenAPI scopes.
+   */
   permissions?: { read?: string; write?: string }
+  /**
+   * A child resource's parent id field (messages: `chatId`). `defineResource` then refuses it among
+   * the `update` schema's fields (a PATCH would move the record to another parent) and refuses a
+   * registered `create` (POST would take any parent's id): post through a nested route that calls
+   * `parent.authorize(actor, parentId, …)` first.
+   */
+  parent?: string
   policy: ResourcePolicy
   /** Routes to register (default: all); the module serves the others itself, through the service. */
   operations?: readonly ResourceOperation[]
@@ -82,5 +92,11 @@ export interface ResourceSpec<R extends Row = Row, Rec = unknown> {
 }
 
 export function defineResource<R extends Row, Rec>(spec: ResourceSpec<R, Rec>): ResourceSpec<R, Rec> {
+  if (spec.parent !== undefined) {
+    if (spec.parent in spec.schemas.update.properties)
+      throw new Error(`${spec.name}: the parent field "${spec.parent}" must not be editable (a PATCH would move the record to another parent)`)
+    if (spec.operations === undefined || spec.operations.includes('create'))
+      throw new Error(`${spec.name}: a child resource leaves "create" out of its operations; post through a nested route that authorizes the parent first`)
+  }
   return spec
 }
