@@ -92,6 +92,20 @@ describe('AccessTokens', () => {
       const changed = `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`
       expect(await refusal(changed)).toBe('INVALID_TOKEN')
     })
+
+    it('without a process warning (fast-jwt warns about a custom cache key; the cache is ours)', async () => {
+      const warnings: Error[] = []
+      const listen = (warning: Error) => warnings.push(warning)
+      process.on('warning', listen)
+      try {
+        const fresh = new AccessTokens(SECRET, 900)
+        await fresh.verify(await fresh.issue(claims))
+        await new Promise((resolve) => setImmediate(resolve))
+      } finally {
+        process.off('warning', listen)
+      }
+      expect(warnings.map((warning) => warning.message)).toEqual([])
+    })
   })
 
   it('refuses an expired token with a bad signature as INVALID_TOKEN, not as expired', async () => {

@@ -1,4 +1,5 @@
 import { createSigner, createVerifier, TokenError } from 'fast-jwt'
+import { LRUCache } from 'lru-cache'
 import { AppError } from '../errors/app-error.js'
 import { isRole, type Role } from '../access/roles.js'
 
@@ -19,12 +20,16 @@ const VERIFIED_CACHE_SIZE = 10_000
  *
  * fast-jwt signs and verifies with node:crypto synchronously, in microseconds. A WebCrypto-based
  * library (jose) queues every HMAC on libuv's thread pool, behind the argon2 hashes of sign-ins:
- * under login load each request waited for a hash to finish. Verified tokens are cached (expiry
- * is still enforced per use, and revocation is checked by the caller on every request).
+ * under login load each request waited for a hash to finish. Verified tokens are remembered, keyed
+ * by the token itself (fast-jwt's own cache keys by its SHA-256, half of a cached verification's time,
+ * 2.6% of GET /api/auth/me's CPU; ~10k tokens of ~250 bytes stay a few MB). Expiry is still enforced
+ * on every use, and revocation is checked by the caller on every request. Refused tokens are not
+ * remembered: checking one again is one HMAC.
  */
 export class AccessTokens {
   private readonly sign: (payload: Record<string, unknown>) => string
   private readonly decode: (token: string) => Record<string, unknown>
+  private readonly verified = new LRUCache<string, AccessClaims & { expiresAt: number }>({ max: VERIFIED_CACHE_SIZE })
 
   constructor(
     secret: string,
@@ -37,11 +42,6 @@ export class AccessTokens {
       allowedIss: ISSUER,
       allowedAud: AUDIENCE,
       requiredClaims: ['exp', 'sub', 'sid', 'role'],
-      cache: VERIFIED_CACHE_SIZE,
-      cacheTTL: ttlSeconds * 1000,
-      // Keyed by the token itself: the default key, its SHA-256, was half of a cached verification's
-      // time (2.6% of GET /api/auth/me's CPU). ~10k tokens of ~250 bytes stay a few MB.
-      cacheKeyBuilder: (token: string) => token,
     })
   }
 
@@ -65,6 +65,18 @@ export class AccessTokens {
    * the request path (authenticate.ts) saves a promise and its microtasks per layer by calling this.
    */
   claimsOf(token: string): AccessClaims & { expiresAt: number } {
+    const known = this.verified.get(token)
+    if (known) {
+      if (known.expiresAt > Date.now()) return known
+      this.verified.delete(token)
+      throw new AppError('TOKEN_EXPIRED')
+    }
+    const claims = Object.freeze(this.check(token))
+    this.verified.set(token, claims)
+    return claims
+  }
+
+  private check(token: string): AccessClaims & { expiresAt: number } {
     let payload: Record<string, unknown>
     try {
       payload = this.decode(token)
