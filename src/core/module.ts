@@ -86,7 +86,7 @@ export interface ModuleDefinition<Api = unknown, Settings = unknown> {
   exportUserData?(userId: string, api: Api): Promise<unknown>
   /**
    * Called after an account is deleted (its personal data erased, its sessions ended): erase or
-   * anonymise what the module holds about the user. Runs in a `users.module-cleanup` job, after the
+   * anonymise what the module holds about the user. Runs in a `users.module-cleanup.<module>` job, after the
    * deletion has answered, retried (with backoff, about an hour in all) until it succeeds: it must be
    * idempotent, and throwing means "try again later".
    */

@@ -225,7 +225,7 @@ describe('deleting and usage', () => {
     const file = await upload(owner, await image('png', 20, 20), 'me.png')
     const deleted = await app().inject({ method: 'DELETE', url: `/api/users/${owner.id}`, headers: admin.headers })
     expect(deleted.statusCode, deleted.body).toBe(204)
-    // Erased by the files part's users.module-cleanup job, just after the answer.
+    // Erased by the files part's users.module-cleanup.files job, just after the answer.
     await expect.poll(async () => (await get(`/api/files/${file.id}`, admin)).statusCode, { timeout: 10_000 }).toBe(404)
     expect(filesUnder(storageRoot()).filter((path) => path.includes(file.id))).toEqual([])
     expect(await probe.files().bytesUsed(owner.id)).toBe(0)

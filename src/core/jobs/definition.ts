@@ -63,6 +63,13 @@ export interface SendOptions {
   readonly singletonSeconds?: number
   /** Higher runs first among waiting jobs of the same name (default 0). */
   readonly priority?: number
+  /**
+   * Insert the job on this connection instead of the queue's own: a transaction's executor
+   * (`sqlExecutor(tx)` from src/core/db, through a repository) makes the job part of that transaction,
+   * so it exists if and only if the transaction commits. It is then picked up at the workers' next poll.
+   * The inline queue (CLI) ignores it and runs the job at once.
+   */
+  readonly db?: { executeSql(text: string, values: unknown[]): Promise<{ rows: unknown[] }> }
 }
 
 /** What modules get (`ModuleContext.jobs`): sending the jobs the platform or they define. */
@@ -70,7 +77,7 @@ export interface JobSender {
   /**
    * Queues a job after checking its payload (an invalid payload throws `JobPayloadError`, an undefined
    * job name throws). Returns the job id, or null when a singleton rule dropped it. The job is sent on
-   * the queue's own connection, outside any transaction the caller has open.
+   * the queue's own connection, outside any transaction the caller has open (unless `options.db`).
    */
   send<S extends TSchema>(job: JobType<S>, payload: Static<S>, options?: SendOptions): Promise<string | null>
   send(name: string, payload: unknown, options?: SendOptions): Promise<string | null>

@@ -136,7 +136,8 @@ class PgBossJobs implements Jobs {
     // Running jobs may still send while the queue stops.
     if (this.state !== 'started' && this.state !== 'stopping') throw new Error(`Cannot send job "${definition.name}": the job queue is ${this.state}`)
     const id = await unavailable(this.boss.send(definition.name, payload as object, { ...retryOptions(definition), ...pgBossSendOptions(options) }))
-    if (id !== null && options.startAfter === undefined) this.wake(definition.name)
+    // A job sent in the caller's transaction is not visible before it commits: the next poll finds it.
+    if (id !== null && options.startAfter === undefined && options.db === undefined) this.wake(definition.name)
     return id
   }
 
@@ -303,8 +304,9 @@ function retryOptions(definition: JobDefinition) {
   }
 }
 
-function pgBossSendOptions({ startAfter, singletonKey, singletonSeconds, priority }: SendOptions): PgBoss.SendOptions {
+function pgBossSendOptions({ startAfter, singletonKey, singletonSeconds, priority, db }: SendOptions): PgBoss.SendOptions {
   return {
+    ...(db !== undefined ? { db } : {}),
     ...(startAfter !== undefined ? { startAfter } : {}),
     ...(singletonKey !== undefined ? { singletonKey } : {}),
     ...(singletonSeconds !== undefined ? { singletonSeconds } : {}),

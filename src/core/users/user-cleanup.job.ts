@@ -11,28 +11,36 @@ export const UserCleanupPayload = Type.Object(
   { additionalProperties: false },
 )
 
-/** One per module with an `onUserDeleted` hook, sent once an account's deletion has committed. */
-export const UserCleanup: JobType<typeof UserCleanupPayload> = { name: 'users.module-cleanup', payload: UserCleanupPayload }
+/** The queue of one module's erasures: `users.module-cleanup.<module>`. */
+export const userCleanupJobName = (module: string): string => `users.module-cleanup.${module}`
+
+/** The job a deletion sends for `module`, in the erasure's transaction (one per module with an `onUserDeleted` hook). */
+export const userCleanupType = (module: string): JobType<typeof UserCleanupPayload> => ({ name: userCleanupJobName(module), payload: UserCleanupPayload })
 
 /**
- * Runs a module's `onUserDeleted` for a deleted account. Eleven attempts, backing off from 2 s (about
- * 35–70 minutes in all), so a module whose storage is down for a while still erases its part; then
- * the job is dead-lettered (`plinth_job_dead_letters_total{job_name="users.module-cleanup"}`) for the
- * operator to retry. A job naming a module this process does not run fails, to be retried (or
- * dead-lettered) rather than silently dropped.
+ * One job per module with an `onUserDeleted` hook, each on a queue of its own
+ * (`users.module-cleanup.<module>`), defined only by processes that run the module: an instance
+ * whose MODULES leaves a module out never fetches its erasures, which wait for one that runs it.
+ * Eleven attempts, backing off from 2 s (about 35–70 minutes in all), so a module whose storage is
+ * down for a while still erases its part; then the job is dead-lettered
+ * (`plinth_job_dead_letters_total{job_name="users.module-cleanup.<module>"}`) for the operator to retry.
  */
-export function userCleanupJob(modules: readonly ModuleUserData[]): JobDefinition<typeof UserCleanupPayload> {
-  const byName = new Map(modules.flatMap((m) => (m.onUserDeleted ? [[m.name, m] as const] : [])))
-  return defineJob({
-    ...UserCleanup,
-    retryLimit: 10,
-    retryDelaySeconds: 2,
-    timeoutSeconds: 600,
-    handle: async ({ module, userId }, job) => {
-      const owner = byName.get(module)
-      if (!owner) throw new Error(`Module "${module}" has no onUserDeleted in this process (not enabled, or no hook): it cannot erase the deleted account ${userId}`)
-      await owner.onUserDeleted?.(userId)
-      job.log.info({ module, userId }, 'a module erased a deleted account’s data')
-    },
+export function userCleanupJobs(modules: readonly ModuleUserData[]): JobDefinition<typeof UserCleanupPayload>[] {
+  return modules.flatMap((owner) => {
+    if (!owner.onUserDeleted) return []
+    return [
+      defineJob({
+        ...userCleanupType(owner.name),
+        retryLimit: 10,
+        retryDelaySeconds: 2,
+        timeoutSeconds: 600,
+        handle: async ({ module, userId }, job) => {
+          // Only a job written by hand into the wrong queue: it cannot be this module's to erase.
+          if (module !== owner.name) throw new Error(`A ${job.name} job names the module "${module}": it cannot erase the deleted account ${userId} here`)
+          await owner.onUserDeleted?.(userId)
+          job.log.info({ module, userId }, 'a module erased a deleted account’s data')
+        },
+      }),
+    ]
   })
 }

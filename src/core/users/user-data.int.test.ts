@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { useTestApp } from '../../../test/helpers/app.js'
 import { loginAs, registerUser, type TestUser } from '../../../test/helpers/auth.js'
 import { auditRowsAbout, editUser, expectError, getUser, loginRequest, me, refresh, storedSessionRows, storedUserRow } from '../../../test/helpers/user-admin.js'
 import { createOutboxRepository } from '../email/outbox.repository.js'
+import { createJobs, type JobRecord } from '../jobs/index.js'
 import { defineModule } from '../module.js'
+import { userCleanupJobs } from './user-cleanup.job.js'
 
 /**
  * Modules' part in exports and deletions: one keeps notes per user, one fails its first attempt for
@@ -41,11 +43,14 @@ const silent = defineModule({ name: 'silent', permissions: [], createApi: () => 
 
 const app = useTestApp({ modules: [broken, notebook, silent] })
 
-const CLEANUP = 'users.module-cleanup'
-/** The account's cleanup jobs, by module. */
-async function cleanupJobs(userId: string) {
-  const jobs = await app().platform.jobs.list(CLEANUP, { limit: 200 })
-  return new Map(jobs.filter((job) => (job.payload as { userId: string }).userId === userId).map((job) => [(job.payload as { module: string }).module, job]))
+/** The account's cleanup jobs (`users.module-cleanup.<module>`), by module. */
+async function cleanupJobs(userId: string, modules = ['broken', 'files', 'notebook', 'silent']) {
+  const found = new Map<string, JobRecord>()
+  for (const module of modules) {
+    const jobs = await app().platform.jobs.list(`users.module-cleanup.${module}`, { limit: 200 })
+    for (const job of jobs) if ((job.payload as { userId: string }).userId === userId) found.set((job.payload as { module: string }).module, job)
+  }
+  return found
 }
 
 const remove = (as: TestUser, id: string) => app().inject({ method: 'DELETE', url: `/api/users/${id}`, headers: as.headers })
@@ -86,13 +91,14 @@ describe('DELETE /api/users/:id', () => {
     expect((await auditRowsAbout(app(), user.id)).find((row) => row.action === 'user.deleted')).toMatchObject({ actorId: user.id, targetId: user.id })
   })
 
-  it('runs each module’s onUserDeleted in a users.module-cleanup job: one that fails is retried, and the deletion stands', async () => {
+  it('runs each module’s onUserDeleted in a users.module-cleanup.<module> job: one that fails is retried, and the deletion stands', async () => {
     const user = await registerUser(app())
     const response = await remove(user, user.id)
     expect(response.statusCode, response.body).toBe(204)
     expect(await storedUserRow(app(), user.id)).toMatchObject({ name: 'Deleted user', deletedAt: expect.any(Date) })
 
-    // One job per module with a hook (files is the platform's own); none for the module without one.
+    // One job per module with a hook (files is the platform's own), each on its module's queue, and
+    // committed with the deletion: there as soon as the answer is; none for the module without one.
     const queued = await cleanupJobs(user.id)
     expect([...queued.keys()].sort()).toEqual(['broken', 'files', 'notebook'])
     for (const [module, job] of queued) expect(job.payload).toEqual({ module, userId: user.id })
@@ -105,6 +111,48 @@ describe('DELETE /api/users/:id', () => {
     expect(deletedByModule.broken).toContain(user.id)
     await expect.poll(async () => (await cleanupJobs(user.id)).get('notebook')?.state, { timeout: 10_000 }).toBe('completed')
     expect((await cleanupJobs(user.id)).get('notebook')).toMatchObject({ attempts: 1 })
+  }, 40_000)
+
+  it('queues the cleanup jobs in the deletion’s transaction: one that cannot be queued fails the request and deletes nothing', async () => {
+    const user = await registerUser(app())
+    const { jobs } = app().platform
+    const send = jobs.send.bind(jobs)
+    let sends = 0
+    // The first module's job is inserted, the second's fails: the first must go with the rollback.
+    const spy = vi.spyOn(jobs, 'send').mockImplementation((...args: Parameters<typeof send>) => (++sends === 2 ? Promise.reject(new Error('the job insert failed')) : send(...args)))
+    try {
+      const response = await remove(user, user.id)
+      expect(response.statusCode, response.body).toBe(500)
+    } finally {
+      spy.mockRestore()
+    }
+    expect(sends).toBe(2)
+    expect(await storedUserRow(app(), user.id)).toMatchObject({ deletedAt: null, email: user.email })
+    expect((await me(app(), user.accessToken)).statusCode).toBe(200)
+    expect(await cleanupJobs(user.id)).toEqual(new Map())
+    // Sending works again: the client's retry deletes the account and queues every job.
+    expect((await remove(user, user.id)).statusCode).toBe(204)
+    expect([...(await cleanupJobs(user.id)).keys()].sort()).toEqual(['broken', 'files', 'notebook'])
+  })
+
+  it('an instance that does not run a module never fetches that module’s cleanup jobs; they wait for one that does', async () => {
+    // Another instance, with MODULES including `elsewhere`, deleted an account: its queue and job exist.
+    const { config, database } = app().platform
+    const other = createJobs({ database, ...config.jobs, workers: false, log: app().log })
+    other.define(userCleanupJobs([{ name: 'elsewhere', onUserDeleted: async () => {} }]), { owner: 'users' })
+    await other.start()
+    const user = await registerUser(app())
+    try {
+      await other.send(`users.module-cleanup.elsewhere`, { module: 'elsewhere', userId: user.id })
+    } finally {
+      await other.stop()
+    }
+    // This instance deletes the same account and works its own modules' jobs to the end…
+    expect((await remove(user, user.id)).statusCode).toBe(204)
+    await expect.poll(async () => (await cleanupJobs(user.id)).get('notebook')?.state, { timeout: 10_000 }).toBe('completed')
+    await expect.poll(async () => (await cleanupJobs(user.id)).get('broken')?.state, { timeout: 30_000, interval: 250 }).toBe('completed')
+    // …while the foreign module's job has not been touched, rather than failed and dead-lettered.
+    expect((await cleanupJobs(user.id, ['elsewhere'])).get('elsewhere')).toMatchObject({ state: 'created', attempts: 0 })
   }, 40_000)
 
   it('a deleted account is 404 to administrators, missing from lists, and its address can register again', async () => {

@@ -2,6 +2,7 @@ import { desc, eq } from 'drizzle-orm'
 import { emailOutbox } from '../email/db/schema.js'
 import { sessions, type SessionRow } from '../auth/db/schema.js'
 import type { Db } from '../db/client.js'
+import { sqlExecutor, type SqlExecutor } from '../db/sql-executor.js'
 
 /** What a user's export and erasure need from the session table, beyond the auth flows' queries. */
 export function createUserDataRepository(db: Db) {
@@ -17,6 +18,11 @@ export function createUserDataRepository(db: Db) {
      */
     async forgetSessionOrigins(userId: string): Promise<void> {
       await db.update(sessions).set({ ip: null, userAgent: null }).where(eq(sessions.userId, userId))
+    },
+
+    /** This handle's connection for the job queue (`jobs.send(…, { db })`): in a transaction, jobs commit with it. */
+    jobConnection(): SqlExecutor {
+      return sqlExecutor(db)
     },
 
     /** Messages kept for the address (development outbox) hold the name and links. */

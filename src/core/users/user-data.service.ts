@@ -1,14 +1,13 @@
-import type { FastifyBaseLogger } from 'fastify'
 import type { Actor } from '../access/actor.js'
 import type { SessionRow } from '../auth/db/schema.js'
 import type { RequestMeta } from '../auth/request-meta.js'
 import type { SessionService } from '../auth/session.service.js'
 import { toAuditEntryView, type AuditEntryView } from '../audit/audit.view.js'
 import { notFound } from '../errors/app-error.js'
-import type { JobSender } from '../jobs/index.js'
+import type { JobSender, SendOptions } from '../jobs/index.js'
 import { assertAnotherAdminRemains, isActiveAdmin, type UserAccess } from './user-access.js'
 import { toUserView, type UserView } from './user.view.js'
-import { UserCleanup } from './user-cleanup.job.js'
+import { userCleanupType } from './user-cleanup.job.js'
 import type { UsersStore } from './users.store.js'
 
 /** An enabled module's part in exports and deletions, bound to the module's api. */
@@ -45,13 +44,14 @@ export class UserDataService {
     private readonly access: UserAccess,
     private readonly modules: readonly ModuleUserData[],
     private readonly jobs: JobSender,
-    private readonly log: FastifyBaseLogger,
   ) {}
 
   /**
    * Erases the account's personal data and ends its sessions, in one transaction; the id stays so
-   * that records others see keep a valid reference. Then each module erases its part, in a
-   * `users.module-cleanup` job of its own (retried until it succeeds), not in this request.
+   * that records others see keep a valid reference. Each module erases its part in a
+   * `users.module-cleanup.<module>` job of its own (retried until it succeeds), not in this request:
+   * the jobs are queued in the same transaction, so they exist if and only if the deletion committed
+   * (a job that cannot be queued fails the request, and nothing is deleted).
    */
   async remove(actor: Actor, id: string, meta: RequestMeta): Promise<void> {
     this.access.requireSelfOr(actor, id, 'users:manage', 'Deleting')
@@ -65,10 +65,10 @@ export class UserDataService {
       await repos.apiKeys.deleteOf(id)
       await repos.userData.forgetMessagesTo(user.email)
       await repos.audit.append({ action: 'user.deleted', actorId: actor.id, targetId: id, ...meta })
+      await this.queueCleanups(repos.userData.jobConnection(), id)
       return this.sessions.revokeIn(repos, { userId: id }, 'account_deleted', { action: 'auth.sessions_revoked', actorId: actor.id, targetId: id, ...meta })
     })
     await this.sessions.announce(revoked)
-    await this.notifyDeleted(id)
   }
 
   /** Everything stored about the user. An administrator's export of someone else is audited. */
@@ -93,19 +93,13 @@ export class UserDataService {
   }
 
   /**
-   * The account is already erased and signed out: one job per module with an `onUserDeleted` hook,
-   * so a module that fails is retried without holding up the answer or the other modules. A job
-   * that cannot be queued (the database went away just now) is logged for the operator, with the
-   * module and the account, and does not undo the deletion.
+   * One job per module with an `onUserDeleted` hook, on the module's own queue, inserted in the
+   * deletion's transaction: a module that fails is retried without holding up the answer or the
+   * other modules, and only instances that run the module fetch it.
    */
-  private async notifyDeleted(userId: string): Promise<void> {
+  private async queueCleanups(db: NonNullable<SendOptions['db']>, userId: string): Promise<void> {
     for (const module of this.modules) {
-      if (!module.onUserDeleted) continue
-      try {
-        await this.jobs.send(UserCleanup, { module: module.name, userId })
-      } catch (err) {
-        this.log.error({ err, module: module.name, userId }, 'could not queue a module’s erasure of a deleted account: run its users.module-cleanup job by hand')
-      }
+      if (module.onUserDeleted) await this.jobs.send(userCleanupType(module.name), { module: module.name, userId }, { db })
     }
   }
 }
