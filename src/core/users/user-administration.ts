@@ -1,4 +1,3 @@
-import type { FastifyBaseLogger } from 'fastify'
 import type { PermissionRegistry } from '../access/permissions.js'
 import { AuditService } from '../audit/audit.service.js'
 import type { Identity } from '../auth/identity.js'
@@ -26,7 +25,6 @@ export function createUserAdministration(deps: {
   /** Defines `users.module-cleanup.<module>` for these modules (before the queue starts) and sends them on each deletion. */
   jobs: JobQueue
   realtime: RealtimePublisher
-  log: FastifyBaseLogger
 }): UserAdministration {
   const store = usersStore(deps.db)
   const access = new UserAccess(deps.access)
