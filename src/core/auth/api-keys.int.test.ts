@@ -136,9 +136,19 @@ describe('creating an API key', () => {
     ['an expiry in the past', { label: 'x', scopes: ['probe:read'], expiresAt: new Date(Date.now() - 60_000).toISOString() }],
     ['an expiry over 366 days away', { label: 'x', scopes: ['probe:read'], expiresAt: new Date(Date.now() + 367 * 86_400_000).toISOString() }],
     ['an expiry that is not a time', { label: 'x', scopes: ['probe:read'], expiresAt: 'tomorrow' }],
-  ])('refuses %s with 400 VALIDATION_FAILED', async (_name, payload) => {
-    const admin = await loginAs(app(), 'admin')
-    expectError(await createKey(admin, payload), 400, 'VALIDATION_FAILED')
+    ['a label that is a number (never coerced)', { label: 5, scopes: ['probe:read'] }],
+    ['scopes that are a string', { label: 'x', scopes: 'probe:read' }],
+  ])('refuses %s with 400 VALIDATION_FAILED, storing nothing', async (_name, payload) => {
+    const user = await registerUser(app())
+    expectError(await createKey(user, payload), 400, 'VALIDATION_FAILED')
+    expect(await app().platform.database.db.select().from(apiKeys).where(eq(apiKeys.userId, user.id))).toEqual([])
+  })
+
+  it('refuses a body that is not JSON with 415, storing nothing', async () => {
+    const user = await registerUser(app())
+    const response = await app().inject({ method: 'POST', url: '/api/auth/api-keys', headers: { ...user.headers, 'content-type': 'text/plain' }, payload: 'label=x' })
+    expectError(response, 415, 'UNSUPPORTED_MEDIA_TYPE')
+    expect(await app().platform.database.db.select().from(apiKeys).where(eq(apiKeys.userId, user.id))).toEqual([])
   })
 
   it(`allows at most ${MAX_ACTIVE_KEYS} active keys per account (409 API_KEY_LIMIT_REACHED); revoking one makes room`, async () => {
