@@ -25,9 +25,10 @@ export async function multipartBody(...parts: (FilePart | { field: string; value
   return { payload: Buffer.from(await response.arrayBuffer()), headers: { 'content-type': response.headers.get('content-type')! } }
 }
 
-export async function uploadFile(app: FastifyInstance, user: TestUser | undefined, part: FilePart): Promise<LightMyRequestResponse> {
+/** POSTs one file part to `url`: `/api/files`, or `/api/files/upload`, seed 003's path for the same route. */
+export async function uploadFile(app: FastifyInstance, user: TestUser | undefined, part: FilePart, url = '/api/files'): Promise<LightMyRequestResponse> {
   const { payload, headers } = await multipartBody(part)
-  return app.inject({ method: 'POST', url: '/api/files', headers: { ...headers, ...(user?.headers ?? {}) }, payload })
+  return app.inject({ method: 'POST', url, headers: { ...headers, ...(user?.headers ?? {}) }, payload })
 }
 
 export interface UploadedFile {
