@@ -13,6 +13,7 @@ import { toFileView, type FileView } from './file.view.js'
 import { contentDisposition, downloadName } from './file-names.js'
 import type { FilesRepository, Usage } from './files.repository.js'
 import { FILES_MANAGE } from './permissions.js'
+import type { ReadRules } from './read-rules.js'
 import type { SignedLinks } from './signed-links.js'
 import { storageKey, thumbnailKey, type ByteRange, type StorageDriver, type StoredObject } from './storage/storage.js'
 import { MakeThumbnail } from './thumbnail.job.js'
@@ -49,11 +50,16 @@ export interface FilesServiceDeps {
   jobs: JobSender
   links: SignedLinks
   access: PermissionRegistry
+  /** Modules' rules letting others read a file (a chat's participants its attachments). */
+  readRules: ReadRules
   publicUrl: string
   log: FastifyBaseLogger
 }
 
-/** Uploads, reads, links and deletions. Owners and holders of files:manage see a file; to anyone else it is 404. */
+/**
+ * Uploads, reads, links and deletions. Owners and holders of files:manage see a file, and so do
+ * those a module's read rule allows (reads only); to anyone else it is 404.
+ */
 export class FilesService {
   constructor(private readonly deps: FilesServiceDeps) {
     deps.access.assertKnown(FILES_MANAGE)
@@ -90,10 +96,12 @@ export class FilesService {
     return row
   }
 
+  /** For reading (metadata, bytes, links): the owner, files:manage, or whom a module's read rule allows. */
   async get(actor: Actor, id: string): Promise<FileRow> {
     const file = await this.deps.store.repos.findById(id)
-    if (!file || (file.ownerId !== actor.id && !this.deps.access.roleHas(actor.role, FILES_MANAGE))) throw notFound('File')
-    return file
+    if (!file) throw notFound('File')
+    if (this.mayManage(actor, file) || (await this.deps.readRules.allow(actor, toFileView(file)))) return file
+    throw notFound('File')
   }
 
   /** A file by a signed link: no account needed while the link is valid. */
@@ -157,8 +165,11 @@ export class FilesService {
     throw notFound('File')
   }
 
+  /** Only the owner or files:manage: read rules never reach deletion. */
   async remove(actor: Actor, id: string): Promise<void> {
-    await this.erase((await this.get(actor, id)).id)
+    const file = await this.deps.store.repos.findById(id)
+    if (!file || !this.mayManage(actor, file)) throw notFound('File')
+    await this.erase(file.id)
   }
 
   /**
@@ -204,6 +215,10 @@ export class FilesService {
       if (isForeignKeyViolation(error)) throw notFound('User')
       throw error
     }
+  }
+
+  private mayManage(actor: Actor, file: FileRow): boolean {
+    return file.ownerId === actor.id || this.deps.access.roleHas(actor.role, FILES_MANAGE)
   }
 
   private async quotaRoom(userId: string): Promise<QuotaRoom | undefined> {

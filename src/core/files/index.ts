@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream'
+import type { Actor } from '../access/actor.js'
 import { isUuid } from '../db/columns.js'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from '../../config/index.js'
@@ -13,6 +14,7 @@ import { sanitizeFileName } from './file-names.js'
 import { filesStore } from './files.repository.js'
 import { FilesService, type FileLinks } from './files.service.js'
 import { filesPermissions } from './permissions.js'
+import { ReadRules, type ReadRule } from './read-rules.js'
 import { DEFAULT_LINK_SECONDS, SignedLinks } from './signed-links.js'
 import { createStorage } from './storage/index.js'
 import type { StorageDriver } from './storage/storage.js'
@@ -22,6 +24,14 @@ import { ThumbnailMaker } from './thumbnails.js'
 
 /** What modules get as `ctx.files`. Modules check their own access rules before calling. */
 export interface FilesApi {
+  /**
+   * Lets actors other than the owner read files through the core files routes (metadata, content,
+   * thumbnail, signed links; never DELETE) when `rule` says yes: a chat's participants its
+   * attachments. Register in `createApi`; `name` (the module's) labels the rule in logs. Rules run
+   * only after the owner and files:manage checks fail, one after another until one says yes; one
+   * that throws is logged and counts as no. Refused readers get 404, as for a missing file.
+   */
+  allowReads(name: string, rule: (actor: Actor, file: FileView) => Promise<boolean>): void
   /** Bytes of the user's stored files (originals; thumbnails are not counted), for quotas. */
   bytesUsed(userId: string): Promise<number>
   /** The bytes the user may store in all (their own quota, else STORAGE_QUOTA_BYTES); `null`: no quota. */
@@ -71,6 +81,7 @@ export function createFiles(deps: FilesDeps): Files {
   const storage = createStorage(config.files.storage)
   const store = filesStore(db)
   const thumbnails = new ThumbnailMaker(store.repos, storage, log)
+  const readRules = new ReadRules(log)
   const service = new FilesService({
     store,
     storage,
@@ -79,10 +90,12 @@ export function createFiles(deps: FilesDeps): Files {
     jobs,
     links: new SignedLinks(config.secrets.jwtSecret),
     access,
+    readRules,
     publicUrl: config.publicUrl,
     log,
   })
   const api: FilesApi = {
+    allowReads: (name: string, rule: ReadRule) => readRules.add(name, rule),
     bytesUsed: async (userId) => (await service.usage(userId)).bytes,
     quotaBytes: (userId) => service.quotaOf(userId),
     setQuota: (userId, quotaBytes) => service.setQuota(userId, quotaBytes),
