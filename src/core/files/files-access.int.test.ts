@@ -227,7 +227,8 @@ describe('deleting and usage', () => {
     expect(deleted.statusCode, deleted.body).toBe(204)
     // Erased by the files part's users.module-cleanup.files job, just after the answer.
     await expect.poll(async () => (await get(`/api/files/${file.id}`, admin)).statusCode, { timeout: 10_000 }).toBe(404)
-    expect(filesUnder(storageRoot()).filter((path) => path.includes(file.id))).toEqual([])
+    // The row goes first, the objects just after its transaction commits: the 404 can come before them.
+    await expect.poll(() => filesUnder(storageRoot()).filter((path) => path.includes(file.id)), { timeout: 5_000 }).toEqual([])
     expect(await probe.files().bytesUsed(owner.id)).toBe(0)
   })
 })
