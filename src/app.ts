@@ -17,12 +17,13 @@ import { ajvOptions, requestValidation } from './core/http/validation.js'
 import { selectModules, type ModuleDefinition } from './core/module.js'
 import { RequestLogController, logDestination, loggerOptions, requestIdFrom } from './core/observability/logger.js'
 import { closeRedis, createRedis } from './core/redis/client.js'
+import { chatModule } from './modules/chat/index.js'
 import { cylindersModule } from './modules/cylinders/index.js'
 
 export type { Platform } from './boot/platform.js'
 
 /** Every module Plinth ships, in registration order. `MODULES` selects among them. */
-export const availableModules: readonly ModuleDefinition[] = [cylindersModule]
+export const availableModules: readonly ModuleDefinition[] = [cylindersModule, chatModule]
 
 export interface AppOptions {
   /** A database to use instead of opening one from config; the caller closes it. */

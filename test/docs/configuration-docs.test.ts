@@ -45,7 +45,8 @@ describe('configuration documentation', () => {
       expect([...documented.keys()].sort(), `README's #### \`${name}\` table`).toEqual(Object.keys(properties).sort())
       for (const [variable, schema] of Object.entries(properties)) {
         const value: unknown = (schema as { default?: unknown }).default
-        if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') expect(documented.get(variable), variable).toBe(`\`${String(value)}\``)
+        if (value === '') expect(documented.get(variable), `${variable}: an empty default reads "empty"`).toBe('empty')
+        else if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') expect(documented.get(variable), variable).toBe(`\`${String(value)}\``)
       }
     })
   })

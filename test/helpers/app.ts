@@ -29,6 +29,7 @@ export function testConfig(env: Record<string, string | undefined> = {}, modules
     AUTH_RATE_LIMIT_PER_MINUTE: '0',
     LOGIN_MAX_FAILURES_PER_IP: '100000',
     CYLINDERS_SCAN_RATE_LIMIT_PER_MINUTE: '0',
+    CHAT_SEND_RATE_LIMIT_PER_MINUTE: '0',
     UPLOAD_RATE_LIMIT_PER_MINUTE: '0',
     // A job queue per app: apps of parallel test files share the run's PostgreSQL database, and one
     // must not work another's jobs (an SMTP app's e-mail landing in another app's outbox).

@@ -53,6 +53,24 @@ export function createUserDirectoryRepository(db: Db) {
         .limit(limit)
     },
 
+    /** Active accounts with these (lower-cased) usernames. */
+    byUsernames(names: string[]): Promise<PublicUserRow[]> {
+      return db
+        .select(publicColumns)
+        .from(users)
+        .where(and(sql`${users.username} = any(${names}::text[])`, isNull(users.deletedAt), eq(users.disabled, false)))
+    },
+
+    /** The active account with exactly this (lower-cased) e-mail address. */
+    async byEmail(email: string): Promise<PublicUserRow | undefined> {
+      const [row] = await db
+        .select(publicColumns)
+        .from(users)
+        .where(and(eq(users.email, email), isNull(users.deletedAt), eq(users.disabled, false)))
+        .limit(1)
+      return row
+    },
+
     /** Where mail to an account goes: only an active (not deleted, not disabled) one. Never handed to modules. */
     async recipient(id: string): Promise<{ email: string; name: string } | undefined> {
       recipientById ??= db

@@ -35,6 +35,16 @@ export interface UserDirectory {
   contacts(ids: Iterable<string>): Promise<Map<string, UserContact>>
   /** Active (not deleted, not disabled) accounts whose name or username contains `query`, by name; at most `limit` (default 20, capped at 50). */
   search(query: string, options?: { limit?: number }): Promise<UserProfile[]>
+  /**
+   * Active accounts by username (case-insensitive; usernames are stored lower-case), keyed by the
+   * lower-cased username: how a module resolves `@username` mentions. At most USER_BATCH names are read.
+   */
+  byUsernames(names: Iterable<string>): Promise<Map<string, UserProfile>>
+  /**
+   * The active account with exactly this e-mail address (case-insensitive), or `null`: for "find a
+   * person by their address" where the searcher already knows it. The address is never returned.
+   */
+  byEmail(email: string): Promise<UserProfile | null>
   /** Whether an account with this id exists and is not deleted (a disabled account still exists). */
   exists(id: string): Promise<boolean>
   /** The ids among these of accounts that exist (not deleted). */
@@ -67,6 +77,21 @@ export function createUserDirectory(repository: UserDirectoryRepository): UserDi
       if (text === '' || text.length > SEARCH_QUERY_MAX) return []
       const limit = Math.min(Math.max(Math.trunc(options.limit ?? USER_SEARCH_DEFAULT), 1), USER_SEARCH_MAX)
       return (await repository.search(text, limit)).map(toProfile)
+    },
+
+    async byUsernames(names) {
+      const wanted = [...new Set([...names].map((name) => name.toLowerCase()))].filter((name) => name.length > 0 && name.length <= SEARCH_QUERY_MAX).slice(0, USER_BATCH)
+      const found = new Map<string, UserProfile>()
+      if (wanted.length === 0) return found
+      for (const row of await repository.byUsernames(wanted)) if (row.username) found.set(row.username.toLowerCase(), toProfile(row))
+      return found
+    },
+
+    async byEmail(email) {
+      const address = email.trim().toLowerCase()
+      if (address === '' || address.length > 320) return null
+      const row = await repository.byEmail(address)
+      return row ? toProfile(row) : null
     },
 
     async exists(id) {

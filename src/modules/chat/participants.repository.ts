@@ -1,0 +1,44 @@
+import { and, asc, eq, inArray } from 'drizzle-orm'
+import type { Db } from '../../core/db/client.js'
+import { participants, type ParticipantRow } from './db/schema.js'
+
+type NewParticipant = typeof participants.$inferInsert
+
+export function createParticipantsRepository(db: Db) {
+  return {
+    async find(chatId: string, userId: string): Promise<ParticipantRow | undefined> {
+      const [row] = await db.select().from(participants).where(and(eq(participants.chatId, chatId), eq(participants.userId, userId))).limit(1)
+      return row
+    },
+
+    /** Adds people; those already in are left as they are. Returns the rows that were added. */
+    async insertMany(rows: NewParticipant[]): Promise<ParticipantRow[]> {
+      if (rows.length === 0) return []
+      return db.insert(participants).values(rows).onConflictDoNothing().returning()
+    },
+
+    /** Everyone in the chat, oldest member first. */
+    listAll(chatId: string): Promise<ParticipantRow[]> {
+      return db.select().from(participants).where(eq(participants.chatId, chatId)).orderBy(asc(participants.joinedAt), asc(participants.userId))
+    },
+
+    async userIds(chatId: string): Promise<string[]> {
+      return (await db.select({ userId: participants.userId }).from(participants).where(eq(participants.chatId, chatId))).map((row) => row.userId)
+    },
+
+    /** The author read their own message: their read mark moves to it. */
+    async markRead(chatId: string, userId: string, seq: number, readCount: number, at?: Date): Promise<void> {
+      await db
+        .update(participants)
+        .set({ lastReadSeq: seq, readCount, mentionCount: 0, hidden: false, ...(at ? { lastPostedAt: at } : {}) })
+        .where(and(eq(participants.chatId, chatId), eq(participants.userId, userId)))
+    },
+
+    async remove(chatId: string, userIds: string[]): Promise<number> {
+      if (userIds.length === 0) return 0
+      return (await db.delete(participants).where(and(eq(participants.chatId, chatId), inArray(participants.userId, userIds))).returning({ userId: participants.userId })).length
+    },
+  }
+}
+
+export type ParticipantsRepository = ReturnType<typeof createParticipantsRepository>
