@@ -1,5 +1,6 @@
 import type { Db } from '../../core/db/client.js'
 import { unitOfWork, type UnitOfWork } from '../../core/db/unit-of-work.js'
+import { createBlocksRepository } from './blocks.repository.js'
 import { createChatsRepository } from './chats.repository.js'
 import { createMessagesRepository } from './messages.repository.js'
 import { createParticipantsRepository } from './participants.repository.js'
@@ -12,6 +13,7 @@ export const chatRepositories = (db: Db) => ({
   chats: createChatsRepository(db),
   participants: createParticipantsRepository(db),
   messages: createMessagesRepository(db),
+  blocks: createBlocksRepository(db),
 })
 
 export type ChatRepositories = ReturnType<typeof chatRepositories>
