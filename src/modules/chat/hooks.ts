@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { ChatRow, MessageRow } from './db/schema.js'
+import type { ChatRow, InvitationRow, MessageRow } from './db/schema.js'
 import type { MessageView } from './message.view.js'
 
 /** A message that was just stored (committed), as the areas reacting to it need it. */
@@ -15,6 +15,12 @@ export interface SentMessage {
   readonly repliedToAuthorId: string | null
 }
 
+/** An invitation just stored (committed): the invitee is notified. */
+export interface CreatedInvitation {
+  readonly chat: ChatRow
+  readonly invitation: InvitationRow
+}
+
 type Listener<T> = (value: T) => Promise<void> | void
 
 /**
@@ -26,6 +32,7 @@ type Listener<T> = (value: T) => Promise<void> | void
 export class ChatHooks {
   private readonly sent: Listener<SentMessage>[] = []
   private readonly left: Listener<{ chatId: string; userIds: readonly string[] }>[] = []
+  private readonly invited: Listener<CreatedInvitation>[] = []
 
   constructor(private readonly log: FastifyBaseLogger) {}
 
@@ -37,6 +44,10 @@ export class ChatHooks {
     this.left.push(listener)
   }
 
+  onInvitationCreated(listener: Listener<CreatedInvitation>): void {
+    this.invited.push(listener)
+  }
+
   /** Resolves when every listener has finished (tests await it; requests do not). */
   messageSent(value: SentMessage): Promise<void> {
     return this.run(this.sent, value, 'messageSent')
@@ -44,6 +55,10 @@ export class ChatHooks {
 
   participantsLeft(chatId: string, userIds: readonly string[]): Promise<void> {
     return this.run(this.left, { chatId, userIds }, 'participantsLeft')
+  }
+
+  invitationCreated(value: CreatedInvitation): Promise<void> {
+    return this.run(this.invited, value, 'invitationCreated')
   }
 
   private async run<T>(listeners: Listener<T>[], value: T, name: string): Promise<void> {
