@@ -9,16 +9,17 @@ import { rootRoutes } from '../core/http/root.routes.js'
 import { healthRoutes } from '../core/observability/health.routes.js'
 import type { Metrics } from '../core/observability/metrics.js'
 import { installPlatformMetrics } from '../core/observability/platform-metrics.js'
-import { installGateway } from '../core/realtime/index.js'
+import { installGateway, installPresenceHooks } from '../core/realtime/index.js'
 import { createUserAdministration } from '../core/users/user-administration.js'
 import { usersRoutes } from '../core/users/users.routes.js'
-import { roomOwnerOf, userDataOf, type LoadedModule } from './modules.js'
+import { presenceHooksOf, roomOwnerOf, userDataOf, type LoadedModule } from './modules.js'
 import type { Platform } from './platform.js'
 import type { SharedServices } from './services.js'
 
 /**
  * Step 5: the platform's own routes (health, `/`, auth, API keys, users, audit, files) and the realtime gateway,
- * which ask the loaded modules about their rooms and their part of a user's data.
+ * which ask the loaded modules about their rooms (and client events in them), their users' presence
+ * changes and their part of a user's data.
  */
 export async function installCoreRoutes(
   app: FastifyInstance,
@@ -33,6 +34,7 @@ export async function installCoreRoutes(
   app.addSchema(UserView)
   await app.register(authRoutes, { prefix: '/api', identity, rateLimitPerMinute: config.auth.rateLimitPerMinute })
   await app.register(apiKeyRoutes, { prefix: '/api', apiKeys: new ApiKeyService(identity.store, access, identity.apiKeys) })
+  installPresenceHooks(presence, presenceHooksOf(modules), app.log.child({ component: 'presence' }))
   const gateway = installGateway(app, { realtime, presence, identity }, modules.map(roomOwnerOf), config)
   installPlatformMetrics(context.metrics.registry, { jobs, gateway })
   const userAdmin = createUserAdministration({ db: database.db, identity, access, modules: [...modules.map(userDataOf), files.userData], jobs, realtime })

@@ -4,7 +4,7 @@ import { checkMailTemplates, createModuleMail } from '../core/email/module-mail.
 import { registerErrorCodes } from '../core/errors/catalog.js'
 import type { ModuleDefinition } from '../core/module.js'
 import { createRateLimitFactory } from '../core/rate-limit/limiter.js'
-import type { Room, RoomOwner } from '../core/realtime/index.js'
+import type { PresenceHook, Room, RoomOwner } from '../core/realtime/index.js'
 import { createUserDirectory } from '../core/users/directory.js'
 import { createUserDirectoryRepository } from '../core/users/directory.repository.js'
 import type { ModuleUserData } from '../core/users/user-data.service.js'
@@ -66,7 +66,17 @@ export function roomOwnerOf({ definition, api }: LoadedModule): RoomOwner {
   return {
     name: definition.name,
     ...(definition.authorizeRoom ? { authorizeRoom: (actor: Actor, room: Room) => definition.authorizeRoom!(actor, room, api) } : {}),
+    ...(definition.acceptClientEvent
+      ? { acceptClientEvent: (actor: Actor, room: Room, event: string, data: Record<string, unknown> | undefined) => definition.acceptClientEvent!(actor, room, event, data, api) }
+      : {}),
   }
+}
+
+/** The modules' presence hooks, bound to their apis. */
+export function presenceHooksOf(modules: readonly LoadedModule[]): PresenceHook[] {
+  return modules.flatMap(({ definition, api }) =>
+    definition.onPresenceChange ? [{ name: definition.name, onPresenceChange: (userId: string, online: boolean) => definition.onPresenceChange!(userId, online, api) }] : [],
+  )
 }
 
 /** A module's export and deletion hooks, bound to its api. */

@@ -78,6 +78,19 @@ export interface ModuleDefinition<Api = unknown, Settings = unknown> {
    */
   authorizeRoom?(actor: Actor, room: Room, api: Api): Promise<boolean>
   /**
+   * A client's `send` to one of the module's rooms (`typing.start`), from a socket subscribed to it,
+   * its name and data already validated (docs/realtime.md). Return the data to deliver — live only,
+   * no seq, to the room's other sockets — or null to refuse it (FORBIDDEN). Without this hook the
+   * module's rooms refuse client events.
+   */
+  acceptClientEvent?(actor: Actor, room: Room, event: string, data: Record<string, unknown> | undefined, api: Api): Promise<Record<string, unknown> | null>
+  /**
+   * A user came online (their first socket on any instance) or went offline (their last one closed,
+   * or a dead instance's entries expired): called once per change in the whole cluster, one call
+   * after another per user. A failure is logged, never retried.
+   */
+  onPresenceChange?(userId: string, online: boolean, api: Api): Promise<void>
+  /**
    * The module's background jobs, named `<module>.<job>`, registered at boot. Handlers must be
    * idempotent: a job runs at least once.
    */

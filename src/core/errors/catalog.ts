@@ -36,6 +36,7 @@ export const coreErrors = {
   USERNAME_TAKEN: { status: 409, message: 'This username is taken.' },
   API_KEY_LIMIT_REACHED: { status: 409, message: 'The account has as many active API keys as allowed; revoke one first.' },
   VERSION_CONFLICT: { status: 409, message: 'The resource was changed by someone else; reload and retry.' },
+  NOT_SUBSCRIBED: { status: 409, message: 'Subscribe to the realtime room before sending to it.' },
   PRECONDITION_FAILED: { status: 412, message: 'The resource does not match the If-Match precondition.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   FILE_TOO_LARGE: { status: 413, message: 'The file is larger than the upload limit.' },

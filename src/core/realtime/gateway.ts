@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { FastifyBaseLogger } from 'fastify'
@@ -5,7 +6,9 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import type { Actor } from '../access/actor.js'
 import { AppError } from '../errors/app-error.js'
 import { errorBody } from '../errors/error-handler.js'
-import { CLOSE, parseClientMessage } from './protocol.js'
+import { CLIENT_EVENTS_PER_SECOND, SendBudget } from './client-events.js'
+import type { ClientEventVerdict } from './index.js'
+import { CLOSE, parseClientMessage, type ClientMessage } from './protocol.js'
 import type { Presence } from './presence.js'
 import type { Realtime } from './realtime.js'
 
@@ -25,6 +28,8 @@ export interface GatewayOptions {
   /** Resolves the actor of an access token and its expiry (ms since the epoch); throws when it is invalid, expired or revoked. */
   authenticate(token: string): Promise<{ actor: Actor; expiresAt: number }>
   authorizeRoom(actor: Actor, room: string): Promise<boolean>
+  /** Asks the room's owning module about a client's `send`. */
+  acceptClientEvent(actor: Actor, room: string, event: string, data: Record<string, unknown> | undefined): Promise<ClientEventVerdict>
   presence: Presence
   heartbeatMs: number
   /** Past this many unsent bytes a socket is closed as a slow consumer. */
@@ -35,6 +40,8 @@ export interface GatewayOptions {
 }
 
 interface Connection {
+  /** Unique across instances: the socket's own client events are not delivered back to it. */
+  id: string
   socket: WebSocket
   actor: Actor
   rooms: Map<string, () => void>
@@ -46,6 +53,7 @@ interface Connection {
   pendingBytes: number
   /** Closes the socket (4401) when its access token expires; renewed by an `auth` message. */
   expiry: NodeJS.Timeout | undefined
+  sends: SendBudget
 }
 
 /**
@@ -114,7 +122,18 @@ export class RealtimeGateway {
     const open = this.socketsPerUser.get(actor.id) ?? 0
     if (open >= this.options.maxSocketsPerUser) return socket.close(CLOSE.TOO_MANY_SOCKETS, 'too many sockets')
     this.socketsPerUser.set(actor.id, open + 1)
-    const connection: Connection = { socket, actor, rooms: new Map(), alive: true, queue: Promise.resolve(), pending: 0, pendingBytes: 0, expiry: undefined }
+    const connection: Connection = {
+      id: randomUUID(),
+      socket,
+      actor,
+      rooms: new Map(),
+      alive: true,
+      queue: Promise.resolve(),
+      pending: 0,
+      pendingBytes: 0,
+      expiry: undefined,
+      sends: new SendBudget(),
+    }
     this.connections.add(connection)
     this.expireAt(connection, verified.expiresAt)
     socket.on('pong', () => (connection.alive = true))
@@ -186,7 +205,7 @@ export class RealtimeGateway {
 
   private async onMessage(connection: Connection, raw: string): Promise<void> {
     const message = parseClientMessage(raw)
-    if ('error' in message) return this.reply(connection, { type: 'error', error: errorBody('BAD_REQUEST', message.error).error })
+    if ('error' in message) return this.reply(connection, { type: 'error', ref: message.ref, error: errorBody(message.tooLarge ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST', message.error).error })
     if (message.type === 'ping') return this.reply(connection, { type: 'pong', ref: message.ref })
     if (message.type === 'auth') return this.renew(connection, message.token, message.ref)
     if (message.type === 'unsubscribe') {
@@ -195,11 +214,30 @@ export class RealtimeGateway {
       return this.reply(connection, { type: 'unsubscribed', room: message.room, ref: message.ref })
     }
     try {
-      await this.subscribe(connection, message.room, message.since, message.ref)
+      if (message.type === 'send') await this.clientEvent(connection, message)
+      else await this.subscribe(connection, message.room, message.since, message.ref)
     } catch (err) {
-      this.options.log.error({ err, room: message.room }, 'realtime subscribe failed')
+      this.options.log.error({ err, room: message.room }, `realtime ${message.type} failed`)
       this.reply(connection, { type: 'error', ref: message.ref, error: errorBody('INTERNAL').error })
     }
+  }
+
+  /**
+   * `{"type":"send"}`: within the socket's budget, to a room it is subscribed to, accepted by the
+   * room's module, then delivered live (no seq) to the room's other sockets on every instance.
+   */
+  private async clientEvent(connection: Connection, { room, event, data, ref }: Extract<ClientMessage, { type: 'send' }>): Promise<void> {
+    if (!connection.sends.take()) {
+      const details = { retryAfterMs: connection.sends.retryAfterMs() }
+      return this.reply(connection, { type: 'error', ref, error: errorBody('RATE_LIMITED', `A socket may send ${CLIENT_EVENTS_PER_SECOND} events a second.`, details).error })
+    }
+    if (!connection.rooms.has(room)) return this.reply(connection, { type: 'error', ref, error: errorBody('NOT_SUBSCRIBED', `Subscribe to ${room} before sending to it.`).error })
+    const verdict = await this.options.acceptClientEvent(connection.actor, room, event, data)
+    if ('refused' in verdict) return this.reply(connection, { type: 'error', ref, error: errorBody('FORBIDDEN', verdict.refused).error })
+    if (!(await this.options.realtime.publishEphemeral(room, event, verdict.data, connection.id))) {
+      return this.reply(connection, { type: 'error', ref, error: errorBody('SERVICE_UNAVAILABLE').error })
+    }
+    this.reply(connection, { type: 'sent', ref })
   }
 
   private async subscribe(connection: Connection, room: string, since: number | undefined, ref: unknown): Promise<void> {
@@ -213,6 +251,12 @@ export class RealtimeGateway {
     let lastSeq = Number.POSITIVE_INFINITY
     const held: [Buffer, number][] = []
     const stop = this.options.realtime.listen(room, (message, event) => {
+      if (!('seq' in event)) {
+        // Live only: one arriving while the replay is read has nothing to be ordered with and is
+        // dropped, and a socket never gets back the events it sent.
+        if (lastSeq !== Number.POSITIVE_INFINITY && event.origin !== connection.id) this.send(connection, message)
+        return
+      }
       if (lastSeq === Number.POSITIVE_INFINITY) held.push([message, event.seq])
       else if (event.seq > lastSeq) {
         lastSeq = event.seq

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Config } from '../../config/index.js'
 import type { Actor } from '../access/actor.js'
@@ -16,6 +16,12 @@ import { RedisEventLog } from './redis-event-log.js'
  */
 export interface RealtimePublisher {
   publish(room: string, event: string, data: unknown): Promise<unknown>
+  /**
+   * A live-only event (`typing.stop`): delivered to the room's subscribers on every instance as
+   * `{"type":"event","room","event","data","at"}`, with no seq, never retained nor replayed; the
+   * room's seq is untouched. Never rejects (a failure is logged); need not be awaited.
+   */
+  publishEphemeral(room: string, event: string, data: unknown): Promise<unknown>
 }
 
 /**
@@ -33,6 +39,39 @@ export interface Room {
 export interface RoomOwner {
   name: string
   authorizeRoom?(actor: Actor, room: Room): Promise<boolean>
+  /** The data to deliver for a client's `send`, or null to refuse it. */
+  acceptClientEvent?(actor: Actor, room: Room, event: string, data: Record<string, unknown> | undefined): Promise<Record<string, unknown> | null>
+}
+
+/** What becomes of a client's `send`: the data to deliver, or why it is refused. */
+export type ClientEventVerdict = { data: Record<string, unknown> } | { refused: string }
+
+/** A module's say on its users' presence, bound to its api. */
+export interface PresenceHook {
+  name: string
+  onPresenceChange(userId: string, online: boolean): Promise<void>
+}
+
+/**
+ * Calls every module's `onPresenceChange` once per transition in the cluster (presence's
+ * `onTransition`), a user's calls one after another so an offline never overtakes its online.
+ * A hook that fails is logged; the others and the gateway carry on. Stopping presence waits for
+ * the calls still running.
+ */
+export function installPresenceHooks(presence: Presence, hooks: readonly PresenceHook[], log: FastifyBaseLogger): void {
+  if (hooks.length === 0) return
+  const chains = new Map<string, Promise<void>>()
+  const call = (hook: PresenceHook, userId: string, online: boolean): Promise<void> =>
+    Promise.resolve()
+      .then(() => hook.onPresenceChange(userId, online))
+      .catch((err: unknown) => log.error({ err, module: hook.name, userId, online }, 'onPresenceChange failed'))
+  presence.onTransition((userId, online) => {
+    const next = (chains.get(userId) ?? Promise.resolve()).then(async () => void (await Promise.all(hooks.map((hook) => call(hook, userId, online)))))
+    chains.set(userId, next)
+    return next.finally(() => {
+      if (chains.get(userId) === next) chains.delete(userId)
+    })
+  })
 }
 
 /** Presence entries outlive a few missed refreshes, then a dead instance's users go offline. */
@@ -68,6 +107,7 @@ export function installGateway(
     presence,
     authenticate: identity.verifyAccessToken,
     authorizeRoom: roomAuthorizer(owners),
+    acceptClientEvent: clientEventAcceptor(owners),
     heartbeatMs: config.realtime.heartbeatMs,
     maxBufferedBytes: config.realtime.maxBufferedBytes,
     maxSocketsPerUser: config.realtime.maxSocketsPerUser,
@@ -90,6 +130,18 @@ export function roomAuthorizer(owners: readonly RoomOwner[]): (actor: Actor, roo
     if (room.module === 'user') return room.id === actor.id
     const owner = byName.get(room.module)
     return owner?.authorizeRoom ? owner.authorizeRoom(actor, room) : false
+  }
+}
+
+/** Only a module that says so takes client events in its rooms; `user:<id>` rooms take none. */
+export function clientEventAcceptor(owners: readonly RoomOwner[]): (actor: Actor, room: string, event: string, data: Record<string, unknown> | undefined) => Promise<ClientEventVerdict> {
+  const byName = new Map(owners.map((owner) => [owner.name, owner]))
+  return async (actor, name, event, data) => {
+    const room = parseRoom(name)
+    const owner = room.module === 'user' ? undefined : byName.get(room.module)
+    if (!owner?.acceptClientEvent) return { refused: `${name} takes no events from clients.` }
+    const accepted = await owner.acceptClientEvent(actor, room, event, data)
+    return accepted ? { data: accepted } : { refused: `You may not send ${event} to ${name}.` }
   }
 }
 

@@ -7,8 +7,20 @@ import { EVENTS_CHANNEL } from './redis-event-log.js'
 /** How long stopping waits for publishes still queued. */
 const STOP_DRAIN_MS = 3000
 
+/**
+ * An event delivered live only: no seq, never retained nor replayed (typing indicators). `origin`,
+ * the sending socket's id when a client sent it, is not delivered: it keeps the event from its sender.
+ */
+export interface EphemeralEvent {
+  room: string
+  event: string
+  data: unknown
+  at: string
+  origin?: string
+}
+
 /** Receives a room's events already serialized and encoded, so one buffer serves every socket. */
-export type RoomListener = (message: Buffer, event: RoomEvent) => void
+export type RoomListener = (message: Buffer, event: RoomEvent | EphemeralEvent) => void
 
 /**
  * The publish side of realtime for core and modules: `publish(room, event, data)` after the
@@ -60,6 +72,27 @@ export class Realtime {
     return next
   }
 
+  /**
+   * Delivers to the room's sockets on every instance, now, without a seq: nothing is retained, a
+   * socket that is not subscribed at that moment never gets it, and the room's seq is untouched.
+   * Never rejects; resolves false when it could not be published (Redis unreachable, logged).
+   * `origin` (a socket id) is the one socket it is not delivered to.
+   */
+  async publishEphemeral(room: string, event: string, data: unknown, origin?: string): Promise<boolean> {
+    const entry: EphemeralEvent = { room, event, data: data ?? null, at: new Date().toISOString(), ...(origin ? { origin } : {}) }
+    if (!this.redis) {
+      this.deliver(JSON.stringify(entry), entry)
+      return true
+    }
+    try {
+      await this.redis.publish(EVENTS_CHANNEL, JSON.stringify(entry))
+      return true
+    } catch (err) {
+      this.logger.error({ err, room, event }, 'realtime ephemeral event not published')
+      return false
+    }
+  }
+
   private async append(room: string, event: string, data: unknown): Promise<RoomEvent | undefined> {
     try {
       const entry = await this.log.append(room, event, data)
@@ -89,11 +122,12 @@ export class Realtime {
     }
   }
 
-  private deliver(json: string, parsed?: RoomEvent): void {
-    const event = parsed ?? (JSON.parse(json) as RoomEvent)
+  /** Both kinds share the Redis channel, so one subscriber connection serves them; only logged events have a seq. */
+  private deliver(json: string, parsed?: RoomEvent | EphemeralEvent): void {
+    const event = parsed ?? (JSON.parse(json) as RoomEvent | EphemeralEvent)
     const listeners = this.rooms.get(event.room)
     if (!listeners) return
-    const message = Buffer.from(`{"type":"event",${json.slice(1)}`)
+    const message = Buffer.from('seq' in event ? `{"type":"event",${json.slice(1)}` : JSON.stringify({ type: 'event', room: event.room, event: event.event, data: event.data, at: event.at }))
     for (const listener of listeners) {
       try {
         listener(message, event)
