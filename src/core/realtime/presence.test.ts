@@ -35,10 +35,17 @@ function heard(presence: Presence): { changes: string[]; heard(change: string): 
   return { changes, heard: async (change) => void (changes.includes(change) || (await once(events, change))) }
 }
 
+/** Transitions an instance made, as "<tag>:id:online" strings, into a list shared by several instances. */
+function transitions(presence: Presence, tag: string, into: string[]): void {
+  presence.onTransition((userId, online) => void into.push(`${tag}:${userId}:${online ? 'online' : 'offline'}`))
+}
+
 describe('presence in one process', () => {
   it('is online from the first socket to the last', async () => {
     const presence = new MemoryPresence()
     const { changes } = heard(presence)
+    const made: string[] = []
+    transitions(presence, 'm', made)
     await presence.connected('u1')
     await presence.connected('u1')
     await presence.disconnected('u1')
@@ -46,6 +53,7 @@ describe('presence in one process', () => {
     await presence.disconnected('u1')
     expect(await presence.isOnline('u1')).toBe(false)
     expect(changes).toEqual(['u1:online', 'u1:offline'])
+    expect(made).toEqual(['m:u1:online', 'm:u1:offline'])
   })
 })
 
@@ -80,5 +88,65 @@ describe.runIf(redisUrl)('presence across instances (Redis)', () => {
     started.splice(started.indexOf(dying), 1)
     await changes.heard(`${user}:offline`)
     expect(await survivor.isOnline(user)).toBe(false)
+  })
+
+  it('each change is one instance’s transition: the one whose update made it', async () => {
+    const [a, b] = [await redisPresence(), await redisPresence()]
+    const user = randomUUID()
+    const made: string[] = []
+    transitions(a, 'a', made)
+    transitions(b, 'b', made)
+    const [onA, onB] = [heard(a), heard(b)]
+    await a.connected(user)
+    await b.connected(user)
+    await b.connected(user)
+    await Promise.all([onA.heard(`${user}:online`), onB.heard(`${user}:online`)])
+    expect(made).toEqual([`a:${user}:online`])
+    await a.disconnected(user)
+    await b.disconnected(user)
+    await b.disconnected(user)
+    await Promise.all([onA.heard(`${user}:offline`), onB.heard(`${user}:offline`)])
+    expect(made).toEqual([`a:${user}:online`, `b:${user}:offline`])
+  })
+
+  it('a dead instance’s users go offline once, though every survivor sweeps', async () => {
+    const [dying, first, second] = [await redisPresence(300), await redisPresence(300), await redisPresence(300)]
+    const user = randomUUID()
+    const made: string[] = []
+    for (const [presence, tag] of [[dying, 'dying'], [first, 'first'], [second, 'second']] as const) transitions(presence, tag, made)
+    const [onFirst, onSecond] = [heard(first), heard(second)]
+    await dying.connected(user)
+    clearInterval((dying as unknown as { timer: NodeJS.Timeout }).timer)
+    await (dying as unknown as { subscriber: Redis }).subscriber.quit()
+    started.splice(started.indexOf(dying), 1)
+    await Promise.all([onFirst.heard(`${user}:offline`), onSecond.heard(`${user}:offline`)])
+    // A sweep's answer comes back on its own connection before any later command's.
+    await Promise.all([first.refresh(), second.refresh()])
+    const offline = made.filter((change) => change.endsWith(`${user}:offline`))
+    expect(offline).toHaveLength(1)
+    expect(offline[0]).toMatch(/^(first|second):/)
+    expect(made.filter((change) => change.includes(user))).toEqual([`dying:${user}:online`, offline[0]])
+  })
+
+  it('an instance that missed its refreshes (swept) makes no second offline on leaving, and is online again on its next refresh', async () => {
+    const [paused, sweeper] = [await redisPresence(300), await redisPresence(300)]
+    const [leaving, staying] = [randomUUID(), randomUUID()]
+    const made: string[] = []
+    transitions(paused, 'paused', made)
+    transitions(sweeper, 'sweeper', made)
+    const onSweeper = heard(sweeper)
+    clearInterval((paused as unknown as { timer: NodeJS.Timeout }).timer)
+    await paused.connected(leaving)
+    await paused.connected(staying)
+    await Promise.all([onSweeper.heard(`${leaving}:offline`), onSweeper.heard(`${staying}:offline`)])
+    await sweeper.refresh()
+    expect(made.filter((change) => change.startsWith('sweeper:')).sort()).toEqual([`sweeper:${leaving}:offline`, `sweeper:${staying}:offline`].sort())
+
+    await paused.disconnected(leaving)
+    await paused.refresh()
+    await onSweeper.heard(`${staying}:online`)
+    expect(made.filter((change) => change.startsWith('paused:')).sort()).toEqual([`paused:${leaving}:online`, `paused:${staying}:online`, `paused:${staying}:online`].sort())
+    expect(await sweeper.isOnline(staying)).toBe(true)
+    expect(await sweeper.isOnline(leaving)).toBe(false)
   })
 })
