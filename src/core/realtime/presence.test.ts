@@ -14,10 +14,13 @@ afterAll(async () => {
   for (const client of clients) client.disconnect()
 })
 
-async function redisPresence(ttlMs = 60_000): Promise<RedisPresence> {
+/** A namespace per test: no other test's instance (here or in another file) sweeps its users. */
+const namespace = (): string => `plinth:test-presence:${randomUUID()}:`
+
+async function redisPresence(ttlMs = 60_000, prefix = namespace()): Promise<RedisPresence> {
   const client = new Redis(redisUrl!)
   clients.push(client)
-  const presence = new RedisPresence(client, ttlMs, log)
+  const presence = new RedisPresence(client, ttlMs, log, prefix)
   await presence.start()
   started.push(presence)
   return presence
@@ -59,7 +62,8 @@ describe('presence in one process', () => {
 
 describe.runIf(redisUrl)('presence across instances (Redis)', () => {
   it('a user connected on A is online for B; offline when the last socket anywhere closes', async () => {
-    const [a, b] = [await redisPresence(), await redisPresence()]
+    const ns = namespace()
+    const [a, b] = [await redisPresence(60_000, ns), await redisPresence(60_000, ns)]
     const user = randomUUID()
     const onB = heard(b)
     await a.connected(user)
@@ -76,8 +80,9 @@ describe.runIf(redisUrl)('presence across instances (Redis)', () => {
   })
 
   it('users of an instance that died go offline once its entries expire', async () => {
-    const dying = await redisPresence(300)
-    const survivor = await redisPresence(300)
+    const ns = namespace()
+    const dying = await redisPresence(300, ns)
+    const survivor = await redisPresence(300, ns)
     const user = randomUUID()
     const changes = heard(survivor)
     await dying.connected(user)
@@ -91,7 +96,8 @@ describe.runIf(redisUrl)('presence across instances (Redis)', () => {
   })
 
   it('each change is one instance’s transition: the one whose update made it', async () => {
-    const [a, b] = [await redisPresence(), await redisPresence()]
+    const ns = namespace()
+    const [a, b] = [await redisPresence(60_000, ns), await redisPresence(60_000, ns)]
     const user = randomUUID()
     const made: string[] = []
     transitions(a, 'a', made)
@@ -110,7 +116,8 @@ describe.runIf(redisUrl)('presence across instances (Redis)', () => {
   })
 
   it('a dead instance’s users go offline once, though every survivor sweeps', async () => {
-    const [dying, first, second] = [await redisPresence(300), await redisPresence(300), await redisPresence(300)]
+    const ns = namespace()
+    const [dying, first, second] = [await redisPresence(300, ns), await redisPresence(300, ns), await redisPresence(300, ns)]
     const user = randomUUID()
     const made: string[] = []
     for (const [presence, tag] of [[dying, 'dying'], [first, 'first'], [second, 'second']] as const) transitions(presence, tag, made)
@@ -129,7 +136,8 @@ describe.runIf(redisUrl)('presence across instances (Redis)', () => {
   })
 
   it('an instance that missed its refreshes (swept) makes no second offline on leaving, and is online again on its next refresh', async () => {
-    const [paused, sweeper] = [await redisPresence(300), await redisPresence(300)]
+    const ns = namespace()
+    const [paused, sweeper] = [await redisPresence(300, ns), await redisPresence(300, ns)]
     const [leaving, staying] = [randomUUID(), randomUUID()]
     const made: string[] = []
     transitions(paused, 'paused', made)

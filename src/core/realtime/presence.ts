@@ -100,15 +100,13 @@ export class MemoryPresence extends Listeners implements Presence {
 }
 
 const PREFIX = 'plinth:presence:'
-const INDEX = `${PREFIX}users`
-const CHANNEL = `${PREFIX}changes`
 
 /*
  * The index holds a user exactly while they are announced online: every script below changes that
  * atomically and says whether it did, so each transition is published once and made by one caller.
  */
 
-/** KEYS: user set, index. ARGV: instance, expiry, userId, now. Returns 1 when it made the user online. */
+/** KEYS: user set, index. ARGV: instance, expiry, userId, now, channel. Returns 1 when it made the user online. */
 const JOIN = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[4])
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
@@ -117,49 +115,49 @@ if redis.call('ZSCORE', KEYS[2], ARGV[3]) then
   return 0
 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-redis.call('PUBLISH', '${CHANNEL}', '1' .. ARGV[3])
+redis.call('PUBLISH', ARGV[5], '1' .. ARGV[3])
 return 1
 `
-/** KEYS: user set, index. ARGV: instance, userId, now. Returns 1 when it made the user offline (no live instance left). */
+/** KEYS: user set, index. ARGV: instance, userId, now, channel. Returns 1 when it made the user offline (no live instance left). */
 const LEAVE = `
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 if redis.call('ZCARD', KEYS[1]) > 0 then return 0 end
 redis.call('DEL', KEYS[1])
 if redis.call('ZREM', KEYS[2], ARGV[2]) == 0 then return 0 end
-redis.call('PUBLISH', '${CHANNEL}', '0' .. ARGV[2])
+redis.call('PUBLISH', ARGV[4], '0' .. ARGV[2])
 return 1
 `
 /**
  * This instance's entries, renewed. A user the sweep already took offline (this instance missed its
- * refreshes: a long pause, Redis unreachable) is online again: returned. KEYS: index. ARGV: instance, expiry, userIds….
+ * refreshes: a long pause, Redis unreachable) is online again: returned. KEYS: index. ARGV: instance, expiry, key prefix, channel, userIds….
  */
 const REFRESH = `
 local back = {}
-for i = 3, #ARGV do
+for i = 5, #ARGV do
   local userId = ARGV[i]
-  redis.call('ZADD', '${PREFIX}' .. userId, ARGV[2], ARGV[1])
+  redis.call('ZADD', ARGV[3] .. userId, ARGV[2], ARGV[1])
   if redis.call('ZSCORE', KEYS[1], userId) then
     redis.call('ZADD', KEYS[1], 'GT', ARGV[2], userId)
   else
     redis.call('ZADD', KEYS[1], ARGV[2], userId)
-    redis.call('PUBLISH', '${CHANNEL}', '1' .. userId)
+    redis.call('PUBLISH', ARGV[4], '1' .. userId)
     back[#back + 1] = userId
   end
 end
 return back
 `
-/** Users whose every instance stopped refreshing (crashed) go offline; returned. KEYS: index. ARGV: now. */
+/** Users whose every instance stopped refreshing (crashed) go offline; returned. KEYS: index. ARGV: now, key prefix, channel. */
 const SWEEP = `
 local gone = {}
 local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 200)
 for _, userId in ipairs(stale) do
-  local key = '${PREFIX}' .. userId
+  local key = ARGV[2] .. userId
   redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[1])
   local newest = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
   if #newest == 0 then
     redis.call('ZREM', KEYS[1], userId)
-    redis.call('PUBLISH', '${CHANNEL}', '0' .. userId)
+    redis.call('PUBLISH', ARGV[3], '0' .. userId)
     gone[#gone + 1] = userId
   else
     redis.call('ZADD', KEYS[1], newest[2], userId)
@@ -181,17 +179,23 @@ export class RedisPresence extends Listeners implements Presence {
   private readonly sockets = new Map<string, number>()
   private subscriber: Redis | undefined
   private timer: NodeJS.Timeout | undefined
+  private readonly index: string
+  private readonly channel: string
 
   constructor(
     private readonly redis: Redis,
     private readonly ttlMs: number,
     private readonly log: FastifyBaseLogger,
+    /** Key namespace; tests give theirs so no other test's instance sweeps their users. */
+    private readonly prefix = PREFIX,
   ) {
     super()
+    this.index = `${prefix}users`
+    this.channel = `${prefix}changes`
   }
 
   async start(): Promise<void> {
-    const { subscriber, subscribed } = subscribe(this.redis, CHANNEL, (message) => this.emit(message.slice(1), message[0] === '1'), this.log)
+    const { subscriber, subscribed } = subscribe(this.redis, this.channel, (message) => this.emit(message.slice(1), message[0] === '1'), this.log)
     this.subscriber = subscriber
     await subscribed
     this.timer = setInterval(() => void this.refresh().catch((err: unknown) => this.log.warn({ err }, 'presence refresh failed')), this.ttlMs / 3)
@@ -209,7 +213,7 @@ export class RedisPresence extends Listeners implements Presence {
     const count = (this.sockets.get(userId) ?? 0) + 1
     this.sockets.set(userId, count)
     if (count !== 1) return
-    const made = await this.redis.eval(JOIN, 2, PREFIX + userId, INDEX, this.instance, String(Date.now() + this.ttlMs), userId, String(Date.now()))
+    const made = await this.redis.eval(JOIN, 2, this.prefix + userId, this.index, this.instance, String(Date.now() + this.ttlMs), userId, String(Date.now()), this.channel)
     if (made === 1) this.transition(userId, true)
   }
 
@@ -221,7 +225,7 @@ export class RedisPresence extends Listeners implements Presence {
   }
 
   async isOnline(userId: string): Promise<boolean> {
-    return (await this.redis.zcount(PREFIX + userId, `(${Date.now()}`, '+inf')) > 0
+    return (await this.redis.zcount(this.prefix + userId, `(${Date.now()}`, '+inf')) > 0
   }
 
   /** Keeps this instance's entries alive and sweeps users left behind by dead instances. */
@@ -229,8 +233,8 @@ export class RedisPresence extends Listeners implements Presence {
     const expiry = String(Date.now() + this.ttlMs)
     const users = [...this.sockets.keys()]
     const pipeline = this.redis.pipeline()
-    for (let i = 0; i < users.length; i += REFRESH_BATCH) pipeline.eval(REFRESH, 1, INDEX, this.instance, expiry, ...users.slice(i, i + REFRESH_BATCH))
-    pipeline.eval(SWEEP, 1, INDEX, String(Date.now()))
+    for (let i = 0; i < users.length; i += REFRESH_BATCH) pipeline.eval(REFRESH, 1, this.index, this.instance, expiry, this.prefix, this.channel, ...users.slice(i, i + REFRESH_BATCH))
+    pipeline.eval(SWEEP, 1, this.index, String(Date.now()), this.prefix, this.channel)
     const results = (await pipeline.exec()) ?? []
     const [gone, ...renewed] = results.reverse().map(([err, result]) => (err ? [] : (result as string[])))
     for (const userId of gone ?? []) this.transition(userId, false)
@@ -242,7 +246,7 @@ export class RedisPresence extends Listeners implements Presence {
   }
 
   private async leave(userId: string): Promise<void> {
-    const made = await this.redis.eval(LEAVE, 2, PREFIX + userId, INDEX, this.instance, userId, String(Date.now()))
+    const made = await this.redis.eval(LEAVE, 2, this.prefix + userId, this.index, this.instance, userId, String(Date.now()), this.channel)
     if (made === 1) this.transition(userId, false)
   }
 }
