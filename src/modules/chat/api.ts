@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { ModuleContext } from '../../core/module.js'
 import { ChatAccess } from './access.js'
+import { BlocksService } from './blocks.service.js'
 import { ChatEvents } from './events.js'
 import { ChatHooks } from './hooks.js'
 import { ChatPermissions } from './permissions.js'
@@ -26,6 +27,7 @@ export interface ChatDeps {
 /** What the module's routes, jobs and hooks work with: one service per area (each adds its line). */
 export interface ChatApi {
   readonly deps: ChatDeps
+  readonly blocks: BlocksService
 }
 
 export function createChatApi(ctx: ModuleContext<ChatSettings>): ChatApi {
@@ -43,5 +45,6 @@ export function createChatApi(ctx: ModuleContext<ChatSettings>): ChatApi {
   }
   return {
     deps,
+    blocks: new BlocksService(deps),
   }
 }
