@@ -1,7 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { ModuleContext } from '../../core/module.js'
 import { ChatAccess } from './access.js'
-import { BlocksService } from './blocks.service.js'
 import { ChatEvents } from './events.js'
 import { ChatHooks } from './hooks.js'
 import { ChatPermissions } from './permissions.js'
@@ -27,7 +26,6 @@ export interface ChatDeps {
 /** What the module's routes, jobs and hooks work with: one service per area (each adds its line). */
 export interface ChatApi {
   readonly deps: ChatDeps
-  readonly blocks: BlocksService
 }
 
 export function createChatApi(ctx: ModuleContext<ChatSettings>): ChatApi {
@@ -45,6 +43,5 @@ export function createChatApi(ctx: ModuleContext<ChatSettings>): ChatApi {
   }
   return {
     deps,
-    blocks: new BlocksService(deps),
   }
 }

@@ -13,8 +13,6 @@ export const chatErrors = {
   CHAT_PRIVATE_MEMBERS: { status: 422, message: 'A private chat is exactly two people; it cannot gain or lose members.' },
   CHAT_ALREADY_MEMBER: { status: 409, message: 'Already in this chat.' },
   CHAT_USER_UNKNOWN: { status: 422, message: 'Some of these people have no account.' },
-  CHAT_USER_NOT_FOUND: { status: 404, message: 'No such person.' },
-  CHAT_BLOCK_SELF: { status: 422, message: 'You cannot block yourself.' },
   MESSAGE_NOT_FOUND: { status: 404, message: 'No such message.' },
   MESSAGE_NOT_AUTHOR: { status: 403, message: 'Only the author may edit a message.' },
   MESSAGE_DELETED: { status: 410, message: 'The message was deleted.' },

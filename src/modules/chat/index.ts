@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { defineModule } from '../../core/module.js'
 import { createChatApi, type ChatApi } from './api.js'
-import { blocksRoutes } from './blocks.routes.js'
 import { chatErrors } from './errors.js'
 import { chatPermissions } from './permissions.js'
 import { chatSettings, type ChatSettings } from './settings.js'
@@ -15,7 +14,7 @@ export const chatModule = defineModule<ChatApi, ChatSettings>({
   createApi: createChatApi,
   // One plugin per route group, in this order (the OpenAPI document lists the routes so); each area adds its own.
   routes: (api) => async (app) => {
-    const groups: ((api: ChatApi) => FastifyPluginAsync)[] = [blocksRoutes]
+    const groups: ((api: ChatApi) => FastifyPluginAsync)[] = []
     for (const routes of groups) await app.register(routes(api))
   },
 })
