@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process'
 import type { Readable, Writable } from 'node:stream'
 import { join } from 'node:path'
+import { inject } from 'vitest'
+import { compiledPath } from './compiled-sources.js'
 
 const root = join(import.meta.dirname, '..', '..')
 
@@ -12,6 +14,15 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>
   /** Resolves with the exit code, whoever stops the process. */
   exited: Promise<number | null>
+}
+
+/**
+ * How to run a source under src/ as a process: the run's compiled copy (test/global-setup.ts), the same
+ * code as `node --import tsx <script>` loads, only sooner; under tsx when there is no copy.
+ */
+export function nodeArguments(script: string): string[] {
+  const compiledRoot = inject('compiledRoot')
+  return compiledRoot ? [compiledPath(compiledRoot, script)] : ['--import', 'tsx', script]
 }
 
 /**
@@ -58,7 +69,7 @@ function run(script: string, args: string[], env: Record<string, string | undefi
   for (const [key, value] of Object.entries(env)) if (value !== undefined) childEnv[key] = value
   // Standard input is a pipe only when there is input (else /dev/null, as before): the pipe's type
   // depends on it, the others are always pipes.
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, env: childEnv, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: group }) as ChildProcessByStdio<Writable | null, Readable, Readable>
+  const child = spawn(process.execPath, [...nodeArguments(script), ...args], { cwd: root, env: childEnv, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: group }) as ChildProcessByStdio<Writable | null, Readable, Readable>
   // A child that exits without reading its input (a refused option) breaks the pipe: not the test's failure.
   child.stdin?.on('error', () => {})
   child.stdin?.end(input)

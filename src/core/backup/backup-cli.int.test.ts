@@ -8,7 +8,7 @@ import { TEST_SECRETS, testConfig } from '../../../test/helpers/app.js'
 import { loginAs } from '../../../test/helpers/auth.js'
 import { contents, emptyDatabase, shape, tempDir } from '../../../test/helpers/backups.js'
 import { privateDatabase } from '../../../test/helpers/private-app.js'
-import { runScript } from '../../../test/helpers/server-process.js'
+import { nodeArguments, runScript } from '../../../test/helpers/server-process.js'
 import type { Database } from '../db/client.js'
 import { verifyBackup } from './backup-reader.js'
 
@@ -78,7 +78,7 @@ describe('npm run cli -- backup / restore', () => {
   })
 
   it('writes to standard output with `-`, reporting on standard error', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'backup', '-'], { env: { PATH: process.env.PATH ?? '', ...env({ DATABASE_URL: source.database.url }) }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...nodeArguments('src/cli.ts'), 'backup', '-'], { env: { PATH: process.env.PATH ?? '', ...env({ DATABASE_URL: source.database.url }) }, stdio: ['ignore', 'pipe', 'pipe'] })
     const out: Buffer[] = []
     let err = ''
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk))

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import postgres from 'postgres'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createDatabase, type Database } from '../client.js'
 import { postgresJsTarget } from '../connection.js'
 import { DataDirLockedError } from '../data-dir-lock.js'
@@ -27,6 +27,22 @@ function dataDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'plinth-emb-'))
   dirs.push(dir)
   return join(dir, 'data')
+}
+
+// A DATA_DIR whose cluster one start made and one stop left (PG_VERSION, secrets.json, owners and
+// modes), copied for the tests about later starts: initdb is most of a first start, and the tests
+// that are about a first start (and the CLI's) still make their own.
+const seedFolder = mkdtempSync(join(tmpdir(), 'plinth-emb-seed-'))
+const seed = join(seedFolder, 'data')
+beforeAll(async () => {
+  await (await createDatabase({ url: undefined, poolSize: 1, dataDir: seed, log: recorder().log })).close()
+}, 120_000)
+afterAll(() => rmSync(seedFolder, { recursive: true, force: true }))
+
+/** `dir` (default: a new `dataDir()`, else a path not yet there) holding a stopped cluster made by an earlier start. */
+function startedBefore(dir = dataDir()): string {
+  execFileSync('cp', ['-a', seed, dir])
+  return dir
 }
 
 interface Line {
@@ -109,7 +125,7 @@ describe('the embedded PostgreSQL server', () => {
   })
 
   it('keeps the data across a restart, and runs in a process group of its own', async () => {
-    const dir = dataDir()
+    const dir = startedBefore()
     const first = await openEmbedded(dir)
     await query(first.url, 'create table kept (n int); insert into kept values (42)')
     const pid = readPostmaster(join(dir, 'postgres'))!.pid
@@ -124,7 +140,7 @@ describe('the embedded PostgreSQL server', () => {
   })
 
   it('uses a server a killed Plinth left running, and starts over a stale postmaster.pid', async () => {
-    const dir = dataDir()
+    const dir = startedBefore()
     // A server started by a process that then died without stopping it (its lock is gone with it).
     const orphan = await EmbeddedServer.start({ dataDir: dir, role: 'client', log: recorder().log })
     const pid = readPostmaster(join(dir, 'postgres'))!.pid
@@ -144,7 +160,7 @@ describe('the embedded PostgreSQL server', () => {
   })
 
   it('restarts a server that dies under Plinth, and logs why', async () => {
-    const dir = dataDir()
+    const dir = startedBefore()
     const log = recorder()
     const database = await createDatabase({ url: undefined, poolSize: 2, dataDir: dir, log: log.log })
     open.push(database)
@@ -161,7 +177,7 @@ describe('the embedded PostgreSQL server', () => {
   })
 
   it('lets the CLI work while the server runs, and refuses a second server on the same DATA_DIR', async () => {
-    const dir = dataDir()
+    const dir = startedBefore()
     const server = await openEmbedded(dir)
     await expect(createDatabase({ url: undefined, poolSize: 1, dataDir: dir })).rejects.toThrow(DataDirLockedError)
     const cli = await openEmbedded(dir, 'client')
@@ -183,7 +199,8 @@ describe('the embedded PostgreSQL server', () => {
 
   it('puts the socket in a short private folder when DATA_DIR is too deep for a socket path', async () => {
     const deep = join(dataDir(), 'a'.repeat(60), 'b'.repeat(40))
-    mkdirSync(deep, { recursive: true })
+    mkdirSync(join(deep, '..'), { recursive: true })
+    startedBefore(deep)
     const layout = embeddedLayout(deep)
     expect(layout.socketDir).toMatch(/^\/tmp\/plinth-[0-9a-f]{16}$/)
     const database = await openEmbedded(deep)
@@ -195,7 +212,7 @@ describe('the embedded PostgreSQL server', () => {
   })
 
   it('sets a new password when secrets.json was lost, keeping the data', async () => {
-    const dir = dataDir()
+    const dir = startedBefore()
     const first = await openEmbedded(dir)
     await query(first.url, 'create table kept (n int); insert into kept values (7)')
     await first.close()
@@ -209,7 +226,7 @@ describe('the embedded PostgreSQL server', () => {
   })
 
   it('never sets a new password under a running server: the CLI is refused and the server keeps working', async () => {
-    const dir = dataDir()
+    const dir = startedBefore()
     const server = await openEmbedded(dir)
     const kept = readFileSync(join(dir, 'secrets.json'), 'utf8')
     rmSync(join(dir, 'secrets.json'))
