@@ -1,4 +1,4 @@
-import { and, asc, eq, ilike, isNull, or, sql } from 'drizzle-orm'
+import { and, asc, eq, ilike, inArray, isNull, or, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { containsPattern } from '../db/columns.js'
 import { users } from './db/schema.js'
@@ -43,14 +43,25 @@ export function createUserDirectoryRepository(db: Db) {
     },
 
     /** Active (not deleted, not disabled) accounts whose name or username contains `text`, by name then id. */
-    search(text: string, limit: number): Promise<PublicUserRow[]> {
+    /**
+     * Ranked: an exact name or username first, then one that starts with the text, then a word of the
+     * name that does, then any other match; by name within a rank. `offset` pages through them.
+     */
+    search(text: string, limit: number, offset = 0): Promise<PublicUserRow[]> {
       const pattern = containsPattern(text)
+      const prefix = pattern.slice(1)
+      const rank = sql`case
+        when lower(${users.name}) = lower(${text}) or ${users.username} = lower(${text}) then 0
+        when ${users.name} ilike ${prefix} or ${users.username} ilike ${prefix} then 1
+        when ${users.name} ilike ${`% ${prefix}`} then 2
+        else 3 end`
       return db
         .select(publicColumns)
         .from(users)
         .where(and(isNull(users.deletedAt), eq(users.disabled, false), or(ilike(users.name, pattern), ilike(users.username, pattern))))
-        .orderBy(asc(users.name), asc(users.id))
+        .orderBy(rank, asc(users.name), asc(users.id))
         .limit(limit)
+        .offset(offset)
     },
 
     /** Active accounts with these (lower-cased) usernames. */
@@ -58,7 +69,7 @@ export function createUserDirectoryRepository(db: Db) {
       return db
         .select(publicColumns)
         .from(users)
-        .where(and(sql`${users.username} = any(${names}::text[])`, isNull(users.deletedAt), eq(users.disabled, false)))
+        .where(and(inArray(users.username, names), isNull(users.deletedAt), eq(users.disabled, false)))
     },
 
     /** The active account with exactly this (lower-cased) e-mail address. */

@@ -33,8 +33,12 @@ export interface UserDirectory {
    * view other users see. To write to someone, use `ctx.mail` with their id instead.
    */
   contacts(ids: Iterable<string>): Promise<Map<string, UserContact>>
-  /** Active (not deleted, not disabled) accounts whose name or username contains `query`, by name; at most `limit` (default 20, capped at 50). */
-  search(query: string, options?: { limit?: number }): Promise<UserProfile[]>
+  /**
+   * Active (not deleted, not disabled) accounts whose name or username contains `query`, best match
+   * first (exact, then starting with it, then a word starting with it, then the rest; by name within
+   * each); at most `limit` (default 20, capped at 50), after skipping `offset` (at most USER_SEARCH_MAX_OFFSET).
+   */
+  search(query: string, options?: { limit?: number; offset?: number }): Promise<UserProfile[]>
   /**
    * Active accounts by username (case-insensitive; usernames are stored lower-case), keyed by the
    * lower-cased username: how a module resolves `@username` mentions. At most USER_BATCH names are read.
@@ -54,6 +58,8 @@ export interface UserDirectory {
 /** Ids per query: one `= any($1)` array parameter each. */
 export const USER_BATCH = 500
 export const USER_SEARCH_MAX = 50
+/** How deep a search pages: past it, a better query is the answer. */
+export const USER_SEARCH_MAX_OFFSET = 1000
 const USER_SEARCH_DEFAULT = 20
 /** A longer query cannot match a name (`users.name` is at most this long through the API). */
 const SEARCH_QUERY_MAX = 200
@@ -76,7 +82,8 @@ export function createUserDirectory(repository: UserDirectoryRepository): UserDi
       const text = query.trim()
       if (text === '' || text.length > SEARCH_QUERY_MAX) return []
       const limit = Math.min(Math.max(Math.trunc(options.limit ?? USER_SEARCH_DEFAULT), 1), USER_SEARCH_MAX)
-      return (await repository.search(text, limit)).map(toProfile)
+      const offset = Math.min(Math.max(Math.trunc(options.offset ?? 0), 0), USER_SEARCH_MAX_OFFSET)
+      return (await repository.search(text, limit, offset)).map(toProfile)
     },
 
     async byUsernames(names) {
