@@ -235,6 +235,28 @@ describe('presence', () => {
 })
 
 describe('subscribing', () => {
+  it('revoke ends the named users\' subscriptions to the room after the earlier events, with unsubscribed/revoked; others keep theirs', async () => {
+    const [gone, kept] = [await loginAs(app()), await loginAs(app())]
+    const r = room()
+    const [revoked, other, otherRoom] = [await ready(gone), await ready(kept), await ready(gone)]
+    await revoked.subscribe(r)
+    await other.subscribe(r)
+    const elsewhere = room()
+    await otherRoom.subscribe(elsewhere)
+    void publish(r, 1)
+    void publishers[0]!.revoke(r, [gone.id])
+    void publish(r, 2)
+    void publish(elsewhere, 3)
+    expect((await other.events(r, 2)).map((e) => (e.data as { n: number }).n)).toEqual([1, 2])
+    expect((await revoked.events(r, 1))[0]).toMatchObject({ data: { n: 1 } })
+    expect(await revoked.ofType('unsubscribed')).toEqual({ type: 'unsubscribed', room: r, reason: 'revoked' })
+    // Another room of the same user is untouched; nothing more of the revoked room arrives.
+    expect((await otherRoom.events(elsewhere, 1))[0]).toMatchObject({ data: { n: 3 } })
+    expect(revoked.messages.filter((m) => m.type === 'event')).toEqual([])
+    // Subscribing again is the room owner's decision, as always.
+    expect(await revoked.subscribe(r)).toMatchObject({ type: 'subscribed', room: r, seq: 2 })
+  })
+
   it('delivers events with seq increasing by one per room', async () => {
     const socket = await ready(await loginAs(app()))
     const r = room()

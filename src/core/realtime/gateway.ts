@@ -251,6 +251,14 @@ export class RealtimeGateway {
     let lastSeq = Number.POSITIVE_INFINITY
     const held: [Buffer, number][] = []
     const stop = this.options.realtime.listen(room, (message, event) => {
+      if ('revoke' in event) {
+        if (event.revoke.includes(connection.actor.id) && connection.rooms.get(room) === stop) {
+          stop()
+          connection.rooms.delete(room)
+          this.reply(connection, { type: 'unsubscribed', room, reason: 'revoked' })
+        }
+        return
+      }
       if (!('seq' in event)) {
         // Live only: one arriving while the replay is read has nothing to be ordered with and is
         // dropped, and a socket never gets back the events it sent.

@@ -22,6 +22,12 @@ export interface RealtimePublisher {
    * room's seq is untouched. Never rejects (a failure is logged); need not be awaited.
    */
   publishEphemeral(room: string, event: string, data: unknown): Promise<unknown>
+  /**
+   * Ends these users' subscriptions to the room on every instance, after the room's earlier
+   * publishes (someone removed from a chat stops hearing it at once, not at their next subscribe).
+   * Each such socket gets `{"type":"unsubscribed","room","reason":"revoked"}`. Never rejects.
+   */
+  revoke(room: string, userIds: readonly string[]): Promise<unknown>
 }
 
 /**

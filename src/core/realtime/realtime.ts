@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis'
 import type { EventLog, Replay, RoomEvent } from './event-log.js'
 import { EVENTS_CHANNEL } from './redis-event-log.js'
 
+const EMPTY = Buffer.alloc(0)
+
 /** How long stopping waits for publishes still queued. */
 const STOP_DRAIN_MS = 3000
 
@@ -19,8 +21,14 @@ export interface EphemeralEvent {
   origin?: string
 }
 
+/** Ends these users' subscriptions to the room on every instance (they lost access to it). */
+export interface Revocation {
+  room: string
+  revoke: string[]
+}
+
 /** Receives a room's events already serialized and encoded, so one buffer serves every socket. */
-export type RoomListener = (message: Buffer, event: RoomEvent | EphemeralEvent) => void
+export type RoomListener = (message: Buffer, event: RoomEvent | EphemeralEvent | Revocation) => void
 
 /**
  * The publish side of realtime for core and modules: `publish(room, event, data)` after the
@@ -93,6 +101,33 @@ export class Realtime {
     }
   }
 
+  /**
+   * Ends the subscriptions of these users to the room, on every instance: each such socket gets
+   * `{"type":"unsubscribed","room","reason":"revoked"}` and nothing more of the room, until it
+   * subscribes again (and the room's owner lets it). Queued after the room's earlier publishes, so
+   * the event that told them why (removed from a chat) reaches them first. Never rejects.
+   */
+  revoke(room: string, userIds: readonly string[]): Promise<unknown> {
+    if (userIds.length === 0) return Promise.resolve()
+    const entry: Revocation = { room, revoke: [...userIds] }
+    const next = (this.chains.get(room) ?? Promise.resolve()).then(async () => {
+      if (!this.redis) this.deliver(JSON.stringify(entry), entry)
+      else {
+        try {
+          await this.redis.publish(EVENTS_CHANNEL, JSON.stringify(entry))
+        } catch (err) {
+          this.logger.error({ err, room }, 'realtime revocation not published')
+        }
+      }
+      return undefined
+    })
+    this.chains.set(room, next)
+    void next.then(() => {
+      if (this.chains.get(room) === next) this.chains.delete(room)
+    })
+    return next
+  }
+
   private async append(room: string, event: string, data: unknown): Promise<RoomEvent | undefined> {
     try {
       const entry = await this.log.append(room, event, data)
@@ -123,10 +158,14 @@ export class Realtime {
   }
 
   /** Both kinds share the Redis channel, so one subscriber connection serves them; only logged events have a seq. */
-  private deliver(json: string, parsed?: RoomEvent | EphemeralEvent): void {
-    const event = parsed ?? (JSON.parse(json) as RoomEvent | EphemeralEvent)
+  private deliver(json: string, parsed?: RoomEvent | EphemeralEvent | Revocation): void {
+    const event = parsed ?? (JSON.parse(json) as RoomEvent | EphemeralEvent | Revocation)
     const listeners = this.rooms.get(event.room)
     if (!listeners) return
+    if ('revoke' in event) {
+      for (const listener of [...listeners]) listener(EMPTY, event)
+      return
+    }
     const message = Buffer.from('seq' in event ? `{"type":"event",${json.slice(1)}` : JSON.stringify({ type: 'event', room: event.room, event: event.event, data: event.data, at: event.at }))
     for (const listener of listeners) {
       try {
