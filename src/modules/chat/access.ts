@@ -25,7 +25,7 @@ export interface Participation extends ChatMembership {
 export class ChatAccess {
   constructor(
     private readonly permissions: ChatPermissions,
-    private readonly repos: Pick<ChatRepositories, 'chats' | 'participants'>,
+    private readonly repos: Pick<ChatRepositories, 'chats' | 'participants' | 'membership'>,
   ) {}
 
   /** The platform-level permission to use chat at all (API keys need the `chat:use` scope). */
@@ -42,13 +42,15 @@ export class ChatAccess {
     return this.permissions.has(actor, CHAT_MODERATE)
   }
 
-  /** A chat the actor may see: theirs, or any channel. 404 otherwise. */
+  /** A chat the actor may see: theirs, or any channel they are not banned from (403 CHAT_BANNED). 404 otherwise. */
   async visible(actor: Actor, chatId: string): Promise<ChatMembership> {
     this.requireUse(actor)
     const chat = isUuid(chatId) ? await this.repos.chats.findById(chatId) : undefined
     if (!chat) throw new AppError('CHAT_NOT_FOUND')
     const participant = (await this.repos.participants.find(chat.id, actor.id)) ?? null
     if (!participant && chat.type !== 'channel') throw new AppError('CHAT_NOT_FOUND')
+    // Someone banned from a channel cannot read it either (nor follow its room).
+    if (!participant && (await this.repos.membership.bannedAmong(chat.id, [actor.id], new Date())).size > 0) throw new AppError('CHAT_BANNED')
     return { chat, participant }
   }
 
@@ -73,11 +75,15 @@ export class ChatAccess {
    */
   async poster(actor: Actor, chatId: string): Promise<Participation> {
     const membership = await this.participant(actor, chatId)
-    assertWritable(membership.chat)
-    const { chat, participant } = membership
-    if (chat.type === 'channel' && !chat.membersCanPost && !isModerator(participant.role)) throw new AppError('CHAT_POST_FORBIDDEN')
+    assertMayPost(membership)
     return membership
   }
+}
+
+/** `poster`'s rules on a participation already read (a resend's clientId is looked up in between). */
+export function assertMayPost({ chat, participant }: Participation): void {
+  assertWritable(chat)
+  if (chat.type === 'channel' && !chat.membersCanPost && !isModerator(participant.role)) throw new AppError('CHAT_POST_FORBIDDEN')
 }
 
 /** Archived chats are read-only for everyone. */

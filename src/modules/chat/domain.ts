@@ -20,6 +20,14 @@ export const PRESENCE_STATUSES = ['away', 'busy'] as const
 export const MAX_TEXT_LENGTH = 10_000
 /** Most files on one message. */
 export const MAX_FILES_PER_MESSAGE = 10
+/** Most waveform samples a voice message keeps. */
+export const MAX_WAVEFORM_SAMPLES = 256
+/** Most people one message mentions (later names are plain text). */
+export const MAX_MENTIONS = 50
+/** An emoji reaction: one emoji, perhaps with modifiers and joiners, or a short :name:. */
+export const MAX_EMOJI_LENGTH = 64
+/** Most kinds of reaction a message shows (its views list the first ones). */
+export const MAX_REACTION_KINDS = 50
 /** Most people added, invited or named at once. */
 export const MAX_USERS_PER_REQUEST = 100
 

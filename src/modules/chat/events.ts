@@ -35,6 +35,11 @@ export class ChatEvents {
     void this.realtime.publish(chatRoom(chatId), event, data).catch((err: unknown) => this.log.error({ err, event }, 'chat event not published'))
   }
 
+  /** Ends these users' subscriptions to the chat's room on every instance (they left or were removed). */
+  revoke(chatId: string, userIds: readonly string[]): void {
+    void this.realtime.revoke(chatRoom(chatId), userIds).catch((err: unknown) => this.log.error({ err }, 'chat room not revoked'))
+  }
+
   /** To each user's own room (e.g. `chat.activity` so chat lists update without subscribing to every chat). */
   toUsers(userIds: Iterable<string>, event: string, data: unknown): void {
     for (const userId of userIds) void this.realtime.publish(userRoom(userId), event, data).catch((err: unknown) => this.log.error({ err, event }, 'chat event not published'))

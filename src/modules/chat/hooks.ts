@@ -33,6 +33,8 @@ export class ChatHooks {
   private readonly sent: Listener<SentMessage>[] = []
   private readonly left: Listener<{ chatId: string; userIds: readonly string[] }>[] = []
   private readonly invited: Listener<CreatedInvitation>[] = []
+  /** Runs not finished yet (requests do not await them; `settled` does). */
+  private readonly inFlight = new Set<Promise<void>>()
 
   constructor(private readonly log: FastifyBaseLogger) {}
 
@@ -61,7 +63,18 @@ export class ChatHooks {
     return this.run(this.invited, value, 'invitationCreated')
   }
 
-  private async run<T>(listeners: Listener<T>[], value: T, name: string): Promise<void> {
+  /** Resolves once every run started so far (and any they started) has finished: tests await the background work of a request. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight])
+  }
+
+  private run<T>(listeners: Listener<T>[], value: T, name: string): Promise<void> {
+    const running = this.runAll(listeners, value, name).finally(() => this.inFlight.delete(running))
+    this.inFlight.add(running)
+    return running
+  }
+
+  private async runAll<T>(listeners: Listener<T>[], value: T, name: string): Promise<void> {
     await Promise.all(
       listeners.map(async (listener) => {
         try {

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm'
+import { and, asc, eq, inArray, ne } from 'drizzle-orm'
 import type { Db } from '../../core/db/client.js'
 import { participants, type ParticipantRow } from './db/schema.js'
 
@@ -32,6 +32,21 @@ export function createParticipantsRepository(db: Db) {
         .update(participants)
         .set({ lastReadSeq: seq, readCount, mentionCount: 0, hidden: false, ...(at ? { lastPostedAt: at } : {}) })
         .where(and(eq(participants.chatId, chatId), eq(participants.userId, userId)))
+    },
+
+    /** Hides (a private chat deleted for oneself) or shows the chat in the user's list. */
+    async setHidden(chatId: string, userId: string, hidden: boolean): Promise<void> {
+      await db.update(participants).set({ hidden }).where(and(eq(participants.chatId, chatId), eq(participants.userId, userId)))
+    },
+
+    /** The other person of each of these (private) chats, in one query: their name is the chat's title. */
+    async othersOf(chatIds: readonly string[], userId: string): Promise<Map<string, string>> {
+      if (chatIds.length === 0) return new Map()
+      const rows = await db
+        .select({ chatId: participants.chatId, userId: participants.userId })
+        .from(participants)
+        .where(and(inArray(participants.chatId, [...chatIds]), ne(participants.userId, userId)))
+      return new Map(rows.map((row) => [row.chatId, row.userId]))
     },
 
     async remove(chatId: string, userIds: string[]): Promise<number> {

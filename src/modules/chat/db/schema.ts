@@ -122,6 +122,8 @@ export const messages = pgTable(
     uniqueIndex('chat_messages_client_id_key').on(table.chatId, table.authorId, table.clientId).where(sql`${table.clientId} is not null`),
     index('chat_messages_thread_idx').on(table.threadRootId, table.seq).where(sql`${table.threadRootId} is not null`),
     index('chat_messages_author_idx').on(table.authorId),
+    // Per-day statistics across chats (GET /api/admin/chat-stats) read a time range.
+    index('chat_messages_created_idx').on(table.createdAt),
     index('chat_messages_search_idx').using('gin', table.search),
     check('chat_messages_type_check', oneOf(table.type, MESSAGE_TYPES)),
     check('chat_messages_text_check', sql`${table.text} is null or char_length(${table.text}) <= 10000`),
