@@ -36,6 +36,11 @@ export interface HttpRequest {
   readonly method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   readonly headers?: Readonly<Record<string, string>>
   readonly body?: string
+  /**
+   * Called before every request: a path (from the server's root, with its query) and/or body that
+   * replace the request's, e.g. to spread sends over chats or walk history cursors.
+   */
+  readonly vary?: () => { readonly path?: string; readonly body?: string }
 }
 
 /** One autocannon run of `durationSeconds` with `connections` keep-alive connections. */
@@ -45,6 +50,7 @@ export async function measureHttp(request: HttpRequest, load: { connections: num
     method: request.method ?? 'GET',
     headers: { ...request.headers },
     ...(request.body === undefined ? {} : { body: request.body }),
+    ...(request.vary === undefined ? {} : { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, ...request.vary!() }) }] }),
     connections: load.connections,
     duration: load.durationSeconds,
   })

@@ -201,13 +201,13 @@ async function openAndSubscribe(clients: WsClients, server: Endpoint, sockets: n
   if (subscription.maxHead !== 0) throw new Error(`the fresh room ${room} already has events (head ${subscription.maxHead})`)
 }
 
-function openFailure(failed: number, sockets: number, failures: readonly string[]): string {
+export function openFailure(failed: number, sockets: number, failures: readonly string[]): string {
   const hint = failures.some((failure) => failure.includes('EMFILE')) ? ' (out of file descriptors: raise `ulimit -n`)' : ''
   return `${failed} of ${sockets} sockets failed to connect${hint}: ${failures.join('; ')}`
 }
 
 /** The server holds every socket and each client process its share: both inherit the bench's `ulimit -n`. */
-function assertOpenFiles(sockets: number, clientProcesses: number): void {
+export function assertOpenFiles(sockets: number, clientProcesses: number): void {
   const limit = openFilesLimit()
   const needed = sockets + SPARE_FILE_DESCRIPTORS
   if (limit !== null && limit < needed) {
@@ -224,7 +224,7 @@ function estimatedMessageBytes(room: string, payloadBytes: number): number {
 }
 
 /** Nearest-rank percentile of sorted values; 0 when there are none. */
-function percentile(sorted: Float64Array, p: number): number {
+export function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return 0
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
 }

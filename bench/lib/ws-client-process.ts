@@ -18,9 +18,20 @@ import { openFilesLimit } from './limits.js'
 export type ClientCommand =
   | { readonly type: 'open'; readonly url: string; readonly headers: Readonly<Record<string, string>>; readonly count: number; readonly concurrency: number }
   | { readonly type: 'subscribe'; readonly room: string }
-  | { readonly type: 'arm'; readonly events: number }
+  | { readonly type: 'arm'; readonly events: number; readonly markers?: EventMarkers }
   | { readonly type: 'collect'; readonly timeoutMs: number }
   | { readonly type: 'close' }
+
+/**
+ * Where an event's publish index and send time are read: the bytes right before each number. By default
+ * the bench module's `"i":` and `"sentAt":` of `data`; the chat scenarios put them in the message's text
+ * (`bench-i=12 bench-sentAt=1764…`), which reaches the frame as a JSON string.
+ */
+export interface EventMarkers {
+  /** Absent: events are not numbered by their publisher (e.g. sent concurrently), only their seqs must be in order. */
+  readonly index?: string
+  readonly sentAt: string
+}
 
 export interface OpenResult {
   readonly open: number
@@ -108,6 +119,8 @@ interface Run {
 }
 
 let clients: Client[] = []
+let sentAtKey = SENT_AT_KEY
+let indexKey: Buffer | undefined = INDEX_KEY
 let run: Run | undefined
 
 function wallClockMs(): number {
@@ -121,7 +134,7 @@ async function handle(command: ClientCommand): Promise<unknown> {
     case 'subscribe':
       return subscribe(command.room)
     case 'arm':
-      return arm(command.events)
+      return arm(command.events, command.markers)
     case 'collect':
       return collect(command.timeoutMs)
     case 'close':
@@ -214,7 +227,9 @@ async function subscribe(room: string): Promise<SubscribeResult> {
   return { subscribed, failed: clients.length - subscribed, failures, minHead: subscribed > 0 ? minHead : 0, maxHead }
 }
 
-function arm(events: number): { armed: number } {
+function arm(events: number, markers?: EventMarkers): { armed: number } {
+  sentAtKey = markers ? Buffer.from(markers.sentAt) : SENT_AT_KEY
+  indexKey = !markers ? INDEX_KEY : markers.index === undefined ? undefined : Buffer.from(markers.index)
   run = {
     events,
     latencies: new Float64Array(clients.length * events),
@@ -322,9 +337,9 @@ function onEvent(client: Client, data: Buffer, current: Run): void {
   }
   seen[index - 1] = 1
   client.distinct++
-  if (index < client.maxIndex || numberAfter(data, INDEX_KEY) !== index - 1) current.outOfOrder++
+  if (index < client.maxIndex || (indexKey !== undefined && numberAfter(data, indexKey) !== index - 1)) current.outOfOrder++
   else client.maxIndex = index
-  const latency = receivedAt - numberAfter(data, SENT_AT_KEY)
+  const latency = receivedAt - numberAfter(data, sentAtKey)
   if (Number.isNaN(latency)) {
     current.unexpected++
     if (current.failures.length < MAX_FAILURES_KEPT) current.failures.push(`event without data.sentAt: ${data.toString().slice(0, 200)}`)

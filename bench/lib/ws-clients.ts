@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
-import type { ClientCommand, ClientReply, CollectResult, OpenResult, SubscribeResult } from './ws-client-process.js'
+import type { ClientCommand, ClientReply, CollectResult, EventMarkers, OpenResult, SubscribeResult } from './ws-client-process.js'
 
 const script = join(import.meta.dirname, 'ws-client-process.ts')
 const CONNECT_CONCURRENCY = 100
@@ -47,8 +47,9 @@ export class WsClients {
     }
   }
 
-  async arm(events: number): Promise<void> {
-    await Promise.all(this.children.map((child) => child.ask({ type: 'arm', events })))
+  /** `markers`: where the events carry their index and send time, when not in the bench module's `data` (see EventMarkers). */
+  async arm(events: number, markers?: EventMarkers): Promise<void> {
+    await Promise.all(this.children.map((child) => child.ask({ type: 'arm', events, ...(markers ? { markers } : {}) })))
   }
 
   /** Every process's deliveries, latencies merged; CPU time summed (in ms of one core). */

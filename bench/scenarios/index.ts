@@ -3,6 +3,7 @@ import { inventoryCached, inventoryUncached, shipBatch } from './cylinders.js'
 import { cylinderById } from './cylinder-by-id.js'
 import { expressCylinderById, expressMe } from './express-baseline.js'
 import { barePk } from './bare-pk.js'
+import { bareInsert, chatFanoutRate, chatHistory, chatSendOne, chatSendSpread } from './chat.js'
 import { fanoutBareMax, fanoutBareRate, fanoutMax, fanoutRate, fanoutRedisMax, fanoutRedisRate } from './fanout.js'
 import { health, healthOneConnection } from './health.js'
 import { healthDuringLogin } from './health-during-login.js'
@@ -16,7 +17,7 @@ import type { Scenario } from './scenario.js'
 
 /**
  * Run in this order, one after another. Scenarios on the same server run back to back, so each
- * server starts once: raw-http, bare-ws, argon2, app, app-redis, bare-fastify-pk. The memory
+ * server starts once: raw-http, bare-ws, argon2, app, app-redis, bare-fastify-pk, chat, bare-fastify-insert. The memory
  * scenarios run first on their server, while its process is fresh (the upload after the idle sockets:
  * its peak is read against its own `before`). The argon2 baseline runs just
  * before the login scenarios; the idle /health probe right after the login load has stopped; bare-pk
@@ -45,6 +46,12 @@ export const scenarios: readonly Scenario[] = [
   fanoutRedisMax,
   fanoutRedisRate,
   barePk,
+  // chat (realtime on REDIS_URL when set), then its baseline: the same INSERT on bare Fastify (after the chat server migrated the database)
+  chatSendSpread,
+  chatSendOne,
+  chatHistory,
+  chatFanoutRate,
+  bareInsert,
   // cylinders (a stocked depot), then the same with the inventory cache off
   shipBatch,
   inventoryCached,

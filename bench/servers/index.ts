@@ -65,6 +65,23 @@ export const servers = {
     script: 'bench/servers/express-baseline.ts',
     env: (parent) => ({ DATABASE_URL: parent.DATABASE_URL, DATABASE_POOL_SIZE: parent.DATABASE_POOL_SIZE }),
   },
+  /** The chat module on seeded chats (servers/chat.ts); realtime on the bench's REDIS_URL when it has one. */
+  chat: {
+    script: 'bench/servers/chat.ts',
+    nodeArgs: EXPOSE_GC,
+    env: (parent) => ({
+      DATABASE_URL: parent.DATABASE_URL,
+      DATABASE_POOL_SIZE: parent.DATABASE_POOL_SIZE,
+      REDIS_URL: parent.REDIS_URL,
+      BENCH_CHAT_CHATS: parent.BENCH_CHAT_CHATS,
+      BENCH_CHAT_HISTORY: parent.BENCH_CHAT_HISTORY,
+    }),
+  },
+  /** The baseline of the chat sends: one INSERT into a copy of chat_messages, on bare Fastify (after the chat server migrated the database). */
+  'bare-fastify-insert': {
+    script: 'bench/servers/bare-fastify-insert.ts',
+    env: (parent) => ({ DATABASE_URL: parent.DATABASE_URL, DATABASE_POOL_SIZE: parent.DATABASE_POOL_SIZE }),
+  },
   /** Reads the users the app server registered, on the same database. */
   'bare-fastify-pk': {
     script: 'bench/servers/bare-fastify-pk.ts',
