@@ -107,4 +107,41 @@ describe.runIf(process.env.REDIS_URL)('two instances on one PostgreSQL and Redis
     expect(locked.status).toBe(429)
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0)
   })
+  it('chat: a socket that drops during a burst of messages and resubscribes with since on the other instance gets every message once, in seq order', async () => {
+    const [author, reader] = [await register(a), await register(b)]
+    const post = (server: ServerProcess, path: string, body: unknown, token = author.accessToken) =>
+      fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) })
+    const created = await post(a, '/api/chats', { type: 'group', title: 'Burst', participantIds: [reader.id] })
+    expect(created.status).toBe(201)
+    const chat = (await created.json()) as { id: string }
+    const room = `chat:${chat.id}`
+
+    const onA = socketTo(a, reader.accessToken)
+    await onA.ofType('ready')
+    expect(await onA.subscribe(room)).toMatchObject({ type: 'subscribed', seq: 0 })
+    // A burst of 40 sends, half to each instance, the same clientId sent twice for each (a retry).
+    const burst = Array.from({ length: 40 }, (_, i) => i)
+    const sends = burst.map(async (i) => {
+      const server = i % 2 === 0 ? a : b
+      const first = await post(server, `/api/chats/${chat.id}/messages`, { text: `m${i}`, clientId: `burst-${i}` })
+      const retry = await post(i % 2 === 0 ? b : a, `/api/chats/${chat.id}/messages`, { text: `m${i}`, clientId: `burst-${i}` })
+      return [first.status, retry.status]
+    })
+    // The reader drops after the first few events it got.
+    const received = await onA.events(room, 5, 10_000)
+    onA.close()
+    await onA.closed
+    expect((await Promise.all(sends)).every(([first, retry]) => first === 201 && retry === 200)).toBe(true)
+
+    const last = received.at(-1)!.seq as number
+    const onB = socketTo(b, reader.accessToken)
+    await onB.ofType('ready')
+    expect(await onB.subscribe(room, last)).toMatchObject({ type: 'subscribed', seq: 40 })
+    const rest = (await onB.events(room, 40 - last, 10_000)).filter((e) => e.event === 'message.sent')
+    const seqs = [...received, ...rest].map((e) => e.seq)
+    expect(seqs).toEqual(burst.map((i) => i + 1))
+    const texts = [...received, ...rest].map((e) => (e.data as { text: string }).text)
+    expect(new Set(texts).size).toBe(40)
+    expect(texts.sort()).toEqual(burst.map((i) => `m${i}`).sort())
+  }, 60_000)
 })
