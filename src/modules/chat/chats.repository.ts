@@ -12,6 +12,8 @@ export type ChatPreferences = Partial<Pick<ParticipantRow, 'notificationLevel' |
 
 /** One row per chat; `allocateSeq` is the chat's serialization point for messages. */
 export function createChatsRepository(db: Db) {
+  // The hot reads are built once per repository (every chat request reads its chat); see participants.repository.ts.
+  let byId: { execute(values: { id: string }): Promise<ChatRow[]> } | undefined
   return {
     async insert(values: NewChat): Promise<ChatRow> {
       const [row] = await db.insert(chats).values(values).returning()
@@ -20,7 +22,8 @@ export function createChatsRepository(db: Db) {
 
     /** A chat that is not deleted; `undefined` otherwise. */
     async findById(id: string): Promise<ChatRow | undefined> {
-      const [row] = await db.select().from(chats).where(and(eq(chats.id, id), isNull(chats.deletedAt))).limit(1)
+      byId ??= db.select().from(chats).where(and(eq(chats.id, sql.placeholder('id')), isNull(chats.deletedAt))).limit(1).prepare('chat_chats_by_id')
+      const [row] = await byId.execute({ id })
       return row
     },
 

@@ -9,6 +9,8 @@ export type NewMessage = Omit<typeof messages.$inferInsert, 'id' | 'seq' | 'chat
 export const CLIENT_ID_CONSTRAINT = 'chat_messages_client_id_key'
 
 export function createMessagesRepository(db: Db) {
+  // Built once per repository: every send with a clientId looks it up first.
+  let byClientId: { execute(values: { chatId: string; authorId: string; clientId: string }): Promise<MessageRow[]> } | undefined
   return {
     async insert(values: typeof messages.$inferInsert): Promise<MessageRow> {
       const [row] = await db.insert(messages).values(values).returning()
@@ -28,11 +30,13 @@ export function createMessagesRepository(db: Db) {
 
     /** The message an author already sent with this clientId in this chat. */
     async findByClientId(chatId: string, authorId: string, clientId: string): Promise<MessageRow | undefined> {
-      const [row] = await db
+      byClientId ??= db
         .select()
         .from(messages)
-        .where(and(eq(messages.chatId, chatId), eq(messages.authorId, authorId), eq(messages.clientId, clientId)))
+        .where(and(eq(messages.chatId, sql.placeholder('chatId')), eq(messages.authorId, sql.placeholder('authorId')), eq(messages.clientId, sql.placeholder('clientId'))))
         .limit(1)
+        .prepare('chat_messages_by_client_id')
+      const [row] = await byClientId.execute({ chatId, authorId, clientId })
       return row
     },
 

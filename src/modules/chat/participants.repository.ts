@@ -1,13 +1,22 @@
-import { and, asc, eq, inArray, ne } from 'drizzle-orm'
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm'
 import type { Db } from '../../core/db/client.js'
 import { participants, type ParticipantRow } from './db/schema.js'
 
 type NewParticipant = typeof participants.$inferInsert
 
 export function createParticipantsRepository(db: Db) {
+  // Built once per repository: Drizzle otherwise rebuilds the SQL of these per call, on every chat request.
+  let one: { execute(values: { chatId: string; userId: string }): Promise<ParticipantRow[]> } | undefined
+  let ids: { execute(values: { chatId: string }): Promise<{ userId: string }[]> } | undefined
   return {
     async find(chatId: string, userId: string): Promise<ParticipantRow | undefined> {
-      const [row] = await db.select().from(participants).where(and(eq(participants.chatId, chatId), eq(participants.userId, userId))).limit(1)
+      one ??= db
+        .select()
+        .from(participants)
+        .where(and(eq(participants.chatId, sql.placeholder('chatId')), eq(participants.userId, sql.placeholder('userId'))))
+        .limit(1)
+        .prepare('chat_participants_one')
+      const [row] = await one.execute({ chatId, userId })
       return row
     },
 
@@ -23,7 +32,8 @@ export function createParticipantsRepository(db: Db) {
     },
 
     async userIds(chatId: string): Promise<string[]> {
-      return (await db.select({ userId: participants.userId }).from(participants).where(eq(participants.chatId, chatId))).map((row) => row.userId)
+      ids ??= db.select({ userId: participants.userId }).from(participants).where(eq(participants.chatId, sql.placeholder('chatId'))).prepare('chat_participants_ids')
+      return (await ids.execute({ chatId })).map((row) => row.userId)
     },
 
     /** The author read their own message: their read mark moves to it. */
