@@ -112,14 +112,35 @@ export class MessageSender {
     return { id: newId(), text, type, attachments, mentions, replyTo, root, participantIds }
   }
 
-  /** The one transaction; the chat row stays locked from `allocateSeq` to the commit, so only INSERTs and UPDATEs by key follow it. */
-  private write(actor: Actor, { chat, participant }: Participation, body: SendMessageBody, p: Prepared, extras: SendExtras = {}): Promise<MessageRow> {
+  /**
+   * One statement for a plain message, else one transaction; either way the chat row stays locked from
+   * the seq's allocation to the end, so only INSERTs and UPDATEs by key follow it.
+   */
+  private async write(actor: Actor, { chat, participant }: Participation, body: SendMessageBody, p: Prepared, extras: SendExtras = {}): Promise<MessageRow> {
+    const slowMode = chat.slowModeSeconds > 0 && !isModerator(participant.role)
+    // Most messages: the seq, the row and the read mark in one statement (one round trip, no transaction).
+    if (p.attachments.length === 0 && !p.root && p.mentions.length === 0 && chat.type !== 'private' && !slowMode) {
+      const row = await this.deps.store.repos.messages.appendPlain({
+        id: p.id,
+        chatId: chat.id,
+        authorId: actor.id,
+        type: p.type,
+        text: p.text,
+        media: body.media ?? null,
+        replyToId: p.replyTo?.id ?? null,
+        clientId: body.clientId ?? null,
+        forwardedFrom: extras.forwardedFrom ?? null,
+        createdAt: new Date(),
+      })
+      if (!row) throw new AppError('CHAT_NOT_FOUND')
+      return row
+    }
     return this.deps.store.transaction(async (repos) => {
       const at = new Date()
       const seqs = await repos.chats.allocateSeq(chat.id, true, at)
       if (!seqs) throw new AppError('CHAT_NOT_FOUND')
       // Slow mode again under the chat row's lock: two sends at once cannot both pass the check above.
-      if (chat.slowModeSeconds > 0 && !isModerator(participant.role)) {
+      if (slowMode) {
         const me = await repos.participants.find(chat.id, actor.id)
         if (!me) throw new AppError(chat.type === 'channel' ? 'CHAT_NOT_PARTICIPANT' : 'CHAT_NOT_FOUND')
         checkSlowMode(chat, me, at)

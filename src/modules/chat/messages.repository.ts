@@ -1,12 +1,26 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm'
 import type { Db } from '../../core/db/client.js'
 import type { Attachment } from './attachments.js'
-import { messageFiles, messages, messageVersions, participants, type MessageRow } from './db/schema.js'
+import { chats, messageFiles, messages, messageVersions, participants, type MessageRow } from './db/schema.js'
 
 export type NewMessage = Omit<typeof messages.$inferInsert, 'id' | 'seq' | 'chatId'>
 
 /** The unique index that makes a clientId name one message per chat and author. */
 export const CLIENT_ID_CONSTRAINT = 'chat_messages_client_id_key'
+
+/** A message with nothing that needs more than its own row: no files, thread, mentions or slow mode. */
+export interface PlainMessage {
+  readonly id: string
+  readonly chatId: string
+  readonly authorId: string
+  readonly type: MessageRow['type']
+  readonly text: string | null
+  readonly media: MessageRow['media']
+  readonly replyToId: string | null
+  readonly clientId: string | null
+  readonly forwardedFrom: MessageRow['forwardedFrom']
+  readonly createdAt: Date
+}
 
 export function createMessagesRepository(db: Db) {
   // Built once per repository: every send with a clientId looks it up first.
@@ -15,6 +29,47 @@ export function createMessagesRepository(db: Db) {
     async insert(values: typeof messages.$inferInsert): Promise<MessageRow> {
       const [row] = await db.insert(messages).values(values).returning()
       return row!
+    },
+
+    /**
+     * Stores a plain message in ONE statement: the chat row's seq (its lock, until the statement
+     * ends), the message, and the author's read mark, as the send transaction does in three; a
+     * duplicate clientId fails the whole statement. Returns the message's seq, or undefined when the
+     * chat is gone. The row is the caller's values with the table's defaults.
+     */
+    async appendPlain(m: PlainMessage): Promise<MessageRow | undefined> {
+      const at = sql`${m.createdAt.toISOString()}::timestamptz`
+      const json = (value: unknown) => (value === null ? sql`null::jsonb` : sql`${JSON.stringify(value)}::jsonb`)
+      const result: unknown = await db.execute(sql`
+        with s as (
+          update ${chats} set last_seq = last_seq + 1, counted_seq = counted_seq + 1, last_message_at = ${at}
+          where id = ${m.chatId} and deleted_at is null
+          returning last_seq, counted_seq
+        ), m as (
+          insert into ${messages} (id, chat_id, seq, author_id, type, text, media, reply_to_id, client_id, forwarded_from, created_at)
+          select ${m.id}, ${m.chatId}, s.last_seq, ${m.authorId}, ${m.type}, ${m.text}, ${json(m.media)}, ${m.replyToId}, ${m.clientId}, ${json(m.forwardedFrom)}, ${at} from s
+          returning seq
+        ), r as (
+          update ${participants} set last_read_seq = s.last_seq, read_count = s.counted_seq, mention_count = 0, hidden = false, last_posted_at = ${at}
+          from s where chat_id = ${m.chatId} and user_id = ${m.authorId}
+        )
+        select seq from m`)
+      // postgres.js (the driver Plinth runs on) answers the rows as an array.
+      const seq = (result as { seq: number }[])[0]?.seq
+      if (seq === undefined) return undefined
+      return {
+        ...m,
+        seq: Number(seq),
+        system: null,
+        threadRootId: null,
+        replyCount: 0,
+        lastReplyAt: null,
+        mentions: [],
+        version: 1,
+        editedAt: null,
+        deletedAt: null,
+        search: null,
+      }
     },
 
     async findById(id: string): Promise<MessageRow | undefined> {
