@@ -213,6 +213,23 @@ describe('DELETE /api/messages/:id', () => {
     expect(seqs(await list(bob, chat.id))).toEqual([message.seq])
   })
 
+  it("a deleted reply no longer counts on its thread's root, nor a deleted mention for whoever had not read it", async () => {
+    const chat = await createChat(app(), ada, { participantIds: [bob.id, cy.id] })
+    const root = await sendMessage(app(), bob, chat.id, 'root')
+    const reply = await sendMessage(app(), ada, chat.id, { text: `thoughts, @cy_${tag} and @bob_${tag}?`, threadRootId: root.id })
+    expect(await storedMessage(app(), root.id)).toMatchObject({ replyCount: 1 })
+    // Bob read the reply; Cy did not.
+    expect((await app().inject({ method: 'POST', url: `/api/chats/${chat.id}/read`, headers: bob.headers, payload: { seq: reply.seq } })).statusCode).toBe(200)
+    expect(await storedParticipant(app(), chat.id, cy.id)).toMatchObject({ mentionCount: 1 })
+    expect(await storedParticipant(app(), chat.id, bob.id)).toMatchObject({ mentionCount: 0 })
+
+    expect((await remove(ada, reply.id)).statusCode).toBe(200)
+    expect(await storedMessage(app(), root.id)).toMatchObject({ replyCount: 0 })
+    expect(await storedParticipant(app(), chat.id, cy.id)).toMatchObject({ mentionCount: 0 })
+    expect(await storedParticipant(app(), chat.id, bob.id)).toMatchObject({ mentionCount: 0 })
+    expect((await app().inject({ url: `/api/chats/${chat.id}`, headers: cy.headers })).json()).toMatchObject({ me: { mentionCount: 0 } })
+  })
+
   it('lets the chat\'s owner and admins delete others\' messages; a plain member 403 and a non-participant 404', async () => {
     const chat = await createChat(app(), ada, { participantIds: [bob.id, cy.id] })
     const bobs = await sendMessage(app(), bob, chat.id, 'by bob')

@@ -135,11 +135,21 @@ export function createMessagesRepository(db: Db) {
 
     /**
      * The tombstone: the row (and so its seq) stays, its content goes — text, mentions, media,
-     * attachments and earlier versions — so nothing of it stays readable anywhere.
+     * attachments and earlier versions — so nothing of it stays readable anywhere. A reply no longer
+     * counts on its thread's root, nor a mention for whoever had not read it yet.
      */
     async tombstone(current: MessageRow, at: Date): Promise<MessageRow> {
       await db.delete(messageFiles).where(eq(messageFiles.messageId, current.id))
       await db.delete(messageVersions).where(eq(messageVersions.messageId, current.id))
+      if (current.threadRootId) {
+        await db.update(messages).set({ replyCount: sql`greatest(${messages.replyCount} - 1, 0)` }).where(eq(messages.id, current.threadRootId))
+      }
+      if (current.mentions.length > 0) {
+        await db
+          .update(participants)
+          .set({ mentionCount: sql`greatest(${participants.mentionCount} - 1, 0)` })
+          .where(and(eq(participants.chatId, current.chatId), inArray(participants.userId, current.mentions), lt(participants.lastReadSeq, current.seq)))
+      }
       const [row] = await db
         .update(messages)
         .set({ text: null, mentions: [], media: null, deletedAt: at, version: current.version + 1 })
