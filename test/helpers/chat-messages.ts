@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { asc, eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
+import { afterEach, expect } from 'vitest'
 import type { ChatApi } from '../../src/modules/chat/api.js'
 import { messageFiles, messages, messageVersions, participants } from '../../src/modules/chat/db/schema.js'
 import type { SentMessage } from '../../src/modules/chat/hooks.js'
@@ -44,6 +45,22 @@ export async function connectSocket(app: FastifyInstance, user: TestUser, socket
   sockets.push(socket)
   await socket.ofType('ready')
   return socket
+}
+
+/**
+ * A test file's sockets: `listen(user, ...rooms)` connects one (ready) and subscribes it to each room;
+ * every socket is closed after each test.
+ */
+export function useChatSockets(app: () => FastifyInstance): (user: TestUser, ...rooms: string[]) => Promise<TestSocket> {
+  const sockets: TestSocket[] = []
+  afterEach(() => {
+    for (const socket of sockets.splice(0)) socket.close()
+  })
+  return async (user, ...rooms) => {
+    const socket = await connectSocket(app(), user, sockets)
+    for (const room of rooms) expect(await socket.subscribe(room)).toMatchObject({ type: 'subscribed' })
+    return socket
+  }
 }
 
 /** Puts `userId` in the chat directly (as a channel join would), with `role`. */

@@ -1,6 +1,5 @@
-import type { AddressInfo } from 'node:net'
 import { randomUUID } from 'node:crypto'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { availableModules } from '../../app.js'
 import type { ModuleDefinition } from '../../core/module.js'
 import { useTestApp } from '../../../test/helpers/app.js'
@@ -8,7 +7,8 @@ import { loginAs, registerUser, type TestUser } from '../../../test/helpers/auth
 import { createChat, setParticipant, storedChatMessages, storedInvitations, storedParticipant, storedParticipants, type TestChat } from '../../../test/helpers/chat.js'
 import { expectError } from '../../../test/helpers/identity.js'
 import { setBanUntil, storedBans as storedBanRows, storedScheduled } from '../../../test/helpers/chat-scheduled-bans.js'
-import { TestSocket, type WsMessage } from '../../../test/helpers/ws-client.js'
+import { useChatSockets } from '../../../test/helpers/chat-messages.js'
+import type { TestSocket, WsMessage } from '../../../test/helpers/ws-client.js'
 import type { ChatApi } from './api.js'
 import type { BanView } from './bans.schemas.js'
 import { chatModule } from './index.js'
@@ -43,18 +43,8 @@ beforeAll(async () => {
   moderator = await loginAs(app(), 'admin')
 })
 
-const sockets: TestSocket[] = []
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.close()
-})
-async function listen(user: TestUser, ...rooms: string[]): Promise<TestSocket> {
-  const { port } = app().server.address() as AddressInfo
-  const socket = TestSocket.connect(`ws://127.0.0.1:${port}/api/realtime`, user.headers)
-  sockets.push(socket)
-  await socket.ofType('ready')
-  for (const room of rooms) expect(await socket.subscribe(room)).toMatchObject({ type: 'subscribed' })
-  return socket
-}
+/** Sockets of this file's users, subscribed to the rooms named; closed after each test. */
+const listen = useChatSockets(app)
 const eventOf = (socket: TestSocket, event: string): Promise<WsMessage> => socket.next((m) => m.type === 'event' && m.event === event)
 
 /** A chat of the owner with the admin as admin and the member (plus `others`) as members. */

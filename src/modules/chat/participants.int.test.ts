@@ -1,6 +1,5 @@
-import type { AddressInfo } from 'node:net'
 import { randomUUID } from 'node:crypto'
-import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest'
+import { beforeAll, describe, expect, inject, it } from 'vitest'
 import { useTestApp } from '../../../test/helpers/app.js'
 import { registerUser, type TestUser } from '../../../test/helpers/auth.js'
 import {
@@ -17,7 +16,8 @@ import {
   type TestChat,
 } from '../../../test/helpers/chat.js'
 import { expectError } from '../../../test/helpers/identity.js'
-import { TestSocket, type WsMessage } from '../../../test/helpers/ws-client.js'
+import { useChatSockets } from '../../../test/helpers/chat-messages.js'
+import type { TestSocket, WsMessage } from '../../../test/helpers/ws-client.js'
 import { createChatApi } from './api.js'
 import { MAX_USERS_PER_REQUEST } from './domain.js'
 import { chatModule } from './index.js'
@@ -47,20 +47,8 @@ beforeAll(async () => {
   outsider = await registerUser(app(), { name: 'Otto Outsider' })
 })
 
-const sockets: TestSocket[] = []
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.close()
-})
-
-/** A socket of `user`, subscribed to `rooms`. */
-async function listen(user: TestUser, ...rooms: string[]): Promise<TestSocket> {
-  const { port } = app().server.address() as AddressInfo
-  const socket = TestSocket.connect(`ws://127.0.0.1:${port}/api/realtime`, user.headers)
-  sockets.push(socket)
-  await socket.ofType('ready')
-  for (const room of rooms) expect(await socket.subscribe(room)).toMatchObject({ type: 'subscribed' })
-  return socket
-}
+/** Sockets of this file's users, subscribed to the rooms named; closed after each test. */
+const listen = useChatSockets(app)
 const eventOf = (socket: TestSocket, event: string, match: (data: Record<string, unknown>) => boolean = () => true): Promise<WsMessage> =>
   socket.next((m) => m.type === 'event' && m.event === event && match(m.data as Record<string, unknown>))
 
