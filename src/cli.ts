@@ -16,7 +16,8 @@ import { resolveBootSecrets } from './core/secrets/boot-secrets.js'
 import { ensureAdmin } from './core/users/admin-bootstrap.js'
 import { PasswordMismatch, PromptCancelled, readPassword } from './cli/read-password.js'
 
-type Command = (args: string[]) => Promise<void>
+/** Resolves to the exit code, 0 when it resolves to nothing. */
+type Command = (args: string[]) => Promise<number | void>
 
 /** Bad arguments: exit 2 with the message, as for an unknown command. */
 class UsageError extends Error {}
@@ -49,6 +50,25 @@ const commands: Record<string, { summary: string; run: Command }> = {
   restore: {
     summary: 'Restore a backup <file> into an empty database (an empty DATA_DIR, or the DATABASE_URL one); see docs/deploy.md',
     run: restore,
+  },
+  'rotate-encryption-key': {
+    summary:
+      'Move everything encrypted under a previous key (ENCRYPTION_KEYS_PREVIOUS) under ENCRYPTION_KEY, while the server runs; ' +
+      'run it once every instance has the new key, then remove the old one (docs/deploy.md, Encryption keys)',
+    run: async (args) => {
+      if (positionals(args).length > 0) throw new UsageError('rotate-encryption-key takes no arguments.')
+      // Loaded here only: the other commands need neither the app nor its modules.
+      const [{ availableModules }, { rotateEncryptionKey }] = await Promise.all([import('./app.js'), import('./cli/rotate-encryption-key.js')])
+      const config = loadConfig(undefined, { modules: availableModules })
+      const database = await openDatabase(config)
+      try {
+        const { output, failed } = await rotateEncryptionKey(config, database)
+        process.stdout.write(output)
+        return failed ? 1 : 0
+      } finally {
+        await database.close()
+      }
+    },
   },
 }
 
@@ -164,7 +184,7 @@ function stderrLogger(): FastifyBaseLogger {
 }
 
 function usage(): string {
-  const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(16)}${command.summary}`)
+  const lines = Object.entries(commands).map(([name, command]) => `  ${name.padEnd(23)}${command.summary}`)
   return (
     `Usage: npm run cli -- <command> [options]   (help, --help or -h: this text)\n\nCommands:\n${lines.join('\n')}\n\n` +
     'The first administrator:\n' +
@@ -187,8 +207,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`Unknown command "${name}".\n\n${usage()}`)
     return 2
   }
-  await command.run(args)
-  return 0
+  return (await command.run(args)) ?? 0
 }
 
 main(process.argv.slice(2)).then(

@@ -35,6 +35,7 @@ export async function installCoreRoutes(
   await app.register(authRoutes, { prefix: '/api', identity, rateLimitPerMinute: config.auth.rateLimitPerMinute })
   await app.register(apiKeyRoutes, { prefix: '/api', apiKeys: new ApiKeyService(identity.store, access, identity.apiKeys) })
   installPresenceHooks(presence, presenceHooksOf(modules), app.log.child({ component: 'presence' }))
+  for (const { definition, api } of modules) if (definition.onUserVerified) identity.auth.onEmailVerified((userId, email) => definition.onUserVerified!(userId, email, api))
   const gateway = installGateway(app, { realtime, presence, identity }, modules.map(roomOwnerOf), config)
   installPlatformMetrics(context.metrics.registry, { jobs, gateway })
   const userAdmin = createUserAdministration({ db: database.db, identity, access, modules: [...modules.map(userDataOf), files.userData], jobs, realtime })

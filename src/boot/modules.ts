@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import type { Actor } from '../core/access/actor.js'
+import { createModuleAudit } from '../core/audit/module-audit.js'
+import { createPasswordCheck } from '../core/auth/password-check.js'
 import { checkMailTemplates, createModuleMail } from '../core/email/module-mail.js'
 import { registerErrorCodes } from '../core/errors/catalog.js'
+import { createSignatures } from '../core/crypto/signatures.js'
 import type { ModuleDefinition } from '../core/module.js'
 import { createRateLimitFactory } from '../core/rate-limit/limiter.js'
 import type { PresenceHook, Room, RoomOwner } from '../core/realtime/index.js'
@@ -20,10 +23,11 @@ export interface LoadedModule {
  * Step 4: declares every module's permissions and error codes, then wires each one's api and jobs.
  * Module apis exist before any route: user export and deletion call into every enabled module.
  */
-export function loadModules(app: FastifyInstance, definitions: readonly ModuleDefinition[], { config, database, redis, access, jobs }: Platform, services: SharedServices): LoadedModule[] {
+export function loadModules(app: FastifyInstance, definitions: readonly ModuleDefinition[], { config, database, redis, access, jobs, keyring, identity }: Platform, services: SharedServices): LoadedModule[] {
   for (const definition of definitions) access.declare(...definition.permissions)
   const directory = createUserDirectoryRepository(database.db)
   const users = createUserDirectory(directory)
+  const passwords = createPasswordCheck(identity.store.repos.users, identity.hasher)
   return definitions.map((definition) => {
     if (definition.errors) registerErrorCodes(definition.errors)
     checkMailTemplates(definition.name, definition.mailTemplates)
@@ -41,6 +45,10 @@ export function loadModules(app: FastifyInstance, definitions: readonly ModuleDe
       users,
       mail: createModuleMail(definition.name, definition.mailTemplates, { jobs, users: directory }),
       rateLimit: createRateLimitFactory(definition.name, redis),
+      crypto: keyring,
+      signatures: createSignatures(config.secrets.encryptionKey, definition.name),
+      passwords,
+      audit: createModuleAudit(definition.name, database.db),
     })
     if (definition.jobs) jobs.define(definition.jobs(api), { owner: definition.name })
     return { definition, api }
@@ -65,6 +73,7 @@ export async function installModuleRoutes(app: FastifyInstance, modules: readonl
 export function roomOwnerOf({ definition, api }: LoadedModule): RoomOwner {
   return {
     name: definition.name,
+    ...(definition.rooms ? { kinds: definition.rooms } : {}),
     ...(definition.authorizeRoom ? { authorizeRoom: (actor: Actor, room: Room) => definition.authorizeRoom!(actor, room, api) } : {}),
     ...(definition.acceptClientEvent
       ? { acceptClientEvent: (actor: Actor, room: Room, event: string, data: Record<string, unknown> | undefined) => definition.acceptClientEvent!(actor, room, event, data, api) }

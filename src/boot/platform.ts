@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis'
 import type { Config } from '../config/index.js'
 import { PermissionRegistry } from '../core/access/permissions.js'
 import { createIdentity, type Identity } from '../core/auth/identity.js'
+import { keyringFromSecrets, type Keyring } from '../core/crypto/keyring.js'
 import type { Database } from '../core/db/client.js'
 import { createJobs, type Jobs } from '../core/jobs/index.js'
 import { ShutdownBudget } from '../core/lifecycle.js'
@@ -17,6 +18,8 @@ export interface Platform {
   readonly redis: Redis | undefined
   readonly access: PermissionRegistry
   readonly identity: Identity
+  /** ENCRYPTION_KEY and ENCRYPTION_KEYS_PREVIOUS, checked against the database (src/core/secrets). */
+  readonly keyring: Keyring
   readonly jobs: Jobs
   /** SHUTDOWN_TIMEOUT_MS as one deadline, started when the app begins to close. */
   readonly shutdown: ShutdownBudget
@@ -47,7 +50,7 @@ export async function installPlatform(app: FastifyInstance, bootConfig: Config, 
   if (config.auth.admin) await ensureAdmin(config.auth.admin, identity.auth, identity.store.repos.users, app.log)
   const shutdown = new ShutdownBudget(config.shutdownTimeoutMs)
   app.addHook('preClose', async () => shutdown.start())
-  const platform: Platform = { config, database, redis, access, identity, jobs, shutdown }
+  const platform: Platform = { config, database, redis, access, identity, jobs, shutdown, keyring: keyringFromSecrets(config.secrets) }
   app.decorate('platform', platform)
   return platform
 }

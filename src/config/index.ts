@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path'
 import Value from 'typebox/value'
 import { EnvSchema, envHints, type Env } from './schema.js'
 import { cronProblem } from './cron.js'
+import { decodeKey, parsePreviousKeys, type PreviousKey } from './encryption-keys.js'
 import { parseModuleSettings, settingsNameProblem, type ModuleSettingsOwner } from './module-settings.js'
 import { shownValue } from './redact.js'
 import { generateSecrets, loadOrCreateDevSecrets, readDevSecrets } from './secrets.js'
@@ -30,6 +31,15 @@ export interface Config {
   readonly secrets: {
     readonly jwtSecret: string
     readonly encryptionKey: Buffer
+    /** ENCRYPTION_KEY's id (ENCRYPTION_KEY_ID), named by everything it encrypts. */
+    readonly encryptionKeyId: string
+    /** ENCRYPTION_KEYS_PREVIOUS: older keys, which still open what they encrypted until it is rotated. */
+    readonly previousEncryptionKeys: readonly PreviousKey[]
+    /**
+     * The id of the key `v1.` sealed values (from before key ids) were made with: recorded in the
+     * database by the boot (src/core/secrets); undefined until then (they open with ENCRYPTION_KEY).
+     */
+    readonly v1KeyId?: string | undefined
     /**
      * Outside production with DATABASE_URL: the secrets the environment leaves out. Their values above
      * are only this instance's proposal; at boot (src/core/secrets) every instance adopts the ones the
@@ -270,7 +280,8 @@ function parseEnv(source: RawEnv, modules: readonly ModuleSettingsOwner[]): Env 
     if ('problems' in parsed) moduleProblems.push(...parsed.problems)
     else moduleSettings[owner.name] = parsed.value
   }
-  if (problems.size > 0 || moduleProblems.length > 0) throw new ConfigError([...problems.values(), ...moduleProblems])
+  const keyProblems = parsePreviousKeys(picked.ENCRYPTION_KEYS_PREVIOUS, picked.ENCRYPTION_KEY_ID ?? 'k1', problems.has('ENCRYPTION_KEY') ? undefined : picked.ENCRYPTION_KEY).problems
+  if (problems.size > 0 || moduleProblems.length > 0 || keyProblems.length > 0) throw new ConfigError([...problems.values(), ...keyProblems, ...moduleProblems])
   return { ...(value as Env), moduleSettings }
 }
 
@@ -303,11 +314,14 @@ function resolveSecrets(env: Env, dataDir: string): Config['secrets'] {
   const generated = missing.length === 0 ? undefined : env.DATABASE_URL ? (readDevSecrets(dataDir) ?? generateSecrets()) : loadOrCreateDevSecrets(dataDir)
   const jwtSecret = env.JWT_SECRET ?? generated!.jwtSecret
   const encryptionKey = env.ENCRYPTION_KEY ?? generated!.encryptionKey
-  return { jwtSecret, encryptionKey: decodeKey(encryptionKey), fromDatabase: env.DATABASE_URL ? missing : [], fromDataDir: env.DATABASE_URL ? [] : missing }
-}
-
-function decodeKey(key: string): Buffer {
-  return /^[0-9a-fA-F]{64}$/.test(key) ? Buffer.from(key, 'hex') : Buffer.from(key, 'base64')
+  return {
+    jwtSecret,
+    encryptionKey: decodeKey(encryptionKey),
+    encryptionKeyId: env.ENCRYPTION_KEY_ID,
+    previousEncryptionKeys: parsePreviousKeys(env.ENCRYPTION_KEYS_PREVIOUS, env.ENCRYPTION_KEY_ID, env.ENCRYPTION_KEY).keys,
+    fromDatabase: env.DATABASE_URL ? missing : [],
+    fromDataDir: env.DATABASE_URL ? [] : missing,
+  }
 }
 
 function parseOrigins(raw: string): readonly string[] | '*' {

@@ -20,6 +20,9 @@ export const EnvSchema = Type.Object({
   REDIS_COMMAND_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   ENCRYPTION_KEY: Type.Optional(Type.String({ pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$' })),
+  ENCRYPTION_KEY_ID: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$', default: 'k1' }),
+  // Parsed in src/config/encryption-keys.ts, with messages that never show a key.
+  ENCRYPTION_KEYS_PREVIOUS: Type.Optional(Type.String({ minLength: 1 })),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   CORS_ORIGINS: Type.String({ default: '' }),
   TRUST_PROXY: Type.Boolean({ default: false }),
@@ -89,6 +92,8 @@ export const envHints: Record<keyof Env, string> = {
   REDIS_COMMAND_TIMEOUT_MS: 'an integer number of milliseconds 50–60000',
   JWT_SECRET: 'a secret of at least 32 characters',
   ENCRYPTION_KEY: 'a 32-byte key as 64 hex characters or 44 base64 characters',
+  ENCRYPTION_KEY_ID: "the current key's id: 1–32 letters, digits, _ or -",
+  ENCRYPTION_KEYS_PREVIOUS: 'a comma-separated list of id:key (each key 64 hex or 44 base64 characters)',
   LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
   CORS_ORIGINS: 'a comma-separated list of origins, or *',
   TRUST_PROXY: 'true or false',

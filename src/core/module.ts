@@ -3,13 +3,18 @@ import type { Config } from '../config/index.js'
 import { settingsNameProblem, type ModuleSettings } from '../config/module-settings.js'
 import type { Actor } from './access/actor.js'
 import type { PermissionDef, PermissionRegistry } from './access/permissions.js'
+import type { ModuleAudit } from './audit/module-audit.js'
+import type { PasswordCheck } from './auth/password-check.js'
 import type { Cache } from './cache/cache.js'
+import type { EncryptedData } from './crypto/encrypted-data.js'
+import type { Keyring } from './crypto/keyring.js'
 import type { Db } from './db/client.js'
 import type { MailTemplate, ModuleMail } from './email/module-mail.js'
 import type { ErrorSpec } from './errors/catalog.js'
 import type { FilesApi } from './files/index.js'
 import type { JobDefinition, JobSender } from './jobs/index.js'
 import type { RealtimePublisher, Room } from './realtime/index.js'
+import type { Signatures } from './crypto/signatures.js'
 import type { RateLimitFactory } from './rate-limit/limiter.js'
 import type { PresenceReader } from './realtime/presence.js'
 import type { UserDirectory } from './users/directory.js'
@@ -49,6 +54,18 @@ export interface ModuleContext<Settings = unknown> {
    * RATE_LIMITED with Retry-After, counted in Redis with REDIS_URL (shared by every instance).
    */
   readonly rateLimit: RateLimitFactory
+  /**
+   * The platform keyring (ENCRYPTION_KEY and ENCRYPTION_KEYS_PREVIOUS): `sealRecord(plaintext, aad)` →
+   * `{ ciphertext, wrappedKey, keyId }` (store all three), `openRecord`, `rewrap` for rotation. A
+   * module storing records declares `encryptedData` in its manifest. docs/deploy.md, Encryption keys.
+   */
+  readonly crypto: Keyring
+  /** HMAC-SHA256 MACs under keys derived from ENCRYPTION_KEY, the module's name and a purpose: `start(purpose)` → `update`/`digest`, `verify` (constant-time). */
+  readonly signatures: Signatures
+  /** Re-confirms a signed-in account's password (`verify(userId, password)`) before something sensitive. */
+  readonly passwords: PasswordCheck
+  /** Writes the platform audit log (`record({ action: '<module>.<what>', … }, tx?)`); never a secret in it. */
+  readonly audit: ModuleAudit
 }
 
 /**
@@ -72,8 +89,10 @@ export interface ModuleDefinition<Api = unknown, Settings = unknown> {
   createApi(ctx: ModuleContext<Settings>): Api
   /** Routes, registered under `/api`. */
   routes(api: Api): FastifyPluginAsync
+  /** Room kinds the module owns besides its name (`<kind>:<id>`, e.g. colorbook's `project`); no two modules share one. */
+  readonly rooms?: readonly string[]
   /**
-   * Checked on every realtime subscribe to one of the module's rooms (`<module>` or `<module>:<id>`),
+   * Checked on every realtime subscribe to one of the module's rooms (`<module>` or `<module>:<id>`, or one of its `rooms` kinds),
    * parsed: `{ name: 'chat:42', module: 'chat', id: '42' }`. Malformed names never get here.
    */
   authorizeRoom?(actor: Actor, room: Room, api: Api): Promise<boolean>
@@ -95,6 +114,12 @@ export interface ModuleDefinition<Api = unknown, Settings = unknown> {
    * idempotent: a job runs at least once.
    */
   jobs?(api: Api): JobDefinition[]
+  /**
+   * An account's e-mail address was verified (its link was used, or a password reset proved the
+   * mailbox): called after that commit, awaited by the request, once per module. A failure is logged,
+   * never retried (colorbook applies the shares waiting for the address).
+   */
+  onUserVerified?(userId: string, email: string, api: Api): Promise<void>
   /** The module's part of a user's data export. */
   exportUserData?(userId: string, api: Api): Promise<unknown>
   /**
@@ -104,6 +129,11 @@ export interface ModuleDefinition<Api = unknown, Settings = unknown> {
    * idempotent, and throwing means "try again later".
    */
   onUserDeleted?(userId: string, api: Api): Promise<void>
+  /**
+   * The module's data encrypted with `ctx.crypto`: the key ids it names (a start refuses ids that are
+   * not configured) and how to move a batch of it under the current key (`rotate-encryption-key`).
+   */
+  readonly encryptedData?: EncryptedData<Api>
 }
 
 /** Names the platform uses for its realtime rooms (`user:<id>`), job owners and permission prefixes. */

@@ -32,6 +32,8 @@ const PURPOSE = { verify: 'verify_email', reset: 'reset_password' } as const
 
 /** Registration, sign-in and -out, password changes and the e-mailed flows. */
 export class AuthService {
+  private readonly verifiedHooks: ((userId: string, email: string) => Promise<void>)[] = []
+
   constructor(
     private readonly store: IdentityStore,
     private readonly sessions: SessionService,
@@ -150,7 +152,17 @@ export class AuthService {
       await repos.audit.append({ action: 'auth.email_verified', actorId: userId, ...meta })
       return verified
     })
+    await this.announceVerified(user.id, user.email)
     return toUserView(user)
+  }
+
+  /** `hook` runs after each commit that verifies an address (the modules' `onUserVerified`). */
+  onEmailVerified(hook: (userId: string, email: string) => Promise<void>): void {
+    this.verifiedHooks.push(hook)
+  }
+
+  private async announceVerified(userId: string, email: string): Promise<void> {
+    for (const hook of this.verifiedHooks) await hook(userId, email).catch((err: unknown) => this.log.error({ err, userId }, 'onUserVerified hook failed'))
   }
 
   /** Answers the same whether or not the account exists; the work happens after the response. */
@@ -184,6 +196,7 @@ export class AuthService {
       return { sessions, keyIds: keys.map((key) => key.id) }
     })
     if (!revoked) throw new AppError('INVALID_EMAIL_TOKEN')
+    if (user.emailVerifiedAt === null) await this.announceVerified(user.id, user.email)
     await this.sessions.announce(revoked.sessions)
     if (revoked.keyIds.length > 0) await this.apiKeys.announceRevoked(revoked.keyIds)
     await this.throttle.unlock(accountKey(user.id))

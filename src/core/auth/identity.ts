@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Config } from '../../config/index.js'
 import type { Actor, Authenticator } from '../access/actor.js'
-import { Sealer } from '../crypto/seal.js'
+import { keyringFromSecrets } from '../crypto/keyring.js'
 import type { Db } from '../db/client.js'
 import { sendEmailJob } from '../email/email.job.js'
 import { mailedLinksLogged, outboxMailer, smtpMailer, type Mailer } from '../email/mailer.js'
@@ -53,7 +53,7 @@ export async function createIdentity(
   const revocations = new RevocationList(windowMs, (ms) => store.repos.sessions.revokedSince(ms), log, redis)
   await revocations.start()
   const apiKeys = new ApiKeyAuthenticator(store, revocations, log)
-  const sessions = new SessionService(store, tokens, new Sealer(config.secrets.encryptionKey), revocations, {
+  const sessions = new SessionService(store, tokens, keyringFromSecrets(config.secrets), revocations, {
     refreshTokenTtlDays: config.auth.refreshTokenTtlDays,
     reuseGraceSeconds: config.auth.refreshReuseGraceSeconds,
   })

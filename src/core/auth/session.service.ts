@@ -1,5 +1,5 @@
 import type { Role } from '../access/roles.js'
-import type { Sealer } from '../crypto/seal.js'
+import type { Keyring } from '../crypto/keyring.js'
 import { hashToken, randomToken } from '../crypto/random-token.js'
 import { newId } from '../db/columns.js'
 import { AppError } from '../errors/app-error.js'
@@ -52,7 +52,7 @@ export class SessionService {
   constructor(
     private readonly store: IdentityStore,
     private readonly accessTokens: AccessTokens,
-    private readonly sealer: Sealer,
+    private readonly sealer: Keyring,
     private readonly revocations: RevocationList,
     private readonly settings: SessionSettings,
   ) {}

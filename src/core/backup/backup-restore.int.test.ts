@@ -95,6 +95,23 @@ describe('backup and restore', () => {
     expect(summary.bytes).toBeGreaterThan(0)
   })
 
+  it('replaces the rows the migrations seed (the default plans) with the backup\'s, edited ones included', async () => {
+    const sql = connectTo(source.url)
+    try {
+      await sql`update colorbook_plans set projects = 3 where id = 'free'`
+    } finally {
+      await sql.end()
+    }
+    const { path } = await backupFile()
+    const target = await newTarget()
+
+    await restoreInto(target, path)
+
+    const plans = (await contents(target)).colorbook_plans!.map((row) => JSON.parse(row) as { id: string; projects: number | null })
+    expect(plans).toHaveLength(3)
+    expect(plans.find((plan) => plan.id === 'free')?.projects).toBe(3)
+  })
+
   it('writes a self-describing file: format, migration version, server version, tables with columns, row counts', async () => {
     const { path, summary } = await backupFile()
     const { header, trailer } = await verifyBackup(path)

@@ -16,6 +16,20 @@ export function localMigrations(folder = migrationsFolder()): LocalMigration[] {
   return journal.entries.map(({ tag }) => ({ tag, hash: createHash('sha256').update(readFileSync(join(folder, `${tag}.sql`), 'utf8')).digest('hex') }))
 }
 
+/**
+ * The tables this Plinth's migrations fill with reference rows (an `INSERT INTO "<table>"` in a
+ * migration, e.g. colorbook's default plans): a freshly migrated database holds those rows, so a
+ * restore does not count them as data, and replaces them with the backup's.
+ */
+export function seededTables(folder = migrationsFolder()): Set<string> {
+  const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string }[] }
+  const tables = new Set<string>()
+  for (const { tag } of journal.entries) {
+    for (const match of readFileSync(join(folder, `${tag}.sql`), 'utf8').matchAll(/\binsert\s+into\s+(?:"public"\.)?"([a-z0-9_]+)"/gi)) tables.add(match[1]!)
+  }
+  return tables
+}
+
 /** A database's version from its applied hashes (oldest first), named by this Plinth's tags where it knows them. */
 export function versionOf(appliedHashes: readonly string[], local: readonly LocalMigration[]): MigrationVersion {
   const lastHash = appliedHashes.at(-1) ?? null

@@ -6,7 +6,7 @@ import { privateDatabase } from '../../../test/helpers/private-app.js'
 import type { Database } from '../db/client.js'
 import { writeBackup } from './backup.service.js'
 import { BackupFileError, BackupRefusedError, type BackupHeader } from './format.js'
-import { localMigrations } from './migration-version.js'
+import { localMigrations, seededTables } from './migration-version.js'
 
 let source: { database: Database; release: () => Promise<void> }
 const dir = tempDir()
@@ -168,9 +168,12 @@ describe('restore refuses, changing nothing', () => {
 
     await expect(restoreInto(target, broken)).rejects.toMatchObject({ code: '23503' })
     const after = await shape(target)
-    // The migrations ran (the database is as `npm run db:migrate` leaves it) but not one row was kept.
+    // The migrations ran (the database is as `npm run db:migrate` leaves it, with the rows they seed) but not one row of the backup was kept.
     expect(after.tables).toContain('audit_log')
-    expect(Object.values(after.rows).flat()).toEqual([])
+    const seeded = seededTables()
+    expect(seeded).toContain('colorbook_plans')
+    expect(Object.entries(after.rows).filter(([table]) => !seeded.has(table)).flatMap(([, rows]) => rows)).toEqual([])
+    expect(after.rows.colorbook_plans).toHaveLength(3)
     // So it is still an empty target: the good backup restores into it.
     await expect(restoreInto(target, backup)).resolves.toMatchObject({ totalRows: expect.any(Number) })
   })

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import type { Config } from '../../config/index.js'
 import type { Db } from '../db/client.js'
-import { keyCheckValue, SETTING } from '../secrets/boot-secrets.js'
+import { keyCheckSetting, keyCheckValue, SETTING } from '../secrets/boot-secrets.js'
 import { createPlatformSettingsRepository } from '../secrets/platform-settings.repository.js'
 
 /**
@@ -11,12 +11,16 @@ import { createPlatformSettingsRepository } from '../secrets/platform-settings.r
  */
 export async function restoredKeyProblem(config: Config, db: Db): Promise<string | undefined> {
   const settings = createPlatformSettingsRepository(db)
-  const check = await settings.get(SETTING.keyCheck)
-  if (check === undefined) return undefined
   const fromDatabase = config.secrets.fromDatabase.includes('ENCRYPTION_KEY')
   const kept = fromDatabase ? await settings.get(SETTING.encryptionKey) : undefined
   const key = kept ? Buffer.from(kept, 'hex') : config.secrets.encryptionKey
-  if (keyCheckValue(key) === check) return undefined
+  // The check values kept per key id; a backup from before key ids has the one old check value.
+  const keys = [{ id: config.secrets.encryptionKeyId, key }, ...config.secrets.previousEncryptionKeys]
+  const stored = await Promise.all(keys.map(async (entry) => ({ ...entry, check: await settings.get(keyCheckSetting(entry.id)) })))
+  const legacy = await settings.get(SETTING.keyCheck)
+  const differs = stored.some((entry) => entry.check !== undefined && entry.check !== keyCheckValue(entry.key))
+  const unmatched = stored.every((entry) => entry.check === undefined) && legacy !== undefined && !keys.some((entry) => keyCheckValue(entry.key) === legacy)
+  if (!differs && !unmatched) return undefined
   const where = config.secrets.fromDataDir.includes('ENCRYPTION_KEY')
     ? `the key Plinth generated in ${join(config.dataDir, 'secrets.json')}`
     : fromDatabase

@@ -2,7 +2,7 @@ import { readBackup, readBackupHeader, verifyBackup } from './backup-reader.js'
 import { plinthVersion } from './backup.service.js'
 import { openRestoreTarget, type LoadSession, type RestoreTarget } from './db/sessions.js'
 import { BackupFileError, BackupRefusedError, type BackupHeader, type BackupTable } from './format.js'
-import { isPrefixOf, localMigrations, versionMismatch, type LocalMigration } from './migration-version.js'
+import { isPrefixOf, localMigrations, seededTables, versionMismatch, type LocalMigration } from './migration-version.js'
 
 export interface RestoreSummary {
   readonly header: BackupHeader
@@ -28,17 +28,18 @@ export interface RestoreOptions {
  */
 export async function restoreBackup(options: RestoreOptions): Promise<RestoreSummary> {
   const local = localMigrations()
+  const seeded = seededTables()
   const header = await readBackupHeader(options.path)
   const mismatch = versionMismatch(header.migrations, header.plinthVersion, local, plinthVersion())
   if (mismatch) throw new BackupRefusedError(mismatch)
   const target = openRestoreTarget(options.url)
   try {
-    await assertEmpty(target, local)
+    await assertEmpty(target, local, seeded)
     await verifyBackup(options.path)
     await options.migrate()
     const rows = await target.load(async (session) => {
-      await assertLoadable(session, header, local)
-      return loadRows(session, options.path)
+      await assertLoadable(session, header, local, seeded)
+      return loadRows(session, options.path, seeded)
     })
     return { header, rows, totalRows: rows.reduce((sum, entry) => sum + entry.rows, 0) }
   } finally {
@@ -46,15 +47,18 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreSum
   }
 }
 
-/** Before the migrations: a database with rows, or migrated by another Plinth, is not restored into. */
-async function assertEmpty(target: RestoreTarget | LoadSession, local: readonly LocalMigration[]): Promise<void> {
+/**
+ * Before the migrations: a database with rows, or migrated by another Plinth, is not restored into.
+ * The rows this Plinth's migrations seed (`seededTables`) are not data: the backup's replace them.
+ */
+async function assertEmpty(target: RestoreTarget | LoadSession, local: readonly LocalMigration[], seeded: ReadonlySet<string>): Promise<void> {
   const applied = await target.appliedMigrationHashes()
   if (!isPrefixOf(applied, local)) {
     throw new BackupRefusedError(
       `The target database has ${applied.length} migrations applied that are not this Plinth's (${local.length} migrations): it was used by another Plinth version. Restore into a new, empty database.`,
     )
   }
-  const filled = await target.tablesWithRows((await target.tables()).map((table) => table.name))
+  const filled = await target.tablesWithRows((await target.tables()).map((table) => table.name).filter((name) => !seeded.has(name)))
   if (filled.length > 0) {
     const named = filled.slice(0, 5).join(', ') + (filled.length > 5 ? ` and ${filled.length - 5} more` : '')
     throw new BackupRefusedError(
@@ -64,10 +68,10 @@ async function assertEmpty(target: RestoreTarget | LoadSession, local: readonly 
 }
 
 /** Inside the load's transaction, with the tables locked: still empty, and every table of the file is there. */
-async function assertLoadable(session: LoadSession, header: BackupHeader, local: readonly LocalMigration[]): Promise<void> {
+async function assertLoadable(session: LoadSession, header: BackupHeader, local: readonly LocalMigration[], seeded: ReadonlySet<string>): Promise<void> {
   const tables = await session.tables()
   await session.lockTables(tables.map((table) => table.name))
-  await assertEmpty(session, local)
+  await assertEmpty(session, local, seeded)
   const applied = await session.appliedMigrationHashes()
   if (applied.length !== local.length) throw new BackupRefusedError(`The target database has ${applied.length} of this Plinth's ${local.length} migrations after migrating: is another Plinth version migrating it?`)
   for (const table of header.tables) {
@@ -80,7 +84,7 @@ async function assertLoadable(session: LoadSession, header: BackupHeader, local:
 }
 
 /** The second read of the file, streamed into COPY: the first one (verifyBackup) already checked it whole. */
-async function loadRows(session: LoadSession, path: string): Promise<{ table: string; rows: number }[]> {
+async function loadRows(session: LoadSession, path: string, seeded: ReadonlySet<string>): Promise<{ table: string; rows: number }[]> {
   const loaded: { table: string; rows: number }[] = []
   let header: BackupHeader | undefined
   let copy: Awaited<ReturnType<LoadSession['copyIn']>> | undefined
@@ -91,6 +95,7 @@ async function loadRows(session: LoadSession, path: string): Promise<{ table: st
       else if (event.kind === 'rows') {
         if (current !== event.table) {
           current = event.table
+          if (seeded.has(event.table.name)) await session.clear(event.table.name)
           copy = await session.copyIn(event.table)
         }
         await copy!.write(event.data)

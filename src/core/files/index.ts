@@ -49,6 +49,8 @@ export interface FilesApi {
   signedUrl(id: string, expiresInSeconds?: number): Promise<FileLinks | null>
   /** Deletes the file and its objects; `false` when it was already gone. */
   remove(id: string): Promise<boolean>
+  /** The original's bytes as a stream (a module rendering what it stores, e.g. a PDF); `null` when there is no such file. */
+  open(id: string): Promise<Readable | null>
 }
 
 export interface Files {
@@ -109,6 +111,10 @@ export function createFiles(deps: FilesDeps): Files {
       return row ? service.linksTo(row, expiresInSeconds) : null
     },
     remove: (id) => service.erase(id),
+    open: async (id) => {
+      const row = isUuid(id) ? await store.repos.findById(id) : null
+      return row ? ((await storage.get(row.storageKey))?.body ?? null) : null
+    },
   }
   const userData: ModuleUserData = {
     name: 'files',

@@ -95,7 +95,13 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
         contact: { name: 'Plinth maintainers', url: 'https://github.com/plinth-backend/plinth' },
       },
       servers: [server],
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: BEARER_DESCRIPTION } } },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: BEARER_DESCRIPTION },
+          // ColorBook's POST /api/billing/webhook: Stripe signs the raw body (HMAC-SHA256 with the endpoint's secret).
+          stripeSignature: { type: 'apiKey', in: 'header', name: 'Stripe-Signature', description: 'Stripe’s webhook signature (t=<unix time>,v1=<HMAC-SHA256 of "<t>.<raw body>"> under the endpoint’s signing secret), checked on the raw body; older than 5 minutes is refused.' },
+        },
+      },
       tags: [{ name: 'platform', description: 'Health, readiness, metrics and the API contract' }],
     },
     // Every tag a route uses is listed globally, modules' included.

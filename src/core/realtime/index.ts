@@ -44,6 +44,8 @@ export interface Room {
 /** A module's say on its rooms (`<module>` and `<module>:<id>`). */
 export interface RoomOwner {
   name: string
+  /** Further room kinds the module owns (its `rooms`). */
+  kinds?: readonly string[]
   authorizeRoom?(actor: Actor, room: Room): Promise<boolean>
   /** The data to deliver for a client's `send`, or null to refuse it. */
   acceptClientEvent?(actor: Actor, room: Room, event: string, data: Record<string, unknown> | undefined): Promise<Record<string, unknown> | null>
@@ -130,7 +132,7 @@ export function installGateway(
 
 /** `user:<id>` is its user's own; any other kind belongs to the module of that name. */
 export function roomAuthorizer(owners: readonly RoomOwner[]): (actor: Actor, room: string) => Promise<boolean> {
-  const byName = new Map(owners.map((owner) => [owner.name, owner]))
+  const byName = ownersByKind(owners)
   return async (actor, name) => {
     const room = parseRoom(name)
     if (room.module === 'user') return room.id === actor.id
@@ -141,7 +143,7 @@ export function roomAuthorizer(owners: readonly RoomOwner[]): (actor: Actor, roo
 
 /** Only a module that says so takes client events in its rooms; `user:<id>` rooms take none. */
 export function clientEventAcceptor(owners: readonly RoomOwner[]): (actor: Actor, room: string, event: string, data: Record<string, unknown> | undefined) => Promise<ClientEventVerdict> {
-  const byName = new Map(owners.map((owner) => [owner.name, owner]))
+  const byName = ownersByKind(owners)
   return async (actor, name, event, data) => {
     const room = parseRoom(name)
     const owner = room.module === 'user' ? undefined : byName.get(room.module)
@@ -149,6 +151,11 @@ export function clientEventAcceptor(owners: readonly RoomOwner[]): (actor: Actor
     const accepted = await owner.acceptClientEvent(actor, room, event, data)
     return accepted ? { data: accepted } : { refused: `You may not send ${event} to ${name}.` }
   }
+}
+
+/** Each owner under its module name and its further room kinds. */
+function ownersByKind(owners: readonly RoomOwner[]): Map<string, RoomOwner> {
+  return new Map(owners.flatMap((owner) => [owner.name, ...(owner.kinds ?? [])].map((kind) => [kind, owner] as const)))
 }
 
 /** Splits a room name the protocol has validated (`<kind>` or `<kind>:<id>`, src/core/realtime/protocol.ts). */

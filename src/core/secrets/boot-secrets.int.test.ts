@@ -15,7 +15,7 @@ import { Sealer } from '../crypto/seal.js'
 import type { Database } from '../db/client.js'
 import { newId } from '../db/columns.js'
 import { users } from '../users/db/schema.js'
-import { keyCheckValue, resolveBootSecrets, SETTING } from './boot-secrets.js'
+import { keyCheckSetting, keyCheckValue, resolveBootSecrets, SETTING } from './boot-secrets.js'
 import { platformSettings } from './db/schema.js'
 
 /** A config as a development instance builds it with DATABASE_URL and no secrets (the URL is only recorded here). */
@@ -79,7 +79,7 @@ describe('development with DATABASE_URL and no secrets', () => {
 
   it('keeps nothing in the database when the environment has both secrets', async () => {
     await resolveBootSecrets(testConfig(), database.db)
-    expect(Object.keys(await stored())).toEqual([SETTING.keyCheck])
+    expect(Object.keys(await stored()).sort()).toEqual([keyCheckSetting('k1'), SETTING.v1KeyId])
   })
 })
 
@@ -88,13 +88,13 @@ describe('the ENCRYPTION_KEY check value', () => {
     const config = testConfig()
     const key = config.secrets.encryptionKey
     await resolveBootSecrets(config, database.db)
-    const value = (await stored())[SETTING.keyCheck]!
+    const value = (await stored())[keyCheckSetting('k1')]!
     expect(value).toBe(keyCheckValue(key))
     for (const encoded of [key.toString('hex'), key.toString('base64'), key.toString('base64url'), key.toString('latin1')]) {
       expect(value).not.toContain(encoded)
     }
     await resolveBootSecrets(testConfig(), database.db)
-    expect((await stored())[SETTING.keyCheck]).toBe(value)
+    expect((await stored())[keyCheckSetting('k1')]).toBe(value)
   })
 
   it('refuses a start with another key, naming ENCRYPTION_KEY, and leaves the stored value alone', async () => {
@@ -122,7 +122,7 @@ describe('the ENCRYPTION_KEY check value', () => {
     await expect(resolveBootSecrets(testConfig({ ENCRYPTION_KEY: randomBytes(32).toString('hex') }), database.db)).rejects.toThrow(/ENCRYPTION_KEY/)
     expect(await stored()).toEqual({})
     await resolveBootSecrets(right, database.db)
-    expect((await stored())[SETTING.keyCheck]).toBe(keyCheckValue(right.secrets.encryptionKey))
+    expect(await stored()).toEqual({ [keyCheckSetting('k1')]: keyCheckValue(right.secrets.encryptionKey), [SETTING.v1KeyId]: 'k1' })
   })
 
   it('when the key Plinth generated in DATA_DIR is lost, says it was generated and how to recover', async () => {

@@ -9,8 +9,14 @@ import { createPlatformSettingsRepository, type PlatformSettingsRepository } fro
 export const SETTING = {
   jwtSecret: 'jwt_secret',
   encryptionKey: 'encryption_key',
+  /** The check value of the one key from before key ids (written by earlier versions; read, never written now). */
   keyCheck: 'encryption_key_check',
+  /** The id of the key `v1.` sealed values were made with, recorded by the first start with key ids. */
+  v1KeyId: 'encryption_key_v1_id',
 } as const
+
+/** The setting holding key id `id`'s check value. */
+export const keyCheckSetting = (id: string): string => `encryption_key_check:${id}`
 
 const CHECK_LABEL = 'plinth encryption key check v1'
 const CHECK_PREFIX = 'hmac-sha256:'
@@ -25,9 +31,12 @@ export function keyCheckValue(key: Buffer): string {
 
 /**
  * Boot step, after migrations and before anything signs or encrypts: adopts the secrets kept in the
- * database for those the environment leaves out (development with DATABASE_URL), then checks
- * ENCRYPTION_KEY against the check value stored by the first start, writing it if there is none.
- * A key that cannot read the stored data stops the start (ConfigError naming ENCRYPTION_KEY).
+ * database for those the environment leaves out (development with DATABASE_URL), then checks every
+ * configured master key (ENCRYPTION_KEY and ENCRYPTION_KEYS_PREVIOUS) against the check value stored
+ * for its key id, writing those not stored yet, and records which key `v1.` values were made with.
+ * A key that is not the one its id stands for stops the start (ConfigError naming the variable and
+ * the id, never the key). Whether stored data names ids that are not configured is checked once the
+ * modules are loaded (src/core/crypto/encrypted-data.ts).
  */
 export async function resolveBootSecrets(config: Config, db: Db): Promise<Config> {
   const settings = createPlatformSettingsRepository(db)
@@ -37,23 +46,50 @@ export async function resolveBootSecrets(config: Config, db: Db): Promise<Config
     ? Buffer.from(await settings.claim(SETTING.encryptionKey, config.secrets.encryptionKey.toString('hex')), 'hex')
     : config.secrets.encryptionKey
   const origin: KeyOrigin = shared.has('ENCRYPTION_KEY') ? 'database' : config.secrets.fromDataDir.includes('ENCRYPTION_KEY') ? 'dataDir' : 'environment'
-  await checkEncryptionKey(settings, encryptionKey, origin, config.dataDir)
-  return Object.freeze({ ...config, secrets: Object.freeze({ ...config.secrets, jwtSecret, encryptionKey }) })
+  const keys: CheckedKey[] = [
+    { id: config.secrets.encryptionKeyId, key: encryptionKey, variable: 'ENCRYPTION_KEY' },
+    ...config.secrets.previousEncryptionKeys.map((key) => ({ ...key, variable: 'ENCRYPTION_KEYS_PREVIOUS' as const })),
+  ]
+  for (const key of keys) {
+    const stored = await settings.get(keyCheckSetting(key.id))
+    if (stored !== undefined && !sameText(stored, keyCheckValue(key.key))) throw wrongKey(key, origin, config.dataDir)
+  }
+  const v1KeyId = await recordV1KeyId(settings, keys, origin, config.dataDir)
+  // Written only once every key passed; of instances starting at once, the first one's value stays.
+  for (const key of keys) {
+    if (!sameText(await settings.claim(keyCheckSetting(key.id), keyCheckValue(key.key)), keyCheckValue(key.key))) throw wrongKey(key, origin, config.dataDir)
+  }
+  return Object.freeze({ ...config, secrets: Object.freeze({ ...config.secrets, jwtSecret, encryptionKey, v1KeyId }) })
+}
+
+interface CheckedKey {
+  readonly id: string
+  readonly key: Buffer
+  readonly variable: 'ENCRYPTION_KEY' | 'ENCRYPTION_KEYS_PREVIOUS'
 }
 
 /** Where the key being checked came from: the operator's ENCRYPTION_KEY, or one Plinth generated and kept. */
 type KeyOrigin = 'environment' | 'database' | 'dataDir'
 
-async function checkEncryptionKey(settings: PlatformSettingsRepository, key: Buffer, origin: KeyOrigin, dataDir: string): Promise<void> {
-  const expected = keyCheckValue(key)
-  let stored = await settings.get(SETTING.keyCheck)
-  if (stored === undefined) {
-    // A database from before check values were kept: the key must still open what is stored.
+/**
+ * The id of the key `v1.` values were sealed with: as recorded; on a database from before key ids,
+ * the configured key matching the old single check value (or, from before check values, the one that
+ * opens a stored session); on a new database, the current key's.
+ */
+async function recordV1KeyId(settings: PlatformSettingsRepository, keys: readonly CheckedKey[], origin: KeyOrigin, dataDir: string): Promise<string> {
+  const recorded = await settings.get(SETTING.v1KeyId)
+  if (recorded !== undefined) return recorded
+  const current = keys[0]!
+  const legacy = await settings.get(SETTING.keyCheck)
+  let found: CheckedKey | undefined = current
+  if (legacy !== undefined) {
+    found = keys.find((key) => sameText(keyCheckValue(key.key), legacy))
+  } else {
     const sample = await settings.sealedSample()
-    if (sample && !opens(key, sample.sealed, sample.id)) throw wrongKey(origin, dataDir)
-    stored = await settings.claim(SETTING.keyCheck, expected)
+    if (sample?.sealed.startsWith('v1.')) found = keys.find((key) => opens(key.key, sample.sealed, sample.id))
   }
-  if (!sameText(stored, expected)) throw wrongKey(origin, dataDir)
+  if (!found) throw wrongKey(current, origin, dataDir)
+  return settings.claim(SETTING.v1KeyId, found.id)
 }
 
 function opens(key: Buffer, sealed: string, context: string): boolean {
@@ -71,7 +107,12 @@ function sameText(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right)
 }
 
-function wrongKey(origin: KeyOrigin, dataDir: string): ConfigError {
+function wrongKey(key: CheckedKey, origin: KeyOrigin, dataDir: string): ConfigError {
+  if (key.variable === 'ENCRYPTION_KEYS_PREVIOUS') {
+    return new ConfigError([
+      `ENCRYPTION_KEYS_PREVIOUS: key id "${key.id}" is not the key the data in this database names with that id (its key check value differs): give that id its original key; starting with another would leave the data unreadable`,
+    ])
+  }
   const messages: Record<KeyOrigin, string> = {
     database:
       'ENCRYPTION_KEY is unset and the key kept in the database does not match the data stored there: set ENCRYPTION_KEY to the key the data was encrypted with',
@@ -79,7 +120,8 @@ function wrongKey(origin: KeyOrigin, dataDir: string): ConfigError {
       `ENCRYPTION_KEY is unset, so Plinth used the key it generated and keeps in ${join(dataDir, 'secrets.json')}, and that is not the key the data in this database was encrypted with: ` +
       'the file was probably lost or replaced (it is generated anew when missing). Restore DATA_DIR/secrets.json from a backup, or set ENCRYPTION_KEY to the original key; starting with another would leave the data unreadable',
     environment:
-      'ENCRYPTION_KEY is not the key the data in this database was encrypted with (its key check value differs): set ENCRYPTION_KEY to that key; starting with another would leave the data unreadable',
+      `ENCRYPTION_KEY is not the key the data in this database was encrypted with (its key check value for key id "${key.id}" differs): set ENCRYPTION_KEY to that key; ` +
+      'starting with another would leave the data unreadable. A new key takes a new ENCRYPTION_KEY_ID, with the old key kept in ENCRYPTION_KEYS_PREVIOUS (docs/deploy.md, Encryption keys)',
   }
   return new ConfigError([messages[origin]])
 }

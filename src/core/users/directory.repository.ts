@@ -42,6 +42,12 @@ export function createUserDirectoryRepository(db: Db) {
       return (await activeByIds.execute({ ids })).map((row) => row.id)
     },
 
+    /** The ids among these of active accounts (not deleted, not disabled). */
+    async active(ids: string[]): Promise<string[]> {
+      const rows = await db.select({ id: users.id }).from(users).where(and(idIn, isNull(users.deletedAt), eq(users.disabled, false))).execute({ ids })
+      return rows.map((row) => row.id)
+    },
+
     /** Active (not deleted, not disabled) accounts whose name or username contains `text`, by name then id. */
     /**
      * Ranked: an exact name or username first, then one that starts with the text, then a word of the

@@ -53,6 +53,8 @@ export interface UserDirectory {
   exists(id: string): Promise<boolean>
   /** The ids among these of accounts that exist (not deleted). */
   existing(ids: Iterable<string>): Promise<Set<string>>
+  /** The ids among these of active accounts: not deleted and not disabled. */
+  active(ids: Iterable<string>): Promise<Set<string>>
 }
 
 /** Ids per query: one `= any($1)` array parameter each. */
@@ -109,6 +111,12 @@ export function createUserDirectory(repository: UserDirectoryRepository): UserDi
     async existing(ids) {
       const found = new Set<string>()
       for (const batch of batches(ids)) for (const id of await repository.existing(batch)) found.add(id)
+      return found
+    },
+
+    async active(ids) {
+      const found = new Set<string>()
+      for (const batch of batches(ids)) for (const id of await repository.active(batch)) found.add(id)
       return found
     },
   }

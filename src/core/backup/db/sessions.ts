@@ -76,6 +76,8 @@ export interface LoadSession {
   appliedMigrationHashes(): Promise<string[]>
   tablesWithRows(names: readonly string[]): Promise<string[]>
   copyIn(table: BackupTable): Promise<CopyIn>
+  /** Deletes every row of a table the migrations seeded, before the backup's rows replace them. */
+  clear(name: string): Promise<void>
   /** Sets each sequence of `public`: past every value its column holds, and never below the backup's state. */
   resetSequences(saved: readonly BackupSequence[]): Promise<void>
 }
@@ -107,6 +109,9 @@ function loadSession(tx: postgres.TransactionSql): LoadSession {
     appliedMigrationHashes: () => catalog.appliedMigrationHashes(tx),
     tablesWithRows: (names) => catalog.tablesWithRows(tx, names),
     copyIn: (table) => copyIn(tx, table),
+    clear: async (name) => {
+      await tx.unsafe(`delete from ${catalog.qualified(name)}`)
+    },
     resetSequences: async (saved) => {
       const owned = await catalog.listOwnedSequences(tx)
       const current = await catalog.listSequences(tx)
