@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
+import { users } from '../../src/core/users/db/schema.js'
 import { bans, participants, scheduledMessages } from '../../src/modules/chat/db/schema.js'
 
 /** What the chat scheduled-messages and bans areas stored, and the few rows their tests set directly. */
@@ -15,6 +16,16 @@ export async function fillScheduled(app: FastifyInstance, chatId: string, author
 /** Marks a scheduled message not sent again (as if the run crashed before marking it). */
 export async function unmarkScheduled(app: FastifyInstance, id: string): Promise<void> {
   await db(app).update(scheduledMessages).set({ sentMessageId: null }).where(eq(scheduledMessages.id, id))
+}
+
+/** Marks a scheduled message taken by a run that never sent it (as if that run crashed after taking it). */
+export async function takeScheduled(app: FastifyInstance, id: string): Promise<void> {
+  await db(app).update(scheduledMessages).set({ sentMessageId: id }).where(eq(scheduledMessages.id, id))
+}
+
+/** Marks an account deleted without the platform's cleanup jobs (so a module's own check is what is tested). */
+export async function markUserDeleted(app: FastifyInstance, userId: string): Promise<void> {
+  await db(app).update(users).set({ deletedAt: new Date() }).where(eq(users.id, userId))
 }
 
 /** Removes a participant behind the services' back (no hooks run). */

@@ -3,6 +3,7 @@ import type { ModuleContext } from '../../core/module.js'
 import { ChatAccess } from './access.js'
 import { BlocksService } from './blocks.service.js'
 import { ChatsService } from './chats.service.js'
+import { ChatImportService } from './chat-import.service.js'
 import { ChatEvents } from './events.js'
 import { ChatHooks } from './hooks.js'
 import { InvitationsService } from './invitations.service.js'
@@ -29,7 +30,7 @@ import { BansService } from './bans.service.js'
  */
 export interface ChatDeps {
   readonly settings: ChatSettings
-  readonly ctx: Pick<ModuleContext<ChatSettings>, 'users' | 'files' | 'jobs' | 'presence' | 'realtime' | 'cache' | 'mail' | 'rateLimit' | 'platform'>
+  readonly ctx: Pick<ModuleContext<ChatSettings>, 'users' | 'files' | 'jobs' | 'presence' | 'realtime' | 'cache' | 'mail' | 'rateLimit' | 'platform' | 'signatures'>
   readonly log: FastifyBaseLogger
   readonly permissions: ChatPermissions
   readonly access: ChatAccess
@@ -63,6 +64,8 @@ export interface ChatApi {
   readonly scheduled: ScheduledService
   readonly bans: BansService
   readonly templates: TemplatesService
+  /** Backup and restore: an export imported again as a new chat. */
+  readonly backup: ChatImportService
 }
 
 export function createChatApi(ctx: ModuleContext<ChatSettings>): ChatApi {
@@ -98,6 +101,7 @@ export function createChatApi(ctx: ModuleContext<ChatSettings>): ChatApi {
     userData: new UserDataService(deps),
     scheduled: new ScheduledService(deps),
     bans: new BansService(deps),
-    templates: new TemplatesService(deps, chats, messages),
+    templates: new TemplatesService(deps, chats),
+    backup: new ChatImportService(deps),
   }
 }

@@ -104,7 +104,8 @@ export class ChatChangesService {
    */
   async read(actor: Actor, chatId: string, seq: number): Promise<ChatMe> {
     const { chat, participant } = await this.deps.access.participant(actor, chatId)
-    const moved = await this.deps.store.repos.chats.readTo(chat.id, actor.id, seq)
+    // The participant row first, then the counts (with a snapshot taken after its lock): a delete at the same time is counted once.
+    const moved = await this.deps.store.transaction(async (repos) => ((await repos.participants.lock(chat.id, actor.id)) ? repos.chats.readTo(chat.id, actor.id, seq) : undefined))
     const row = moved ?? participant
     const current = moved ? ((await this.deps.store.repos.chats.findById(chat.id)) ?? chat) : chat
     if (moved) this.deps.events.toChat(chat.id, 'message.read', { chatId: chat.id, userId: actor.id, seq: moved.lastReadSeq })

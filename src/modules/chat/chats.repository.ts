@@ -88,11 +88,14 @@ export function createChatsRepository(db: Db) {
     /**
      * Moves the user's read mark forward to `seq` (clamped to the chat's lastSeq), never backwards,
      * in one statement: the read count is the chat's countedSeq less the messages after the mark that
-     * count as unread (not system ones), the mention count the mentions of the user by others after
-     * it. Both are counted over the seq index from the mark to the end, so a read near the newest
-     * message is cheap, and take no lock on the chat (a send is never held up by reads): a send that
-     * commits meanwhile is past the mark, and its mention, added to the row while this statement
-     * waited for it, is kept. Undefined when the mark was already there or further (nothing changes).
+     * count as unread (not system ones, not deleted ones), the mention count the mentions of the user
+     * by others after it. Both are counted over the seq index from the mark to the end, so a read near
+     * the newest message is cheap, and take no lock on the chat (a send is never held up by reads): a
+     * send that commits meanwhile is past the mark, and its mention, added to the row while this
+     * statement waited for it, is kept. Run it after `participants.lock` in one transaction: a delete
+     * (which raises readCount for those who had not read the message) then either commits before
+     * this statement's snapshot or sees the new mark. Undefined when the mark was already there or
+     * further (nothing changes).
      */
     async readTo(chatId: string, userId: string, seq: number): Promise<ParticipantRow | undefined> {
       const target = sql`least(${seq}, (select ${chats.lastSeq} from ${chats} where ${chats.id} = ${chatId}))`
@@ -101,7 +104,7 @@ export function createChatsRepository(db: Db) {
         .update(participants)
         .set({
           lastReadSeq: target,
-          readCount: sql`greatest(0, (select ${chats.countedSeq} from ${chats} where ${chats.id} = ${chatId}) - (select count(*)::int from ${messages} where ${and(after, ne(messages.type, 'system'))}))`,
+          readCount: sql`greatest(0, (select ${chats.countedSeq} from ${chats} where ${chats.id} = ${chatId}) - (select count(*)::int from ${messages} where ${and(after, ne(messages.type, 'system'), isNull(messages.deletedAt))}))`,
           // The recount, plus whatever a send that committed while this waited for the row added
           // (the subqueries see the statement's snapshot; the column, the row as it is now).
           mentionCount: sql`(select count(*)::int from ${messages} where ${and(after, isNull(messages.deletedAt), sql`${userId}::uuid = any(${messages.mentions})`, sql`${messages.authorId} is distinct from ${userId}::uuid`)})

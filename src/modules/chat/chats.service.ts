@@ -14,6 +14,7 @@ import type { ChatListQuery, CreateChatBody, DeleteChatQuery, PreferencesBody, U
 import { messageViews } from './message-views.js'
 import type { ChatRow, ParticipantRow } from './db/schema.js'
 import { pairKey } from './domain.js'
+import type { ChatRepositories } from './store.js'
 
 const PAIR_KEY = 'chat_chats_pair_key'
 const LIST_SORT = 'chat-activity'
@@ -110,17 +111,40 @@ export class ChatsService {
    */
   async create(actor: Actor, input: CreateChatBody): Promise<CreatedChat> {
     this.deps.access.requireUse(actor)
-    const others = [...new Set(input.participantIds)].filter((id) => id !== actor.id)
-    checkShape(input, others)
-    const known = await this.deps.ctx.users.existing(others)
-    const unknown = others.filter((id) => !known.has(id))
-    if (unknown.length > 0) throw new AppError('CHAT_USER_UNKNOWN', undefined, { userIds: unknown })
-    const blockers = await this.deps.store.repos.chats.blockersOf(actor.id, others)
+    const { others, blockers } = await this.checkPeople(actor, input)
     if (input.type === 'private') return this.openPrivate(actor, others[0]!, blockers.size > 0)
     // Someone who blocked the creator is not added: the creator cannot reach them, and is not told.
     const members = others.filter((id) => !blockers.has(id))
     const created = await this.insert(actor, { type: input.type, title: input.title!.trim(), description: input.description ?? null, pairKey: null }, members)
     return { view: await this.announce(actor, created), created: true }
+  }
+
+  /**
+   * A group or channel as `create` makes it (the same checks), with its settings, and whatever
+   * `within` writes in the same transaction (a template's welcome message): the chat, its
+   * participants and that are all stored, or none of it. The creator's view, announced to the others.
+   */
+  async createWith(
+    actor: Actor,
+    input: CreateChatBody & { type: 'group' | 'channel' },
+    settings: Pick<ChatRow, 'slowModeSeconds' | 'membersCanPost'>,
+    within: (repos: ChatRepositories, chat: ChatRow, participantIds: string[]) => Promise<void>,
+  ): Promise<ChatView> {
+    this.deps.access.requireUse(actor)
+    const { others, blockers } = await this.checkPeople(actor, input)
+    const members = others.filter((id) => !blockers.has(id))
+    const created = await this.insert(actor, { type: input.type, title: input.title!.trim(), description: input.description ?? null, pairKey: null, ...settings }, members, within)
+    return this.announce(actor, created)
+  }
+
+  /** The others named (not the caller), each an account, and those among them who blocked the caller. */
+  private async checkPeople(actor: Actor, input: CreateChatBody): Promise<{ others: string[]; blockers: Set<string> }> {
+    const others = [...new Set(input.participantIds)].filter((id) => id !== actor.id)
+    checkShape(input, others)
+    const known = await this.deps.ctx.users.existing(others)
+    const unknown = others.filter((id) => !known.has(id))
+    if (unknown.length > 0) throw new AppError('CHAT_USER_UNKNOWN', undefined, { userIds: unknown })
+    return { others, blockers: await this.deps.store.repos.chats.blockersOf(actor.id, others) }
   }
 
   /** A chat the caller may see: theirs, or any channel (404 otherwise, never saying it exists). */
@@ -166,13 +190,19 @@ export class ChatsService {
     return { view: await presentChat(this.deps, actor.id, { chat, participant }), created: false }
   }
 
-  private insert(actor: Actor, fields: Pick<ChatRow, 'type' | 'title' | 'description' | 'pairKey'>, memberIds: readonly string[]): Promise<NewChat> {
+  private insert(
+    actor: Actor,
+    fields: Pick<ChatRow, 'type' | 'title' | 'description' | 'pairKey'> & Partial<Pick<ChatRow, 'slowModeSeconds' | 'membersCanPost'>>,
+    memberIds: readonly string[],
+    within?: (repos: ChatRepositories, chat: ChatRow, participantIds: string[]) => Promise<void>,
+  ): Promise<NewChat> {
     return this.deps.store.transaction(async (repos) => {
       const chat = await repos.chats.insert({ ...fields, createdBy: actor.id })
       const rows = await repos.participants.insertMany([
         { chatId: chat.id, userId: actor.id, role: 'owner' },
         ...memberIds.map((userId) => ({ chatId: chat.id, userId, role: 'member' as const })),
       ])
+      if (within) await within(repos, chat, rows.map((row) => row.userId))
       return { chat, rows }
     })
   }

@@ -163,6 +163,53 @@ describe('POST /api/messages/:id/forward', () => {
     expect(await texts(target.id)).toEqual([])
   })
 
+  it('with a clientId, a retry stores one copy per chat and answers the same copies (200); a partial first try is completed (201)', async () => {
+    const source = await createChat(app(), ada, { participantIds: [bob.id] })
+    const original = await sendMessage(app(), ada, source.id, 'Forward me once')
+    const first = await createChat(app(), bob, { participantIds: [cy.id] })
+    const second = await createChat(app(), bob, { participantIds: [dee.id] })
+    const clientId = `fwd-${randomUUID()}`
+
+    const once = await forward(bob, original.id, { chatIds: [first.id], clientId })
+    expect(once.statusCode, once.body).toBe(201)
+    const [copy] = once.json<{ items: MessageView[] }>().items
+    const again = await forward(bob, original.id, { chatIds: [first.id], clientId })
+    expect(again.statusCode, again.body).toBe(200)
+    expect(again.json()).toEqual({ items: [copy] })
+    // The first chat has its copy already; the second gets one now, in the order asked.
+    const wider = await forward(bob, original.id, { chatIds: [second.id, first.id], clientId })
+    expect(wider.statusCode, wider.body).toBe(201)
+    const [secondCopy, firstCopy] = wider.json<{ items: MessageView[] }>().items
+    expect(firstCopy).toEqual(copy)
+    expect(secondCopy).toMatchObject({ chatId: second.id, text: 'Forward me once', forwardedFrom: { messageId: original.id } })
+    expect(await texts(first.id)).toEqual(['Forward me once'])
+    expect(await texts(second.id)).toEqual(['Forward me once'])
+    // A retry answers its copies even after the target was archived or the source deleted.
+    await setChat(app(), first.id, { archived: true })
+    expect((await app().inject({ method: 'DELETE', url: `/api/messages/${original.id}`, headers: ada.headers })).statusCode).toBe(200)
+    const late = await forward(bob, original.id, { chatIds: [first.id, second.id], clientId })
+    expect(late.statusCode, late.body).toBe(200)
+    expect(late.json<{ items: MessageView[] }>().items.map((m) => m.id)).toEqual([copy!.id, secondCopy!.id])
+    // Without a clientId each forward is new.
+    const other = await sendMessage(app(), ada, source.id, 'Twice without a key')
+    for (let i = 0; i < 2; i++) expect((await forward(bob, other.id, { chatIds: [second.id] })).statusCode).toBe(201)
+    expect(await texts(second.id)).toEqual(['Forward me once', 'Twice without a key', 'Twice without a key'])
+  })
+
+  it('two forwards with one clientId at once store one copy per chat; the same key for another message makes new copies', async () => {
+    const source = await createChat(app(), ada, { participantIds: [bob.id] })
+    const original = await sendMessage(app(), ada, source.id, 'Raced')
+    const target = await createChat(app(), bob, { participantIds: [cy.id] })
+    const clientId = `fwd-${randomUUID()}`
+    const [a, b] = await Promise.all([forward(bob, original.id, { chatIds: [target.id], clientId }), forward(bob, original.id, { chatIds: [target.id], clientId })])
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 201])
+    expect(a.json<{ items: MessageView[] }>().items[0]!.id).toBe(b.json<{ items: MessageView[] }>().items[0]!.id)
+    expect(await texts(target.id)).toEqual(['Raced'])
+    const next = await sendMessage(app(), ada, source.id, 'Next one')
+    expect((await forward(bob, next.id, { chatIds: [target.id], clientId })).statusCode).toBe(201)
+    expect(await texts(target.id)).toEqual(['Raced', 'Next one'])
+  })
+
   it('refuses bad bodies (400), non-JSON (415) and anonymous callers (401)', async () => {
     const chat = await createChat(app(), ada, { participantIds: [bob.id] })
     const message = await sendMessage(app(), ada, chat.id, 'Body checks')
@@ -175,6 +222,9 @@ describe('POST /api/messages/:id/forward', () => {
       { chatIds: ['not-an-id'] },
       { chatIds: target.id },
       { chatIds: [target.id], note: 'hi' },
+      { chatIds: [target.id], clientId: '' },
+      { chatIds: [target.id], clientId: 'x'.repeat(101) },
+      { chatIds: [target.id], clientId: 7 },
     ]
     for (const payload of bodies) expectError(await forward(ada, message.id, payload), 400, 'VALIDATION_FAILED')
     expectError(await forward(ada, 'nope', { chatIds: [target.id] }), 400, 'VALIDATION_FAILED')

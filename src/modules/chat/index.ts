@@ -3,6 +3,7 @@ import { defineModule } from '../../core/module.js'
 import { createChatApi, type ChatApi } from './api.js'
 import { blocksRoutes } from './blocks.routes.js'
 import { chatsRoutes } from './chats.routes.js'
+import { chatImportRoutes } from './chat-import.routes.js'
 import { DIGEST_TEMPLATE, digestTemplate } from './email-digest.mail.js'
 import { chatErrors } from './errors.js'
 import { invitationsRoutes } from './invitations.routes.js'
@@ -40,7 +41,7 @@ export const chatModule = defineModule<ChatApi, ChatSettings>({
   authorizeRoom: async (actor, room, api) => room.module === 'chat' && room.id !== undefined && api.chats.mayWatch(actor, room.id),
   // One plugin per route group, in this order (the OpenAPI document lists the routes so); each area adds its own.
   routes: (api) => async (app) => {
-    const groups: ((api: ChatApi) => FastifyPluginAsync)[] = [chatsRoutes, messagesRoutes, participantsRoutes, invitationsRoutes, blocksRoutes, peopleRoutes, searchRoutes, templatesRoutes, notificationsRoutes, pushRoutes, scheduledRoutes, bansRoutes, messageExtrasRoutes, moderationRoutes]
+    const groups: ((api: ChatApi) => FastifyPluginAsync)[] = [chatsRoutes, chatImportRoutes, messagesRoutes, participantsRoutes, invitationsRoutes, blocksRoutes, peopleRoutes, searchRoutes, templatesRoutes, notificationsRoutes, pushRoutes, scheduledRoutes, bansRoutes, messageExtrasRoutes, moderationRoutes]
     for (const routes of groups) await app.register(routes(api))
   },
 })

@@ -126,14 +126,18 @@ export function messageExtrasRoutes(api: ChatApi): FastifyPluginAsync {
           description: [
             'Copies a message you may read (any message of your chats, or of a channel) into 1–10 chats you may post in, as a new message from you in each: its text, files (readable by the target\'s participants from then on) and voice/video media, with `forwardedFrom` naming the original `{messageId, chatId, authorId}` (a forward of a forward names the first origin). Each copy is sent like any message: seq, `message.sent`, notifications, mentions resolved in the target.',
             'Every target is checked first; if you cannot post in one (not in it, archived, posting forbidden, blocked, slow mode), 403 MESSAGE_FORWARD_REFUSED lists each refused chat with its reason in `details.chats` ([{chatId, code}]) and nothing is sent.',
+            'With a `clientId` (your idempotency key), a retry stores nothing twice: each target chat whose copy was stored by an earlier try answers that copy (not checked again), the others are sent; 200 when every copy was there already, 201 when this request stored at least one. The same key for another message names other copies.',
             'The source: 404 MESSAGE_NOT_FOUND if you cannot read it, 410 MESSAGE_DELETED, 422 MESSAGE_NOT_FORWARDABLE for a system message, 422 MESSAGE_FILE_INVALID (with `details.fileIds`) when one of its files was deleted since. Forwards count against a per-account limit like sending (429 RATE_LIMITED).',
           ].join('\n\n'),
           params: IdParams,
           body: S.ForwardBody,
-          response: { 201: S.ForwardResult, ...errorResponses(400, 401, 403, 404, 410, 422, 429) },
+          response: { 200: { ...S.ForwardResult, description: 'Every copy was stored by an earlier request with this clientId: those copies' }, 201: S.ForwardResult, ...errorResponses(400, 401, 403, 404, 410, 422, 429) },
         },
       },
-      async (request, reply) => reply.code(201).send(await extras.forward(requireActor(request), request.params.id, request.body.chatIds)),
+      async (request, reply) => {
+        const { items, created } = await extras.forward(requireActor(request), request.params.id, request.body.chatIds, request.body.clientId)
+        return reply.code(created ? 201 : 200).send({ items })
+      },
     )
   }
 }

@@ -44,6 +44,9 @@ export const PinList = Type.Object(
 export const ForwardBody = Type.Object(
   {
     chatIds: Type.Array(Uuid, { minItems: 1, maxItems: MAX_FORWARD_TARGETS, uniqueItems: true, description: `The chats to copy the message into, 1–${MAX_FORWARD_TARGETS}, each once` }),
+    clientId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: 'Your idempotency key: forwarding the same message to a chat again with it returns the copy stored the first time, forever' }),
+    ),
   },
   { additionalProperties: false },
 )

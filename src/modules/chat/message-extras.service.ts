@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Actor } from '../../core/access/actor.js'
 import { isUuid } from '../../core/db/columns.js'
 import { AppError } from '../../core/errors/app-error.js'
@@ -16,6 +17,14 @@ import type { MessageView } from './message.view.js'
 export const MAX_PINS = 50
 /** Most chats one forward reaches. */
 export const MAX_FORWARD_TARGETS = 10
+
+/**
+ * The clientId of a forward's copy in one target chat: the caller's key, the message and the chat,
+ * hashed to a fixed length (a send's clientId is at most 100 characters; this is 47), so the same
+ * forward retried finds each copy, and the same key used for another message or chat names another copy.
+ */
+export const forwardClientId = (clientId: string, messageId: string, chatId: string): string =>
+  `fwd:${createHash('sha256').update(`${clientId}\n${messageId.toLowerCase()}\n${chatId.toLowerCase()}`).digest('base64url')}`
 
 /** A reaction added or removed: what POST/DELETE answer and what `reaction.added`/`reaction.removed` carry. */
 export interface ReactionChange {
@@ -137,13 +146,24 @@ export class MessageExtrasService {
   /**
    * Copies a message the actor may read into chats they may post in, through the send path (seq,
    * events, notifications as for any message). Every target is checked first: if any refuses, 403
-   * MESSAGE_FORWARD_REFUSED names each one with its reason and nothing is sent.
+   * MESSAGE_FORWARD_REFUSED names each one with its reason and nothing is sent. With a `clientId`,
+   * each copy is sent with a clientId derived from it, the message and the target (`forwardClientId`),
+   * so a retry stores nothing twice: the targets that already have their copy are not checked again
+   * and answer it; `created` is false when every copy was there already.
    */
-  async forward(actor: Actor, messageId: string, chatIds: readonly string[]): Promise<{ items: MessageView[] }> {
+  async forward(actor: Actor, messageId: string, chatIds: readonly string[], clientId?: string): Promise<{ items: MessageView[]; created: boolean }> {
+    const keys = chatIds.map((chatId) => (clientId === undefined ? undefined : forwardClientId(clientId, messageId, chatId)))
+    const earlier = await Promise.all(chatIds.map((chatId, i) => (keys[i] === undefined ? Promise.resolve(undefined) : this.deps.store.repos.messages.findByClientId(chatId, actor.id, keys[i]))))
+    const missing = chatIds.filter((_, i) => earlier[i] === undefined)
+    if (missing.length === 0) {
+      // Every copy was stored by an earlier try: answer them (each through the send path's participation check).
+      const items = await Promise.all(chatIds.map(async (chatId, i) => (await this.sender.send(actor, chatId, { clientId: keys[i]! })).message))
+      return { items, created: false }
+    }
     const { message } = await reachMessage(this.deps, actor, messageId, 'read')
     if (message.deletedAt) throw new AppError('MESSAGE_DELETED')
     if (message.type === 'system') throw new AppError('MESSAGE_NOT_FORWARDABLE')
-    const refused = (await Promise.all(chatIds.map((chatId) => this.refusal(actor, chatId)))).filter((r) => r !== null)
+    const refused = (await Promise.all(missing.map((chatId) => this.refusal(actor, chatId)))).filter((r) => r !== null)
     if (refused.length > 0) throw new AppError('MESSAGE_FORWARD_REFUSED', undefined, { chats: refused })
     const attachments: Attachment[] = (await this.deps.store.repos.messageList.attachments([message.id])).map((a, position) => ({
       fileId: a.fileId,
@@ -159,11 +179,14 @@ export class MessageExtrasService {
     // A forward of a forward names the first origin.
     const forwardedFrom = message.forwardedFrom ?? { messageId: message.id, chatId: message.chatId, authorId: message.authorId }
     const items: MessageView[] = []
-    for (const chatId of chatIds) {
-      const body = { ...(message.text !== null ? { text: message.text } : {}), ...(message.media ? { media: message.media } : {}) }
-      items.push((await this.sender.send(actor, chatId, body, { forwardedFrom, attachments })).message)
+    let created = false
+    for (const [i, chatId] of chatIds.entries()) {
+      const body = { ...(message.text !== null ? { text: message.text } : {}), ...(message.media ? { media: message.media } : {}), ...(keys[i] !== undefined ? { clientId: keys[i] } : {}) }
+      const sent = await this.sender.send(actor, chatId, body, { forwardedFrom, attachments })
+      created ||= sent.created
+      items.push(sent.message)
     }
-    return { items }
+    return { items, created }
   }
 
   /** Why the actor may not post in `chatId` now (null: they may). */

@@ -11,6 +11,7 @@ import { resolveMentions } from './mentions.js'
 import { toMessageView, type MessageView } from './message.view.js'
 import { CLIENT_ID_CONSTRAINT } from './messages.repository.js'
 import type { SendMessageBody } from './messages.schemas.js'
+import type { ChatRepositories } from './store.js'
 
 export interface SendResult {
   readonly message: MessageView
@@ -78,6 +79,27 @@ export class MessageSender {
     const view = await this.freshView(row, prepared)
     this.announce(chat, row, view, prepared)
     return { message: view, created: true }
+  }
+
+  /**
+   * A new chat's first message by its creator (a template's welcome), written with the caller's
+   * repositories inside the transaction that creates the chat, so both commit or neither does. The
+   * mentions are resolved by the caller before that transaction. Returns what to call after the
+   * commit: the events and notifications of any send.
+   */
+  async writeFirst(repos: ChatRepositories, actor: Actor, chat: ChatRow, participantIds: string[], text: string, mentions: string[]): Promise<() => Promise<MessageView>> {
+    const at = new Date()
+    const seqs = await repos.chats.allocateSeq(chat.id, true, at)
+    if (!seqs) throw new AppError('CHAT_NOT_FOUND')
+    const row = await repos.messages.insert({ id: newId(), chatId: chat.id, seq: seqs.seq, authorId: actor.id, type: 'text', text, mentions, createdAt: at })
+    await repos.messages.countMentions(chat.id, mentions, seqs.seq)
+    await repos.participants.markRead(chat.id, actor.id, seqs.seq, seqs.countedSeq, at)
+    const prepared: Prepared = { id: row.id, text, type: 'text', attachments: [], mentions, replyTo: undefined, root: undefined, participantIds }
+    return async () => {
+      const view = await this.freshView(row, prepared)
+      this.announce(chat, row, view, prepared)
+      return view
+    }
   }
 
   /** A message just written has no reactions and the files the send named: only its author is looked up. */

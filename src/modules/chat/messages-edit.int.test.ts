@@ -26,6 +26,13 @@ const list = (as: TestUser, chatId: string, query = '') => app().inject({ url: `
 const edit = (as: TestUser, id: string, payload: unknown) => app().inject({ method: 'PUT', url: `/api/messages/${id}`, headers: as.headers, payload: payload as Record<string, unknown> })
 const remove = (as: TestUser, id: string) => app().inject({ method: 'DELETE', url: `/api/messages/${id}`, headers: as.headers })
 const history = (as: TestUser, id: string, query = '') => app().inject({ url: `/api/messages/${id}/history${query}`, headers: as.headers })
+const read = (as: TestUser, chatId: string, seq: number) => app().inject({ method: 'POST', url: `/api/chats/${chatId}/read`, headers: as.headers, payload: { seq } })
+/** The caller's unread count of the chat in their chat list and in the chat itself. */
+async function unread(as: TestUser, chatId: string): Promise<{ list: number; chat: number }> {
+  const items = (await app().inject({ url: '/api/chats?limit=200', headers: as.headers })).json<{ items: { id: string; me: { unreadCount: number } }[] }>().items
+  const chat = (await app().inject({ url: `/api/chats/${chatId}`, headers: as.headers })).json<{ me: { unreadCount: number } }>()
+  return { list: items.find((c) => c.id === chatId)!.me.unreadCount, chat: chat.me.unreadCount }
+}
 const seqs = (response: { json: () => { items: MessageView[] } }) => response.json().items.map((m) => m.seq)
 
 describe('GET /api/chats/:id/messages', () => {
@@ -228,6 +235,41 @@ describe('DELETE /api/messages/:id', () => {
     expect(await storedParticipant(app(), chat.id, cy.id)).toMatchObject({ mentionCount: 0 })
     expect(await storedParticipant(app(), chat.id, bob.id)).toMatchObject({ mentionCount: 0 })
     expect((await app().inject({ url: `/api/chats/${chat.id}`, headers: cy.headers })).json()).toMatchObject({ me: { mentionCount: 0 } })
+  })
+
+  it('a message deleted before someone read it no longer counts as unread for them (chat list and chat), nor for those who read it', async () => {
+    const chat = await createChat(app(), ada, { participantIds: [bob.id, cy.id] })
+    const [m1, m2, m3] = [await sendMessage(app(), bob, chat.id, 'one'), await sendMessage(app(), bob, chat.id, 'two'), await sendMessage(app(), bob, chat.id, 'three')]
+    expect((await read(ada, chat.id, m1.seq)).statusCode).toBe(200)
+    expect(await unread(cy, chat.id)).toEqual({ list: 3, chat: 3 })
+    expect(await unread(ada, chat.id)).toEqual({ list: 2, chat: 2 })
+
+    expect((await remove(bob, m2.id)).statusCode).toBe(200)
+    expect(await unread(cy, chat.id)).toEqual({ list: 2, chat: 2 })
+    expect(await unread(ada, chat.id)).toEqual({ list: 1, chat: 1 })
+    expect(await unread(bob, chat.id)).toEqual({ list: 0, chat: 0 })
+    // Reading past the tombstone recounts without it; deleting what was read changes nothing.
+    expect((await read(cy, chat.id, m2.seq)).json()).toMatchObject({ unreadCount: 1 })
+    expect((await remove(bob, m1.id)).statusCode).toBe(200)
+    expect(await unread(cy, chat.id)).toEqual({ list: 1, chat: 1 })
+    expect((await remove(bob, m3.id)).statusCode).toBe(200)
+    expect(await unread(cy, chat.id)).toEqual({ list: 0, chat: 0 })
+    expect(await unread(ada, chat.id)).toEqual({ list: 0, chat: 0 })
+    expect((await read(ada, chat.id, m3.seq)).json()).toMatchObject({ unreadCount: 0 })
+  })
+
+  it('a read and deletes at the same moment leave the unread count exact', async () => {
+    for (let round = 0; round < 6; round++) {
+      const chat = await createChat(app(), ada, { participantIds: [bob.id, cy.id] })
+      const sent: MessageView[] = []
+      for (let i = 0; i < 6; i++) sent.push(await sendMessage(app(), bob, chat.id, `m${i}`))
+      // Cy reads up to m2 while m1 (before the new mark) and m4 (after it) are deleted.
+      const [marked, before, after] = await Promise.all([read(cy, chat.id, sent[2]!.seq), remove(bob, sent[1]!.id), remove(bob, sent[4]!.id)])
+      expect([marked.statusCode, before.statusCode, after.statusCode]).toEqual([200, 200, 200])
+      // After the mark: m3 and m5 count; m4 is deleted.
+      expect(await unread(cy, chat.id)).toEqual({ list: 2, chat: 2 })
+      expect(await unread(ada, chat.id)).toEqual({ list: 4, chat: 4 })
+    }
   })
 
   it('lets the chat\'s owner and admins delete others\' messages; a plain member 403 and a non-participant 404', async () => {

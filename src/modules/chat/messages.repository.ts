@@ -136,7 +136,10 @@ export function createMessagesRepository(db: Db) {
     /**
      * The tombstone: the row (and so its seq) stays, its content goes — text, mentions, media,
      * attachments and earlier versions — so nothing of it stays readable anywhere. A reply no longer
-     * counts on its thread's root, nor a mention for whoever had not read it yet.
+     * counts on its thread's root, nor a mention for whoever had not read it yet, nor the message as
+     * unread for them: their readCount goes up by one, so countedSeq − readCount stays "the messages
+     * after their mark that count" (readTo leaves deleted ones out the same way). One UPDATE of the
+     * participants who had not read it (the message row is locked by the caller).
      */
     async tombstone(current: MessageRow, at: Date): Promise<MessageRow> {
       await db.delete(messageFiles).where(eq(messageFiles.messageId, current.id))
@@ -149,6 +152,12 @@ export function createMessagesRepository(db: Db) {
           .update(participants)
           .set({ mentionCount: sql`greatest(${participants.mentionCount} - 1, 0)` })
           .where(and(eq(participants.chatId, current.chatId), inArray(participants.userId, current.mentions), lt(participants.lastReadSeq, current.seq)))
+      }
+      if (current.type !== 'system') {
+        await db
+          .update(participants)
+          .set({ readCount: sql`${participants.readCount} + 1` })
+          .where(and(eq(participants.chatId, current.chatId), lt(participants.lastReadSeq, current.seq)))
       }
       const [row] = await db
         .update(messages)

@@ -20,6 +20,12 @@ export function createParticipantsRepository(db: Db) {
       return row
     },
 
+    /** The row, locked until the transaction ends (a read mark and a delete's unread step queue here). */
+    async lock(chatId: string, userId: string): Promise<ParticipantRow | undefined> {
+      const [row] = await db.select().from(participants).where(and(eq(participants.chatId, chatId), eq(participants.userId, userId))).limit(1).for('update')
+      return row
+    },
+
     /** Adds people; those already in are left as they are. Returns the rows that were added. */
     async insertMany(rows: NewParticipant[]): Promise<ParticipantRow[]> {
       if (rows.length === 0) return []

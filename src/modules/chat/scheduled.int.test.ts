@@ -3,10 +3,11 @@ import { beforeAll, describe, expect, inject, it } from 'vitest'
 import { availableModules } from '../../app.js'
 import type { ModuleDefinition } from '../../core/module.js'
 import { useTestApp } from '../../../test/helpers/app.js'
-import { registerUser, type TestUser } from '../../../test/helpers/auth.js'
+import { loginAs, registerUser, type TestUser } from '../../../test/helpers/auth.js'
+import { editUser, versionOf } from '../../../test/helpers/user-admin.js'
 import { blockUser, createChat, sendMessage, setChat, setParticipant, storedChat, storedChatMessages } from '../../../test/helpers/chat.js'
 import { jobsWhere } from '../../../test/helpers/chat-notify.js'
-import { dropParticipant, fillScheduled, sendJobNow, storedScheduled as storedRows, unmarkScheduled } from '../../../test/helpers/chat-scheduled-bans.js'
+import { dropParticipant, fillScheduled, markUserDeleted, sendJobNow, storedScheduled as storedRows, takeScheduled, unmarkScheduled } from '../../../test/helpers/chat-scheduled-bans.js'
 import { expectError, waitFor } from '../../../test/helpers/identity.js'
 import type { ChatApi } from './api.js'
 import { chatModule } from './index.js'
@@ -201,6 +202,55 @@ describe('the chat.send-scheduled job', () => {
     for (const run of [a, b]) expect(run).toEqual({ status: 'sent', messageId: stored[0]!.id })
   })
 
+  it('is not sent when its author was disabled or deleted by then: cancelled with the reason, nothing sent', async () => {
+    const admin = await loginAs(app(), 'admin')
+    const [off, gone] = await Promise.all([registerUser(app(), { name: 'Off Later' }), registerUser(app(), { name: 'Gone Later' })])
+    const group = await createChat(app(), ada, { participantIds: [off.id, gone.id] })
+    const fromOff = await scheduled(off, group.id, { text: 'from a disabled account', scheduledAt: inMinutes(5) })
+    const fromGone = await scheduled(gone, group.id, { text: 'from a deleted account', scheduledAt: inMinutes(5) })
+    expect((await editUser(app(), admin, off.id, { disabled: true, version: await versionOf(app(), admin, off.id) })).statusCode).toBe(200)
+    // Deleted behind chat's cleanup job, so the run itself must notice (the cleanup deletes the row too).
+    await markUserDeleted(app(), gone.id)
+
+    expect(await api.scheduled.run(fromOff.id)).toEqual({ status: 'cancelled', reason: 'AUTHOR_DISABLED' })
+    expect(await api.scheduled.run(fromGone.id)).toEqual({ status: 'cancelled', reason: 'AUTHOR_DELETED' })
+    expect(await storedScheduled(group.id)).toEqual([])
+    expect((await storedChatMessages(app(), group.id)).filter((m) => m.type !== 'system')).toEqual([])
+  })
+
+  it('a DELETE at the moment the job sends ends one way: sent and the DELETE 404, or cancelled (204) and never sent', async () => {
+    const group = await createChat(app(), ada, { participantIds: [bob.id] })
+    const views = await Promise.all(Array.from({ length: 8 }, (_, i) => scheduled(ada, group.id, { text: `race ${i}`, scheduledAt: inMinutes(5) })))
+    const outcomes = await Promise.all(views.map((view) => Promise.all([cancel(ada, group.id, view.id), api.scheduled.run(view.id)])))
+    const stored = await storedChatMessages(app(), group.id)
+    const rows = await storedScheduled(group.id)
+    outcomes.forEach(([deleted, run], i) => {
+      const sent = stored.filter((m) => m.text === `race ${i}`)
+      if (deleted.statusCode === 204) {
+        expect(run).toEqual({ status: 'gone' })
+        expect(sent).toEqual([])
+        expect(rows.find((r) => r.id === views[i]!.id)).toBeUndefined()
+      } else {
+        expectError(deleted, 404, 'SCHEDULED_MESSAGE_NOT_FOUND')
+        expect(sent).toHaveLength(1)
+        expect(run).toEqual({ status: 'sent', messageId: sent[0]!.id })
+        expect(rows.find((r) => r.id === views[i]!.id)).toMatchObject({ sentMessageId: sent[0]!.id })
+      }
+    })
+  })
+
+  it('a row a run took but did not send (a crash before the send) is sent by the retry, and cannot be cancelled meanwhile', async () => {
+    const group = await createChat(app(), ada, { participantIds: [bob.id] })
+    const view = await scheduled(ada, group.id, { text: 'taken', scheduledAt: inMinutes(5) })
+    await takeScheduled(app(), view.id)
+    expect((await list(ada, group.id)).json()).toEqual({ items: [] })
+    expectError(await cancel(ada, group.id, view.id), 404, 'SCHEDULED_MESSAGE_NOT_FOUND')
+    const run = await api.scheduled.run(view.id)
+    const stored = await storedChatMessages(app(), group.id)
+    expect(stored.map((m) => m.text)).toEqual(['taken'])
+    expect(run).toEqual({ status: 'sent', messageId: stored[0]!.id })
+  })
+
   it('keeps the author\'s clientId when they gave one', async () => {
     const group = await createChat(app(), ada, { participantIds: [bob.id] })
     const view = await scheduled(ada, group.id, { text: 'keyed', clientId: 'mine-1', scheduledAt: inMinutes(5) })
@@ -213,7 +263,8 @@ describe('the chat.send-scheduled job', () => {
     const view = await scheduled(ada, group.id, { text: 'queued', scheduledAt: inMinutes(5) })
     // The queued one waits for its time; the same job sent for now is what the workers run then.
     await sendJobNow(app(), sendScheduledJob.name, { scheduledId: view.id })
-    const row = await waitFor(async () => (await storedScheduled(group.id)).find((r) => r.sentMessageId !== null), 10_000)
+    // Taken (sentMessageId = its own id) while sending, then the message's id.
+    const row = await waitFor(async () => (await storedScheduled(group.id)).find((r) => r.sentMessageId !== null && r.sentMessageId !== r.id), 10_000)
     expect((await storedChatMessages(app(), group.id)).map((m) => [m.id, m.text])).toEqual([[row.sentMessageId, 'queued']])
   })
 

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, isNull, sql } from 'drizzle-orm'
+import { and, asc, count, eq, inArray, isNull, or, sql } from 'drizzle-orm'
 import type { Db } from '../../core/db/client.js'
 import { sqlExecutor, type SqlExecutor } from '../../core/db/sql-executor.js'
 import { scheduledMessages } from './db/schema.js'
@@ -56,9 +56,27 @@ export function createScheduledRepository(db: Db) {
       return rows.length
     },
 
-    /** Cancels one pending row by id (the job found it may no longer be sent). */
+    /**
+     * The job takes the row before sending: `sentMessageId` set to the row's own id means "being
+     * sent" (never a message's id). One conditional UPDATE, so it and a cancel (`deletePending`, a
+     * conditional DELETE of a pending row) cannot both succeed: whichever commits first wins the row.
+     * Undefined when the row is gone, taken or sent.
+     */
+    async claim(id: string): Promise<ScheduledRow | undefined> {
+      const [row] = await db.update(scheduledMessages).set({ sentMessageId: id }).where(and(eq(scheduledMessages.id, id), isNull(scheduledMessages.sentMessageId))).returning()
+      return row
+    },
+
+    /** Gives a taken row back (nothing was sent: slow mode postponed it, or the send failed): pending and cancellable again. */
+    async release(id: string): Promise<void> {
+      await db.update(scheduledMessages).set({ sentMessageId: null }).where(and(eq(scheduledMessages.id, id), eq(scheduledMessages.sentMessageId, id)))
+    },
+
+    /** Cancels a pending or taken row by id (the job found it may no longer be sent); a sent one stays. */
     async cancel(id: string): Promise<void> {
-      await db.delete(scheduledMessages).where(and(eq(scheduledMessages.id, id), isNull(scheduledMessages.sentMessageId)))
+      await db
+        .delete(scheduledMessages)
+        .where(and(eq(scheduledMessages.id, id), or(isNull(scheduledMessages.sentMessageId), eq(scheduledMessages.sentMessageId, id))))
     },
 
     async markSent(id: string, messageId: string): Promise<void> {

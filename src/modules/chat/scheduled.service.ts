@@ -107,32 +107,45 @@ export class ScheduledService {
   }
 
   /**
-   * The job: sends the message as its author through the normal send path, then marks the row sent.
-   * Gone (cancelled) or sent already: nothing. The author may no longer post there (left, removed,
-   * banned, archived, blocked, files gone): cancelled (the row is deleted). Slow mode: postponed
-   * until it allows. Anything else throws, and the job retries (the clientId makes that safe).
+   * The job: takes the row (`claim`: from then on a DELETE answers 404, and a DELETE that came first
+   * leaves nothing to take), sends the message as its author through the normal send path, then marks
+   * the row sent. Gone (cancelled) or sent already: nothing. The author's account deleted or disabled,
+   * or the author may no longer post there (left, removed, banned, archived, blocked, files gone):
+   * cancelled (the row is deleted; the reason is logged and returned). Slow mode: given back and
+   * postponed until it allows. Anything else throws, and the job retries: a row taken by a run that
+   * did not finish is sent again with the same clientId, which returns the message if it was stored.
    */
   async run(scheduledId: string, job?: Pick<JobContext, 'log'>): Promise<ScheduledRun> {
     const { scheduled } = this.deps.store.repos
-    const row = await scheduled.findById(scheduledId)
-    if (!row || row.sentMessageId !== null) return { status: 'gone' }
+    const found = await scheduled.findById(scheduledId)
+    if (!found || (found.sentMessageId !== null && found.sentMessageId !== found.id)) return { status: 'gone' }
+    // Pending: take it now. Taken by an unfinished run (a crash, or a run at the same time): carry on with it.
+    const row = found.sentMessageId === null ? await scheduled.claim(found.id) : found
+    if (!row) return this.run(scheduledId, job)
     const cancel = async (reason: string): Promise<ScheduledRun> => {
       await scheduled.cancel(row.id)
       job?.log.info({ scheduledId: row.id, chatId: row.chatId, reason }, 'scheduled message cancelled')
       return { status: 'cancelled', reason }
     }
     if (!(await this.deps.ctx.users.exists(row.authorId))) return cancel('AUTHOR_DELETED')
+    if ((await this.deps.ctx.users.active([row.authorId])).size === 0) return cancel('AUTHOR_DISABLED')
     const payload = row.payload as ScheduledPayload
+    const clientId = payload.clientId ?? scheduledClientId(row.id)
     // Chat decides who may post by participation; every platform role may use chat.
     const author: Actor = { id: row.authorId, role: 'user' }
     try {
-      const { message } = await this.sender.send(author, row.chatId, { ...payload, clientId: payload.clientId ?? scheduledClientId(row.id) })
+      const { message } = await this.sender.send(author, row.chatId, { ...payload, clientId })
       await scheduled.markSent(row.id, message.id)
       return { status: 'sent', messageId: message.id }
     } catch (error) {
-      if (!(error instanceof AppError)) throw error
+      if (!(error instanceof AppError)) {
+        // Nothing stored: pending (and cancellable) again until the retry. Stored: the retry marks it.
+        if (!(await this.deps.store.repos.messages.findByClientId(row.chatId, row.authorId, clientId))) await scheduled.release(row.id)
+        throw error
+      }
       if (error.code === 'CHAT_SLOW_MODE') {
         const seconds = Math.max(1, Number(error.details.retryAfterSeconds) || 1)
+        await scheduled.release(row.id)
         await this.deps.ctx.jobs.send(sendScheduledJob.name, { scheduledId: row.id }, { startAfter: seconds })
         return { status: 'postponed', seconds }
       }

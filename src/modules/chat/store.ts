@@ -18,6 +18,7 @@ import { createUserDataRepository } from './user-data.repository.js'
 import { createUserSettingsRepository } from './user-settings.repository.js'
 import { createScheduledRepository } from './scheduled.repository.js'
 import { createBansRepository } from './bans.repository.js'
+import { createChatBackupRepository } from './chat-backup.repository.js'
 
 /**
  * The module's repositories, together so one transaction can use them all. Each area adds its
@@ -42,6 +43,7 @@ export const chatRepositories = (db: Db) => ({
   bans: createBansRepository(db),
   messageExtras: createMessageExtrasRepository(db),
   moderation: createModerationRepository(db),
+  backup: createChatBackupRepository(db),
 })
 
 export type ChatRepositories = ReturnType<typeof chatRepositories>

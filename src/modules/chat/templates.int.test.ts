@@ -1,10 +1,13 @@
+import { randomUUID } from 'node:crypto'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { useTestApp } from '../../../test/helpers/app.js'
 import { registerUser, type TestUser } from '../../../test/helpers/auth.js'
-import { createChat, setChat, setParticipant } from '../../../test/helpers/chat.js'
+import { chatsCreatedBy, createChat, setChat, setParticipant, storedChatMessages, storedParticipants } from '../../../test/helpers/chat.js'
+import { literal, useFaults } from '../../../test/helpers/faults.js'
 import { expectError } from '../../../test/helpers/identity.js'
 
 const app = useTestApp()
+const fault = useFaults(app)
 
 let ada: TestUser
 let bob: TestUser
@@ -43,6 +46,40 @@ describe('chat templates', () => {
     expect(view).toMatchObject({ type: 'channel', title: 'Support (EU)', description: 'Ask here', settings: { slowModeSeconds: 30, membersCanPost: true }, lastSeq: 1, participantCount: 2, me: { role: 'owner' } })
     const messages = (await app().inject({ url: `/api/chats/${view.id}/messages`, headers: bob.headers })).json()
     expect(messages.items).toMatchObject([{ seq: 1, text: 'Welcome! Read the pins first.', author: { id: ada.id } }])
+  })
+
+  it('makes the chat, its participants and the welcome message in one transaction: when the welcome cannot be stored, nothing is', async () => {
+    const chat = await createChat(app(), ada, { type: 'channel', title: 'Atomic', participantIds: [] })
+    await setChat(app(), chat.id, { slowModeSeconds: 10 })
+    const welcome = `Welcome ${randomUUID()}`
+    const template = (await save(ada, chat.id, { name: 'Atomic', welcomeMessage: welcome })).json()
+    const title = `From template ${randomUUID()}`
+    const remove = await fault('chat_messages', 'insert', `NEW.text = ${literal(welcome)}`)
+
+    const failed = await use(ada, template.id, { participantIds: [bob.id], title })
+    expectError(failed, 500, 'INTERNAL')
+    const made = (await chatsCreatedBy(app(), ada.id)).filter((c) => c.title === title)
+    expect(made).toEqual([])
+    expect((await app().inject({ url: '/api/chats?limit=200', headers: bob.headers })).json().items.filter((c: { title: string }) => c.title === title)).toEqual([])
+
+    await remove()
+    const ok = await use(ada, template.id, { participantIds: [bob.id], title })
+    expect(ok.statusCode, ok.body).toBe(201)
+    const [stored, ...more] = (await chatsCreatedBy(app(), ada.id)).filter((c) => c.title === title)
+    expect(more).toEqual([])
+    expect(stored).toMatchObject({ slowModeSeconds: 10, lastSeq: 1 })
+    expect((await storedParticipants(app(), stored!.id)).map((p) => p.userId).sort()).toEqual([ada.id, bob.id].sort())
+    expect((await storedChatMessages(app(), stored!.id)).map((m) => [m.seq, m.text, m.authorId])).toEqual([[1, welcome, ada.id]])
+    expect(ok.json()).toMatchObject({ lastSeq: 1, me: { unreadCount: 0 } })
+  })
+
+  it('a blank welcome message posts nothing: the chat is made without one', async () => {
+    const chat = await createChat(app(), ada, { participantIds: [bob.id], title: 'Blank' })
+    const template = (await save(ada, chat.id, { name: 'Blank', welcomeMessage: '   ' })).json()
+    const made = await use(ada, template.id, { participantIds: [bob.id] })
+    expect(made.statusCode, made.body).toBe(201)
+    expect(made.json()).toMatchObject({ lastSeq: 0, participantCount: 2 })
+    expect(await storedChatMessages(app(), made.json().id)).toEqual([])
   })
 
   it('lets only owners and admins save, never from a private chat; templates are their owner\'s alone', async () => {

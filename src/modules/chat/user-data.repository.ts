@@ -1,9 +1,11 @@
 import { and, asc, desc, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm'
 import type { Db } from '../../core/db/client.js'
-import { blocks, chats, invitations, messages, notifications, participants, pushSubscriptions, scheduledMessages, templates, userSettings } from './db/schema.js'
+import { blocks, chats, invitations, messages, notifications, participants, pins, pushSubscriptions, reactions, scheduledMessages, templates, userSettings } from './db/schema.js'
 
 /** Most messages a data export lists (newest first); the export says when there were more. */
 export const EXPORT_MESSAGES_LIMIT = 10_000
+/** Most reactions a data export lists (newest first); the export says when there were more. */
+export const EXPORT_REACTIONS_LIMIT = 10_000
 
 /** What chat holds about one person: for their data export, and to erase it when the account is deleted. */
 export function createUserDataRepository(db: Db) {
@@ -26,13 +28,29 @@ export function createUserDataRepository(db: Db) {
         .limit(limit)
     },
 
+    /** Their reactions, newest first (at most `limit`), with the message's chat (deleted messages' too: the reaction is theirs). */
+    reactionsOf(userId: string, limit: number) {
+      return db
+        .select({ messageId: reactions.messageId, chatId: messages.chatId, emoji: reactions.emoji, createdAt: reactions.createdAt })
+        .from(reactions)
+        .innerJoin(messages, eq(messages.id, reactions.messageId))
+        .where(eq(reactions.userId, userId))
+        .orderBy(desc(reactions.createdAt), asc(reactions.messageId), asc(reactions.emoji))
+        .limit(limit)
+    },
+
     /**
      * Erases the person's own chat data: settings and status, push subscriptions, notifications,
-     * invitations, scheduled messages, templates, blocks either way; takes them out of groups and channels (an
-     * owner's chat passes to its oldest admin, else its oldest member). Their messages stay, shown as
-     * from a deleted user, and so does their side of a private chat. Returns the chats they left.
+     * invitations, scheduled messages, templates, blocks either way, their reactions (a message's
+     * counts are read from the reactions, so they drop with them); takes them out of groups and
+     * channels (an owner's chat passes to its oldest admin, else its oldest member). Their pins stay
+     * (pins are the chat's), no longer naming who pinned them. Their messages stay, shown as from a
+     * deleted user, and so does their side of a private chat, and the reports they filed (for
+     * moderators; the reporter shows as a deleted user). Returns the chats they left.
      */
     async erase(userId: string): Promise<string[]> {
+      await db.delete(reactions).where(eq(reactions.userId, userId))
+      await db.update(pins).set({ pinnedBy: null }).where(eq(pins.pinnedBy, userId))
       await db.delete(userSettings).where(eq(userSettings.userId, userId))
       await db.delete(pushSubscriptions).where(eq(pushSubscriptions.userId, userId))
       await db.delete(notifications).where(eq(notifications.userId, userId))

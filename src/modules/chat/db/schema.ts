@@ -194,7 +194,7 @@ export const scheduledMessages = pgTable(
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
     scheduledFor: timestampMs('scheduled_for').notNull(),
     createdAt: timestampMs('created_at').notNull().defaultNow(),
-    /** The message it became, once sent. */
+    /** The message it became, once sent; the row's own id while the job is sending it (see `claim`). */
     sentMessageId: uuid('sent_message_id'),
   },
   (table) => [index('chat_scheduled_messages_chat_idx').on(table.chatId, table.scheduledFor)],
