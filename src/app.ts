@@ -9,6 +9,8 @@ import { installCoreRoutes } from './boot/core-routes.js'
 import { installModuleRoutes, loadModules } from './boot/modules.js'
 import { installJobRunner, installPlatform } from './boot/platform.js'
 import { createSharedServices } from './boot/services.js'
+import { encryptedDataSources } from './boot/encrypted-data.js'
+import { checkStoredKeyIds } from './core/crypto/encrypted-data.js'
 import type { Authenticator } from './core/access/actor.js'
 import { createDatabase, type Database } from './core/db/client.js'
 import { projectRoot } from './core/db/paths.js'
@@ -19,11 +21,12 @@ import { RequestLogController, logDestination, loggerOptions, requestIdFrom } fr
 import { closeRedis, createRedis } from './core/redis/client.js'
 import { chatModule } from './modules/chat/index.js'
 import { cylindersModule } from './modules/cylinders/index.js'
+import { colorbookModule } from './modules/colorbook/index.js'
 
 export type { Platform } from './boot/platform.js'
 
 /** Every module Plinth ships, in registration order. `MODULES` selects among them. */
-export const availableModules: readonly ModuleDefinition[] = [cylindersModule, chatModule]
+export const availableModules: readonly ModuleDefinition[] = [cylindersModule, chatModule, colorbookModule]
 
 export interface AppOptions {
   /** A database to use instead of opening one from config; the caller closes it. */
@@ -89,6 +92,8 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
   const metrics = await installHttp(app, platform, options.authenticate ?? platform.identity.authenticate, version)
   const services = await createSharedServices(app, platform)
   const modules = loadModules(app, selectModules(options.modules ?? availableModules, platform.config.modules), platform, services)
+  app.decorate('encryptedData', encryptedDataSources(platform, modules))
+  await checkStoredKeyIds(platform.keyring, app.encryptedData)
   await installCoreRoutes(app, platform, services, modules, { metrics, version })
   await installModuleRoutes(app, modules)
   installJobRunner(app, platform)

@@ -50,11 +50,11 @@ const pingModule = (name: string, permission = `${name}:ping`) =>
   })
 
 describe('module contract', () => {
-  it('ships the cylinders and chat modules, enabled unless MODULES says otherwise', async () => {
-    expect(availableModules.map((m) => m.name)).toEqual(['cylinders', 'chat'])
+  it('ships the cylinders, chat and colorbook modules, enabled unless MODULES says otherwise', async () => {
+    expect(availableModules.map((m) => m.name)).toEqual(['cylinders', 'chat', 'colorbook'])
     const all = await boot({})
     expect((await all.inject({ url: '/api/cylinders' })).statusCode).toBe(401)
-    expect(moduleKeys(all)).toEqual(['chat:moderate', 'chat:use', 'cylinders:locations', 'cylinders:manage', 'cylinders:move', 'cylinders:read', 'cylinders:reports'])
+    expect(moduleKeys(all)).toEqual(['chat:moderate', 'chat:use', 'colorbook:analytics', 'colorbook:plans', 'colorbook:templates:moderate', 'colorbook:use', 'cylinders:locations', 'cylinders:manage', 'cylinders:move', 'cylinders:read', 'cylinders:reports'])
     const none = await boot({ MODULES: 'none' })
     expect((await none.inject({ url: '/api/cylinders' })).statusCode).toBe(404)
     expect(moduleKeys(none)).toEqual([])

@@ -1,0 +1,32 @@
+import type { ErrorSpec } from '../../core/errors/catalog.js'
+
+/** The module's codes in the one catalog: stable, never renamed. */
+export const colorbookErrors = {
+  PLAN_LIMIT_REACHED: { status: 402, message: 'Your plan does not allow more of this; upgrade or free some up. Nothing was stored.' },
+  COLORBOOK_OWNER_ONLY: { status: 403, message: 'Only the project’s owner may do this.' },
+  COLORBOOK_READ_ONLY: { status: 403, message: 'You may read this project but not change it.' },
+  COLORBOOK_PROJECT_TRASHED: { status: 409, message: 'The project is in the trash: restore it first.' },
+  COLORBOOK_PROJECT_NOT_TRASHED: { status: 409, message: 'The project is not in the trash.' },
+  COLORBOOK_FILE_INVALID: { status: 422, message: 'The file does not exist or is not yours.' },
+  COLORBOOK_REFERENCE_INVALID: { status: 422, message: 'A story, style or character named is not in this project.' },
+  COLORBOOK_ORDER_INVALID: { status: 422, message: 'An order must list every item of its kind in the project exactly once.' },
+  COLORBOOK_CHILD_LIMIT: { status: 422, message: 'The project has as many items of this kind as one project may hold.' },
+  COLORBOOK_DRAWING_TOO_LARGE: { status: 413, message: 'The drawing’s strokes are larger than 5 MiB.' },
+  BILLING_DISABLED: { status: 503, message: 'Billing is not configured on this server; an administrator can set your plan.' },
+  BILLING_UNAVAILABLE: { status: 503, message: 'The payment provider could not be reached; try again shortly.' },
+  BILLING_SIGNATURE_INVALID: { status: 400, message: 'The Stripe-Signature header does not verify this body (wrong secret, altered body or too old). Nothing changed.' },
+  BILLING_ALREADY_SUBSCRIBED: { status: 409, message: 'You already have a paid subscription: change or cancel it in the billing portal.' },
+  BILLING_NO_CUSTOMER: { status: 409, message: 'You have no billing account yet: subscribe through checkout first.' },
+  COLORBOOK_SYNC_ID_TAKEN: { status: 409, message: 'The id is already taken by another item; create it under a new id.' },
+  COLORBOOK_SYNC_IN_PROGRESS: { status: 409, message: 'This mutation is being applied by another request; resend it in a moment.' },
+  COLORBOOK_VERSION_NOT_NAMED: { status: 409, message: 'Only named versions are deleted by hand; automatic and system ones make room by themselves.' },
+  COLORBOOK_VERSION_TOO_LARGE: { status: 413, message: 'The project is too large to keep as a version.' },
+  COLORBOOK_SHARE_SELF: { status: 422, message: 'You own this project: share it with someone else.' },
+  COLORBOOK_ALREADY_SHARED: { status: 409, message: 'The project is already shared with this address: change the role instead.' },
+  COLORBOOK_SHARE_LIMIT: { status: 422, message: 'The project is shared with as many people as one project may be.' },
+  COLORBOOK_TEMPLATE_AUTHOR_ONLY: { status: 403, message: 'Only the template’s author or a moderator may change or delete it.' },
+  COLORBOOK_TEMPLATE_MODERATOR_ONLY: { status: 403, message: 'Only a moderator may hide or show a template.' },
+  COLORBOOK_TEMPLATE_OWN_RATING: { status: 403, message: 'You cannot rate your own template.' },
+  COLORBOOK_PASSWORD_INCORRECT: { status: 403, message: 'The password is not your account’s: the key was not revealed.' },
+  COLORBOOK_KEY_UNREADABLE: { status: 409, message: 'This stored key can no longer be decrypted (its record was altered, or its master key is not configured): delete it and add it again.' },
+} as const satisfies Record<string, ErrorSpec>
