@@ -27,6 +27,8 @@ export interface Measurement {
   readonly memory?: MemoryDetails
   /** The upload scenario: one file streamed through POST /api/files. */
   readonly upload?: { readonly bytes: number; readonly seconds: number; readonly mibPerSecond: number }
+  /** The server's RSS when a closed-loop run started (after a full GC) and its highest reading during it (lib/colorbook.ts). */
+  readonly rss?: { readonly startBytes: number; readonly peakBytes: number }
   /** The ship-batch scenario: batches of `size` cylinders, one at a time. */
   readonly batch?: { readonly size: number; readonly batches: number; readonly cylindersPerSecond: number; readonly meanMs: number }
 }

@@ -20,7 +20,7 @@ export class ServerPool {
     const definition: ServerDefinition = servers[name]
     this.currentName = name
     try {
-      this.current = await startChild({ name, script: definition.script, nodeArgs: definition.nodeArgs ?? [], env: { ...this.baseEnv(), ...definition.env(this.parentEnv) } })
+      this.current = await startChild({ name, script: definition.script, nodeArgs: definition.nodeArgs ?? [], env: { ...this.baseEnv(), ...definition.env(this.parentEnv) }, ...(definition.readyTimeoutMs ? { timeoutMs: definition.readyTimeoutMs } : {}) })
     } catch (error) {
       this.failed.add(name)
       throw error

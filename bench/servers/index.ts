@@ -4,6 +4,8 @@ export interface ServerDefinition {
   /** Node.js options, e.g. `--expose-gc` for the servers whose memory the realtime scenarios read. */
   readonly nodeArgs?: readonly string[]
   readonly env: (parent: NodeJS.ProcessEnv) => Record<string, string | undefined>
+  /** How long it may seed before its ready line (default 60 s). */
+  readonly readyTimeoutMs?: number
 }
 
 /** The servers whose `POST …/stats` may collect garbage before reading memory. */
@@ -81,6 +83,13 @@ export const servers = {
   'bare-fastify-insert': {
     script: 'bench/servers/bare-fastify-insert.ts',
     env: (parent) => ({ DATABASE_URL: parent.DATABASE_URL, DATABASE_POOL_SIZE: parent.DATABASE_POOL_SIZE }),
+  },
+  /** The ColorBook module on seeded books (servers/colorbook.ts). */
+  colorbook: {
+    script: 'bench/servers/colorbook.ts',
+    nodeArgs: EXPOSE_GC,
+    readyTimeoutMs: 300_000,
+    env: (parent) => ({ DATABASE_URL: parent.DATABASE_URL, DATABASE_POOL_SIZE: parent.DATABASE_POOL_SIZE, REDIS_URL: parent.REDIS_URL }),
   },
   /** Reads the users the app server registered, on the same database. */
   'bare-fastify-pk': {
