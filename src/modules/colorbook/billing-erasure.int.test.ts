@@ -16,8 +16,8 @@ afterAll(() => stripe.close())
 describe('a deleted account with a Stripe subscription', () => {
   it('has its subscription cancelled at Stripe before its data goes, once; a retry after that cancels nothing again', async () => {
     const user = await loginAs(app())
-    const subscriptionId = `sub_erase_${user.id.slice(0, 8)}`
-    const delivered = await deliver(app(), stripeEvent('customer.subscription.created', subscriptionObject(user.id, { id: subscriptionId, customer: `cus_erase_${user.id.slice(0, 8)}`, price: STRIPE_ENV.COLORBOOK_STRIPE_PRICE_PRO })))
+    const subscriptionId = `sub_erase_${user.id}`
+    const delivered = await deliver(app(), stripeEvent('customer.subscription.created', subscriptionObject(user.id, { id: subscriptionId, customer: `cus_erase_${user.id}`, price: STRIPE_ENV.COLORBOOK_STRIPE_PRICE_PRO })))
     expect(delivered.statusCode, delivered.body).toBe(200)
     expect(await storedSubscription(app(), user.id)).toMatchObject({ planId: 'pro', status: 'active' })
 
@@ -33,8 +33,8 @@ describe('a deleted account with a Stripe subscription', () => {
 
   it('while Stripe fails, the erasure throws (the cleanup job retries) and nothing is erased yet', async () => {
     const user = await loginAs(app())
-    const subscriptionId = `sub_fail_${user.id.slice(0, 8)}`
-    await deliver(app(), stripeEvent('customer.subscription.created', subscriptionObject(user.id, { id: subscriptionId, customer: `cus_fail_${user.id.slice(0, 8)}`, price: STRIPE_ENV.COLORBOOK_STRIPE_PRICE_PRO })))
+    const subscriptionId = `sub_fail_${user.id}`
+    await deliver(app(), stripeEvent('customer.subscription.created', subscriptionObject(user.id, { id: subscriptionId, customer: `cus_fail_${user.id}`, price: STRIPE_ENV.COLORBOOK_STRIPE_PRICE_PRO })))
     stripe.failNext()
     await expect(colorbookModule.onUserDeleted!(user.id, api)).rejects.toMatchObject({ code: 'BILLING_UNAVAILABLE' })
     expect(await storedSubscription(app(), user.id)).toMatchObject({ status: 'active' })

@@ -163,16 +163,16 @@ describe('POST /api/billing/checkout', () => {
 
   it('409 BILLING_ALREADY_SUBSCRIBED when paying through Stripe already; reuses the Stripe customer after a cancellation', async () => {
     const user = await loginAs(app())
-    const completed = stripeEvent('checkout.session.completed', { id: 'cs_x', object: 'checkout.session', mode: 'subscription', client_reference_id: user.id, customer: `cus_${user.id.slice(0, 8)}`, subscription: `sub_${user.id.slice(0, 8)}`, payment_status: 'paid', metadata: { userId: user.id, plan: 'pro' } })
+    const completed = stripeEvent('checkout.session.completed', { id: 'cs_x', object: 'checkout.session', mode: 'subscription', client_reference_id: user.id, customer: `cus_${user.id}`, subscription: `sub_${user.id}`, payment_status: 'paid', metadata: { userId: user.id, plan: 'pro' } })
     expect((await deliver(app(), completed)).statusCode).toBe(200)
     const before = stripe.calls.length
     expectError(await call(app(), user, 'POST', '/api/billing/checkout', { plan: 'enterprise' }), 409, 'BILLING_ALREADY_SUBSCRIBED')
     expect(stripe.calls.length).toBe(before)
 
-    const deleted = stripeEvent('customer.subscription.deleted', { id: `sub_${user.id.slice(0, 8)}`, object: 'subscription', customer: `cus_${user.id.slice(0, 8)}`, status: 'canceled', cancel_at_period_end: false, metadata: { userId: user.id }, items: { data: [] } }, completed.created + 1)
+    const deleted = stripeEvent('customer.subscription.deleted', { id: `sub_${user.id}`, object: 'subscription', customer: `cus_${user.id}`, status: 'canceled', cancel_at_period_end: false, metadata: { userId: user.id }, items: { data: [] } }, completed.created + 1)
     expect((await deliver(app(), deleted)).statusCode).toBe(200)
     expect((await call(app(), user, 'POST', '/api/billing/checkout', { plan: 'enterprise' })).statusCode).toBe(200)
-    expect(stripe.calls.at(-1)!.form.get('customer')).toBe(`cus_${user.id.slice(0, 8)}`)
+    expect(stripe.calls.at(-1)!.form.get('customer')).toBe(`cus_${user.id}`)
     expect(stripe.calls.at(-1)!.form.get('line_items[0][price]')).toBe('price_enterprise_test')
   })
 
@@ -187,8 +187,8 @@ describe('POST /api/billing/portal', () => {
   it('409 BILLING_NO_CUSTOMER before any Stripe checkout; then a portal session for the customer', async () => {
     const user = await loginAs(app())
     expectError(await call(app(), user, 'POST', '/api/billing/portal'), 409, 'BILLING_NO_CUSTOMER')
-    const customer = `cus_portal_${user.id.slice(0, 8)}`
-    await deliver(app(), stripeEvent('checkout.session.completed', { id: 'cs_p', object: 'checkout.session', mode: 'subscription', client_reference_id: user.id, customer, subscription: `sub_portal_${user.id.slice(0, 8)}`, payment_status: 'paid', metadata: { plan: 'pro' } }))
+    const customer = `cus_portal_${user.id}`
+    await deliver(app(), stripeEvent('checkout.session.completed', { id: 'cs_p', object: 'checkout.session', mode: 'subscription', client_reference_id: user.id, customer, subscription: `sub_portal_${user.id}`, payment_status: 'paid', metadata: { plan: 'pro' } }))
     const response = await call(app(), user, 'POST', '/api/billing/portal')
     expect(response.statusCode, response.body).toBe(200)
     expect(response.json()).toEqual({ url: expect.stringMatching(/^https:\/\/billing\.stripe\.test\/p\/session\/bps_\d+$/) })
