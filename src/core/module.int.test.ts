@@ -7,6 +7,8 @@ import { headerActor } from '../../test/fixtures/notes/index.js'
 import { requirePermission } from './access/require-permission.js'
 import { AppError } from './errors/app-error.js'
 import { filesPermissions } from './files/permissions.js'
+import { jobsPermissions } from './jobs/permissions.js'
+import { observabilityPermissions } from './observability/permissions.js'
 import { errorResponses } from './http/schemas.js'
 import Type from 'typebox'
 import { ConfigError } from '../config/index.js'
@@ -27,7 +29,7 @@ async function boot(env: Record<string, string>, modules?: readonly ModuleDefini
 }
 
 /** Permission keys the app declared beyond the platform's own: the enabled modules'. */
-const platformKeys = new Set([...corePermissions, ...filesPermissions].map((p) => p.key))
+const platformKeys = new Set([...corePermissions, ...filesPermissions, ...jobsPermissions, ...observabilityPermissions].map((p) => p.key))
 const moduleKeys = (app: FastifyInstance): string[] =>
   app.platform.access
     .list()

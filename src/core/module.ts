@@ -116,8 +116,10 @@ export interface ModuleDefinition<Api = unknown, Settings = unknown> {
   jobs?(api: Api): JobDefinition[]
   /**
    * An account's e-mail address was verified (its link was used, or a password reset proved the
-   * mailbox): called after that commit, awaited by the request, once per module. A failure is logged,
-   * never retried (colorbook applies the shares waiting for the address).
+   * mailbox): called after that commit, awaited by the request, once per module. A call that throws is
+   * retried in a `users.module-verified.<module>` job (backing off from 2 s, about an hour in all), with
+   * the account's address read again: it must be idempotent (colorbook applies the shares waiting for
+   * the address).
    */
   onUserVerified?(userId: string, email: string, api: Api): Promise<void>
   /** The module's part of a user's data export. */

@@ -4,7 +4,7 @@ import { allowedContentTypes } from './content-types.js'
 import { DEFAULT_LINK_SECONDS, MAX_LINK_SECONDS } from './signed-links.js'
 
 /** The largest MAX_UPLOAD_BYTES can be (src/config/schema.ts): no stored file is bigger. */
-const MAX_FILE_BYTES = 5_368_709_120
+export const MAX_FILE_BYTES = 5_368_709_120
 
 export const FileMetadata = Type.Object(
   {

@@ -179,12 +179,17 @@ export class FilesService {
   async erase(id: string): Promise<boolean> {
     const row = await this.deps.store.transaction((repos) => repos.delete(id))
     if (!row) return false
+    await this.removeObjects(row)
+    return true
+  }
+
+  /** After the row's deletion committed: the original and its thumbnail; one that cannot be deleted is logged and left. */
+  async removeObjects(row: FileRow): Promise<void> {
     const keys = [row.storageKey, thumbnailKey(row.id)]
     const results = await Promise.allSettled(keys.map((key) => this.deps.storage.delete(key)))
     for (const [i, result] of results.entries()) {
       if (result.status === 'rejected') this.deps.log.error({ err: result.reason as unknown, key: keys[i] }, 'could not delete a file object')
     }
-    return true
   }
 
   /** Every file of a user (account deletion). */

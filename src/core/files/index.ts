@@ -9,8 +9,11 @@ import type { JobDefinition, JobSender } from '../jobs/index.js'
 import type { RealtimePublisher } from '../realtime/index.js'
 import type { ModuleUserData } from '../users/user-data.service.js'
 import { ClamdScanner } from './clamd.js'
+import { isImage } from './content-types.js'
 import { toFileView, type FileView } from './file.view.js'
 import { sanitizeFileName } from './file-names.js'
+import { filesAdminStore } from './files-admin.repository.js'
+import { FilesAdminService } from './files-admin.service.js'
 import { filesStore } from './files.repository.js'
 import { FilesService, type FileLinks } from './files.service.js'
 import { filesPermissions } from './permissions.js'
@@ -19,7 +22,7 @@ import { DEFAULT_LINK_SECONDS, SignedLinks } from './signed-links.js'
 import { createStorage } from './storage/index.js'
 import type { StorageDriver } from './storage/storage.js'
 import { thumbnailJob } from './thumbnail.job.js'
-import { ThumbnailMaker } from './thumbnails.js'
+import { imageDimensions, ThumbnailMaker } from './thumbnails.js'
 
 
 /** What modules get as `ctx.files`. Modules check their own access rules before calling. */
@@ -43,8 +46,16 @@ export interface FilesApi {
   setQuota(userId: string, quotaBytes: number | null): Promise<void>
   /** A file's metadata, whoever owns it; `null` when there is no such file. */
   find(id: string): Promise<FileView | null>
-  /** Stores bytes for `ownerId` with every upload check (type, size, scan); an image's thumbnail follows. */
-  store(ownerId: string, name: string, body: Readable): Promise<FileView>
+  /**
+   * Stores bytes for `ownerId` with every upload check (type, size, the owner's quota, scan); an
+   * image's thumbnail follows. Refusals are AppErrors (415 FILE_TYPE_NOT_ALLOWED, 413 FILE_TOO_LARGE
+   * or STORAGE_QUOTA_EXCEEDED…) and store nothing. `options` for bytes a module streams from a request.
+   */
+  store(ownerId: string, name: string, body: Readable, options?: StoreOptions): Promise<FileView>
+  /** The largest file `store` accepts (MAX_UPLOAD_BYTES), e.g. for a module's own multipart limits. */
+  readonly maxUploadBytes: number
+  /** A stored image's width and height as shown (EXIF orientation applied); `null` for no such file, or one that is no readable image. */
+  imageSize(id: string): Promise<{ width: number; height: number } | null>
   /** Expiring links to the content (and thumbnail); `null` when there is no such file. */
   signedUrl(id: string, expiresInSeconds?: number): Promise<FileLinks | null>
   /** Deletes the file and its objects; `false` when it was already gone. */
@@ -53,8 +64,19 @@ export interface FilesApi {
   open(id: string): Promise<Readable | null>
 }
 
+export interface StoreOptions {
+  /** Only raster images (JPEG, PNG, GIF, WebP, AVIF): any other type is 415 FILE_TYPE_NOT_ALLOWED. */
+  readonly imagesOnly?: boolean
+  /** Whether the transport cut the stream at its own limit (a multipart part's `file.truncated`): then 413 FILE_TOO_LARGE. */
+  readonly truncated?: () => boolean
+  /** The body is a request's: read the rest of a refused upload before the answer, rather than destroying the stream. */
+  readonly drainOnRefusal?: boolean
+}
+
 export interface Files {
   readonly service: FilesService
+  /** Every owner's files for administrators (GET/DELETE /api/admin/files…). */
+  readonly admin: FilesAdminService
   /** `files.thumbnail`: define it on the queue before it starts. */
   readonly jobs: JobDefinition[]
   readonly storage: StorageDriver
@@ -105,7 +127,14 @@ export function createFiles(deps: FilesDeps): Files {
       const row = isUuid(id) ? await store.repos.findById(id) : null
       return row ? toFileView(row) : null
     },
-    store: async (ownerId, name, body) => toFileView(await service.create(ownerId, { name: sanitizeFileName(name), body })),
+    store: async (ownerId, name, body, options = {}) => toFileView(await service.create(ownerId, { name: sanitizeFileName(name), body, ...options })),
+    maxUploadBytes,
+    imageSize: async (id) => {
+      const row = isUuid(id) ? await store.repos.findById(id) : null
+      if (!row || !isImage(row.contentType)) return null
+      const source = storage.localPath ? storage.localPath(row.storageKey) : (await storage.get(row.storageKey))?.body
+      return source ? imageDimensions(source) : null
+    },
     signedUrl: async (id, expiresInSeconds = DEFAULT_LINK_SECONDS) => {
       const row = isUuid(id) ? await store.repos.findById(id) : null
       return row ? service.linksTo(row, expiresInSeconds) : null
@@ -123,9 +152,11 @@ export function createFiles(deps: FilesDeps): Files {
       if (erased > 0) log.info({ userId, erased }, 'erased the files of a deleted account')
     },
   }
-  return { service, jobs: [thumbnailJob(thumbnails, realtime)], storage, api, userData, maxUploadBytes, uploadRateLimitPerMinute, close: () => storage.close() }
+  const admin = new FilesAdminService(filesAdminStore(db), service, access, storageQuotaBytes)
+  return { service, admin, jobs: [thumbnailJob(thumbnails, realtime)], storage, api, userData, maxUploadBytes, uploadRateLimitPerMinute, close: () => storage.close() }
 }
 
 export { filesRoutes } from './files.routes.js'
+export { filesAdminRoutes } from './files-admin.routes.js'
 export type { FileView } from './file.view.js'
 export type { FileLinks } from './files.service.js'

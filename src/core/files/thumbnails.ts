@@ -54,6 +54,21 @@ export class ThumbnailMaker {
   }
 }
 
+/**
+ * An image's width and height as it is shown (EXIF orientation applied), from its header;
+ * `null` when the bytes are not an image sharp can read.
+ */
+export async function imageDimensions(source: string | Readable): Promise<{ width: number; height: number } | null> {
+  const input = typeof source === 'string' ? sharp(source, decoding) : sharp(decoding)
+  if (typeof source !== 'string') pipeline(source, input, () => {})
+  try {
+    const { autoOrient } = await input.metadata()
+    return autoOrient.width > 0 && autoOrient.height > 0 ? { width: autoOrient.width, height: autoOrient.height } : null
+  } catch {
+    return null
+  }
+}
+
 /** The WebP bytes (at most 320 px a side: tens of KB) of an image file on disk or a stream of one. */
 function render(source: string | Readable): Promise<Buffer> {
   const input = typeof source === 'string' ? sharp(source, decoding) : sharp(decoding)

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { AppError } from '../errors/app-error.js'
 import type { ScanSession, VirusScanner } from './clamd.js'
-import { SNIFF_BYTES, sniffContentType } from './content-types.js'
+import { allowedContentTypes, isImage, SNIFF_BYTES, sniffContentType } from './content-types.js'
 import type { StorageDriver } from './storage/storage.js'
+
+const IMAGE_TYPES = allowedContentTypes.filter(isImage)
 
 /** An upload as it arrives: a stream that is read once, never collected in memory. */
 export interface IncomingUpload {
@@ -14,6 +16,8 @@ export interface IncomingUpload {
   readonly truncated?: () => boolean
   /** A request body: read the rest of a refused upload rather than destroying the stream. */
   readonly drainOnRefusal?: boolean
+  /** Only raster images (those that get a thumbnail): any other allowed type is refused too (415). */
+  readonly imagesOnly?: boolean
 }
 
 export interface StoredUpload {
@@ -50,6 +54,9 @@ export async function storeUpload(options: IntakeOptions, key: string, upload: I
     const sniffed = await sniffContentType(Buffer.concat(head), upload.name)
     if (!sniffed.allowed) {
       throw new AppError('FILE_TYPE_NOT_ALLOWED', `Files of type ${sniffed.detected ?? 'unknown (binary)'} are not accepted.`, { detected: sniffed.detected })
+    }
+    if (upload.imagesOnly && !isImage(sniffed.contentType)) {
+      throw new AppError('FILE_TYPE_NOT_ALLOWED', `Only images are accepted here, not ${sniffed.contentType}.`, { detected: sniffed.contentType, accepted: IMAGE_TYPES })
     }
     meter = new Meter(options.maxBytes, quota, options.scanner?.start(), upload.truncated ?? (() => false))
     const body = Readable.from(meter.pass(head, chunks), { objectMode: false })

@@ -10,5 +10,5 @@ export {
   type SendOptions,
 } from './definition.js'
 export { InlineJobs } from './inline-jobs.js'
-export { createJobs, type Jobs, type JobsOptions, type JobsSettings, type ScheduleRecord, type StopOptions } from './jobs.js'
-export type { JobRecord, JobState } from './jobs.repository.js'
+export { createJobs, type JobConnection, type Jobs, type JobsOptions, type JobsSettings, type QueueSummary, type ScheduleRecord, type StopOptions } from './jobs.js'
+export type { FailedJobRecord, FailedJobsQuery, JobRecord, JobState } from './jobs.repository.js'

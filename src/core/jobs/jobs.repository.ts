@@ -37,6 +37,20 @@ interface JobRow {
   completed_on: Date | null
 }
 
+/** A failed job's completed_on as sortable UTC text with microseconds, for cursors. */
+const FAILED_KEY = `to_char(completed_on AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+
+export interface FailedJobsQuery {
+  name?: string
+  before?: { at: string; id: string }
+  limit: number
+}
+
+export interface FailedJobRecord extends JobRecord {
+  /** Where this job sits in the failed list's order (see `failed`). */
+  failedKey: string
+}
+
 const COLUMNS = 'id, name, state, data, retry_count, retry_limit, output, created_on, start_after, started_on, completed_on'
 
 /** The SQL Plinth adds to pg-boss's own, on its tables (`<schema>.job`, and `.archive` for finished jobs kept longer). */
@@ -55,6 +69,30 @@ export function createJobsRepository(db: SqlExecutor, schema: string) {
         [name, id],
       )
       return found[0]
+    },
+
+    /**
+     * Dead letters still in the job table (a week, then archived), most recently failed first, keyset
+     * on (completed_on, id). `before.at` is the text `failedKey` gave: microseconds, which a Date loses.
+     */
+    async failed(query: FailedJobsQuery): Promise<FailedJobRecord[]> {
+      const result = await db.executeSql(
+        `SELECT ${COLUMNS}, ${FAILED_KEY} AS failed_key FROM ${schema}.job
+         WHERE state = 'failed' AND ($1::text IS NULL OR name = $1::text)
+           AND ($2::timestamptz IS NULL OR (completed_on, id) < ($2::timestamptz, $3::uuid))
+         ORDER BY completed_on DESC, id DESC LIMIT $4`,
+        [query.name ?? null, query.before?.at ?? null, query.before?.id ?? null, query.limit],
+      )
+      return (result?.rows ?? []).map((row) => ({ ...toRecord(row as JobRow), failedKey: (row as { failed_key: string }).failed_key }))
+    },
+
+    /**
+     * Deletes the job if it is dead-lettered. pg-boss's deleteJob takes a job in any state (a running
+     * one too, whose worker would then complete nothing): discarding is for dead letters only.
+     */
+    async discardFailed(name: string, id: string): Promise<boolean> {
+      const result = await db.executeSql(`DELETE FROM ${schema}.job WHERE name = $1 AND id = $2 AND state = 'failed' RETURNING id`, [name, id])
+      return (result?.rows.length ?? 0) > 0
     },
 
     /** Newest first, archived jobs included. */

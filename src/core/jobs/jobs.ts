@@ -6,7 +6,7 @@ import { retryOnDeadlock } from '../db/pg-errors.js'
 import { DatabaseUnavailableError, isConnectionFailure } from '../db/unavailable.js'
 import { serializeError } from '../observability/log-errors.js'
 import { JOB_DEFAULTS, JobCatalog, JobPayloadError, jobName, type JobDefinition, type JobQueue, type JobType, type RegisteredJob, type SendOptions } from './definition.js'
-import { createJobsRepository, type JobRecord, type JobState, type JobsRepository, type SqlExecutor } from './jobs.repository.js'
+import { createJobsRepository, type FailedJobRecord, type FailedJobsQuery, type JobRecord, type JobState, type JobsRepository, type SqlExecutor } from './jobs.repository.js'
 
 export interface JobsSettings {
   /** Run workers, cron and maintenance in this process; false: it only sends (an API-only process). */
@@ -43,6 +43,21 @@ export interface StopOptions {
   readonly timeoutMs?: number
 }
 
+/** A transaction's connection for the queue's SQL (`sqlExecutor(tx)` from src/core/db, through a repository). */
+export type JobConnection = NonNullable<SendOptions['db']>
+
+/** One queue's jobs by state, as pg-boss counts them in its job table (finished jobs are archived later). */
+export interface QueueSummary {
+  name: string
+  /** Waiting to run: new, delayed (`startAfter`) and waiting for a retry. */
+  queued: number
+  /** Of `queued`, those waiting for a retry after a failed attempt. */
+  retrying: number
+  active: number
+  /** Dead letters: failed on their last attempt, kept a week before they are archived. */
+  failed: number
+}
+
 export interface ScheduleRecord {
   name: string
   cron: string
@@ -61,8 +76,20 @@ export interface Jobs extends JobQueue {
   list(name: string, options?: { state?: JobState; limit?: number }): Promise<JobRecord[]>
   /** Jobs that used up their attempts: the dead letters, kept for inspection (see docs/architecture.md). */
   deadLetters(name: string, limit?: number): Promise<JobRecord[]>
-  /** Gives a dead-lettered job one more attempt; false when it is not (or no longer) dead-lettered. */
-  retry(name: string, id: string): Promise<boolean>
+  /**
+   * Gives a dead-lettered job one more attempt; false when it is not (or no longer) dead-lettered.
+   * With `db` (a transaction's executor, as for `send`) it commits with that transaction and waits
+   * for the workers' next poll, or for `wake` after the commit.
+   */
+  retry(name: string, id: string, options?: { db?: JobConnection }): Promise<boolean>
+  /** Deletes a dead-lettered job (the operator gave up on it); false when it is not (or no longer) dead-lettered. `db` as for `retry`. */
+  discard(name: string, id: string, options?: { db?: JobConnection }): Promise<boolean>
+  /** An idle worker of this process looks for `name`'s jobs now (after a transaction that made some runnable committed). */
+  wake(name: string): void
+  /** Every queue with how many of its jobs wait, run and are dead-lettered, by name. */
+  queues(): Promise<QueueSummary[]>
+  /** Dead letters still in the job table, most recently failed first (keyset: pass the last one's `failedKey` and id). */
+  failed(query: FailedJobsQuery): Promise<FailedJobRecord[]>
   schedules(): Promise<ScheduleRecord[]>
   /** Calls `listener` with the job's name each time an attempt here fails for good (metrics); returns the unsubscribe. */
   onDeadLetter(listener: (name: string) => void): () => void
@@ -194,11 +221,34 @@ class PgBossJobs implements Jobs {
     return unavailable(this.repository.list(name, 'failed', limit))
   }
 
-  async retry(name: string, id: string): Promise<boolean> {
+  async retry(name: string, id: string, options: { db?: JobConnection } = {}): Promise<boolean> {
     // pg-boss answers { affected } (its typings say void): one more allowed attempt, state `retry`.
-    const { affected } = (await unavailable(this.boss.retry(name, id))) as unknown as { affected: number }
-    if (affected > 0) this.wake(name)
+    const { affected } = (await unavailable(this.boss.retry(name, id, options.db ? { db: options.db } : {}))) as unknown as { affected: number }
+    // Inside a transaction the retry is not visible before it commits: the caller wakes the workers then.
+    if (affected > 0 && !options.db) this.wake(name)
     return affected > 0
+  }
+
+  discard(name: string, id: string, options: { db?: JobConnection } = {}): Promise<boolean> {
+    const repository = options.db ? createJobsRepository(options.db, this.options.schema) : this.repository
+    return unavailable(repository.discardFailed(name, id))
+  }
+
+  /** pg-boss's own queue list and its state counts (one GROUP BY over the job table, as its monitor runs). */
+  async queues(): Promise<QueueSummary[]> {
+    const boss = this.boss as PgBoss & { countStates(): Promise<PgBoss.MonitorStates> }
+    const [queues, states] = await unavailable(Promise.all([boss.getQueues(), boss.countStates()]))
+    return queues
+      .map(({ name }) => {
+        const counts = states.queues[name]
+        const retrying = counts?.retry ?? 0
+        return { name, queued: (counts?.created ?? 0) + retrying, retrying, active: counts?.active ?? 0, failed: counts?.failed ?? 0 }
+      })
+      .sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  failed(query: FailedJobsQuery): Promise<FailedJobRecord[]> {
+    return unavailable(this.repository.failed(query))
   }
 
   async schedules(): Promise<ScheduleRecord[]> {
@@ -248,7 +298,7 @@ class PgBossJobs implements Jobs {
    * A job sent from this process need not wait for the next poll: an idle worker fetches it now. When
    * all are busy, none is needed — each fetches again as soon as its job ends.
    */
-  private wake(name: string): void {
+  wake(name: string): void {
     const idle = this.workerIds.get(name)?.find((id) => !this.busyWorkers.has(id))
     if (idle) this.boss.notifyWorker(idle)
   }

@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Database } from '../db/client.js'
+import { RequestRates } from './request-rates.js'
 
 export interface Metrics {
   readonly registry: Registry
+  /** The same responses counted for the admin overview: the last minute and since start. */
+  readonly rates: RequestRates
 }
 
 /**
@@ -41,13 +44,15 @@ export function installMetrics(app: FastifyInstance, database: Database): Metric
     },
   })
 
+  const rates = new RequestRates()
   // A callback hook (no promise per request).
   app.addHook('onResponse', (request, reply, done) => {
     // Unmatched requests share one label so that scanners cannot blow up the series count.
     const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }
     requests.inc(labels)
     duration.observe(labels, reply.elapsedTime / 1000)
+    rates.record(reply.statusCode)
     done()
   })
-  return { registry }
+  return { registry, rates }
 }

@@ -18,7 +18,7 @@ export async function userListRoutes(instance: FastifyInstance, { users }: Pick<
         tags,
         security: bearer('users:read'),
         summary: 'List accounts',
-        description: 'Oldest first, cursor-paginated; filter by role, search by name, e-mail or username. Requires users:read.',
+        description: 'Oldest first, cursor-paginated (no total: the table is never counted); filter by role, status (active or disabled) and e-mail verification, search by name, e-mail or username. Requires users:read.',
         querystring: S.UserListQuery,
         response: { 200: S.UserPage, ...errorResponses(400, 401, 403) },
       },

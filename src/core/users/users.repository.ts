@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ilike, isNull, or, sql, type SQL } from 'drizzle-orm'
+import { and, asc, eq, gt, ilike, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../db/client.js'
 import { newId } from '../db/columns.js'
 import { users, type UserRow } from './db/schema.js'
@@ -9,6 +9,8 @@ export type UserChanges = Partial<Pick<UserRow, 'name' | 'avatarUrl' | 'role' | 
 export interface UserListQuery {
   role?: string
   search?: string
+  disabled?: boolean
+  verified?: boolean
   after?: string
   limit: number
 }
@@ -65,7 +67,7 @@ export function createUsersRepository(db: Db) {
       return row
     },
 
-    /** Keyset page ordered by id (UUIDv7, so by creation). */
+    /** Keyset page ordered by id (UUIDv7, so by creation): no count of the table, however it is filtered. */
     async list(query: UserListQuery): Promise<UserRow[]> {
       const conditions: (SQL | undefined)[] = [active]
       if (query.role) conditions.push(eq(users.role, query.role))
@@ -73,6 +75,8 @@ export function createUsersRepository(db: Db) {
         const pattern = `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
         conditions.push(or(ilike(users.name, pattern), ilike(users.email, pattern), ilike(users.username, pattern)))
       }
+      if (query.disabled !== undefined) conditions.push(eq(users.disabled, query.disabled))
+      if (query.verified !== undefined) conditions.push(query.verified ? isNotNull(users.emailVerifiedAt) : isNull(users.emailVerifiedAt))
       if (query.after) conditions.push(gt(users.id, query.after))
       return db.select().from(users).where(and(...conditions)).orderBy(asc(users.id)).limit(query.limit)
     },

@@ -17,6 +17,8 @@ export const UserListQuery = Type.Object(
     ...PaginationQuery,
     role: Type.Optional(Role),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Part of the name, e-mail or username (case-insensitive)' })),
+    status: Type.Optional(Type.Enum(['active', 'disabled'], { description: 'Only accounts that may sign in (`active`) or disabled ones' })),
+    verified: Type.Optional(Type.Boolean({ description: 'Only accounts whose e-mail address is verified (`true`) or not (`false`)' })),
   },
   { additionalProperties: false },
 )

@@ -17,6 +17,8 @@ export interface UserListOptions {
   cursor?: string
   role?: Role
   q?: string
+  status?: 'active' | 'disabled'
+  verified?: boolean
 }
 
 export interface NewAccount {
@@ -57,11 +59,28 @@ export class UsersService {
       limit: query.limit + 1,
       ...(query.role ? { role: query.role } : {}),
       ...(query.q ? { search: query.q } : {}),
+      ...(query.status ? { disabled: query.status === 'disabled' } : {}),
+      ...(query.verified !== undefined ? { verified: query.verified } : {}),
       ...(query.cursor ? { after: decodeUserCursor(query.cursor) } : {}),
     })
     const page = rows.slice(0, query.limit)
     const last = page.at(-1)
     return { items: page.map(toUserView), nextCursor: rows.length > query.limit && last ? encodeCursor({ sort: SORT, value: null, id: last.id }) : null }
+  }
+
+  /**
+   * Ends every session of the account (an administrator signing someone out everywhere): its
+   * refresh tokens stop working at once and its access tokens are refused on every instance.
+   * API keys are not sessions: they stay (revoke them at /api/users/:id/api-keys).
+   */
+  async revokeSessions(actor: Actor, id: string, meta: RequestMeta): Promise<number> {
+    this.access.require(actor, 'users:manage')
+    const revoked = await this.store.transaction(async (repos) => {
+      if (!(await repos.users.findById(id))) throw notFound('User')
+      return this.sessions.revokeIn(repos, { userId: id }, 'revoked_by_admin', { action: 'auth.sessions_revoked', actorId: actor.id, targetId: id, ...meta })
+    })
+    await this.sessions.announce(revoked)
+    return revoked.length
   }
 
   /** Password policy and duplicate e-mail/username (409) are the sign-up rules. The account and its audit entry commit together. */
