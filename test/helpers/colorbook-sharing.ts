@@ -18,3 +18,7 @@ export async function editSnapshot(app: FastifyInstance, versionId: string, edit
 
 export const storedCollaborators = (app: FastifyInstance, projectId: string) => db(app).select().from(collaborators).where(eq(collaborators.projectId, projectId))
 export const storedPending = (app: FastifyInstance, projectId: string) => db(app).select().from(pendingShares).where(eq(pendingShares.projectId, projectId))
+
+/** The platform's retried `onUserVerified` jobs for one account (`users.module-verified.<module>`), newest first. */
+export const verifiedHookJobs = async (app: FastifyInstance, module: string, userId: string) =>
+  (await app.platform.jobs.list(`users.module-verified.${module}`)).filter((job) => (job.payload as { userId?: string } | null)?.userId === userId)

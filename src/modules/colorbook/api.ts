@@ -1,6 +1,7 @@
 import type { ModuleContext } from '../../core/module.js'
 import { ProjectAccess } from './access.js'
 import { ChildrenService } from './children.service.js'
+import { UploadsService } from './uploads.service.js'
 import { ColorbookEvents } from './events.js'
 import { ExportsService } from './exports.service.js'
 import { ImportService } from './import.service.js'
@@ -28,6 +29,8 @@ export interface ColorbookApi extends TemplatesArea, AiKeysArea {
   readonly projects: ProjectsService
   /** Stories, images and drawings. */
   readonly children: ChildrenService
+  /** Images uploaded as multipart forms, drawing previews. */
+  readonly uploads: UploadsService
   /** Usage events (what other areas call `record` on) and analytics. */
   readonly usage: UsageService
   readonly exports: ExportsService
@@ -49,15 +52,17 @@ export function createColorbookApi(ctx: ModuleContext<ColorbookSettings>): Color
   const events = new ColorbookEvents(ctx.realtime, ctx.log)
   // A project's readers may read the files it uses (cover, images, drawing previews), whoever uploaded them.
   ctx.files.allowReads('colorbook', (actor, file) => store.repos.projects.fileVisibleTo(file.id, actor.id))
+  const children = new ChildrenService(access, store, ctx.files, events)
   const usage = new UsageService(new ColorbookPermissions(ctx.access), store, ctx.rateLimit({ name: 'analytics-events', perMinute: ANALYTICS_EVENTS_PER_MINUTE }))
   return {
     store,
     access,
     events,
     projects: new ProjectsService(access, store, ctx.files, events),
-    children: new ChildrenService(access, store, ctx.files, events),
+    children,
+    uploads: new UploadsService(access, store, children, ctx.files, ctx.log),
     usage,
-    exports: new ExportsService(access, store, ctx.files, ctx.jobs, usage, ctx.log),
+    exports: new ExportsService(access, store, ctx.files, ctx.jobs, usage, events, ctx.log),
     imports: new ImportService(access, store, ctx.files, usage),
     versions: new VersionsService(access, store, events),
     collaborators: new CollaboratorsService(access, store, events, { users: ctx.users, mail: ctx.mail, realtime: ctx.realtime, publicUrl: ctx.platform.publicUrl, log: ctx.log }),

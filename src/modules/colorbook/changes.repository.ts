@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../../core/db/client.js'
-import { changes, collaborators, drawings, images, projects, projectVersions, stories } from './db/schema.js'
+import { changes, characters, collaborators, drawings, images, projects, projectVersions, stories, stylePresets } from './db/schema.js'
 import type { ChangeOp, SyncEntity } from './domain.js'
 
 export interface Change {
@@ -33,7 +33,7 @@ export function createChangesRepository(db: Db) {
 
     /**
      * The project as it is now, for `userIds` only: an `update` row for the project and each of its
-     * stories, images, drawings and versions (a new collaborator's devices learn the whole project
+     * stories, images, drawings, characters, styles and versions (a new collaborator's devices learn the whole project
      * through their feed). Inside the transaction, the project locked.
      */
     async grant(projectId: string, userIds: readonly string[]): Promise<void> {
@@ -45,6 +45,8 @@ export function createChangesRepository(db: Db) {
         union all select project_id, 'story', id, 'update', version, ${audience} from ${stories} where project_id = ${projectId}
         union all select project_id, 'image', id, 'update', version, ${audience} from ${images} where project_id = ${projectId}
         union all select project_id, 'drawing', id, 'update', version, ${audience} from ${drawings} where project_id = ${projectId}
+        union all select project_id, 'character', id, 'update', version, ${audience} from ${characters} where project_id = ${projectId}
+        union all select project_id, 'style', id, 'update', version, ${audience} from ${stylePresets} where project_id = ${projectId}
         union all select project_id, 'version', id, 'update', 1, ${audience} from ${projectVersions} where project_id = ${projectId}`)
     },
 

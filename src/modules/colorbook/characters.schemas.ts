@@ -18,10 +18,13 @@ const LineWeight = Type.Number({ exclusiveMinimum: 0, maximum: 50, description: 
 const characterFields = { description: Type.Optional(nullable(CharacterDescription, 'Description, or null')), referenceFileIds: Type.Optional(ReferenceFileIds) }
 export const CreateCharacterBody = Type.Object({ name: Name, ...characterFields }, { additionalProperties: false })
 export const ReplaceCharacterBody = Type.Object({ name: Name, ...characterFields, version: VersionField }, { additionalProperties: false })
+/** A sync update's fields to change (merged onto the current ones, then replaced). */
+export const CharacterChanges = Type.Object({ name: Type.Optional(Name), ...characterFields }, { additionalProperties: false })
 
 const styleFields = { promptFragment: Type.Optional(nullable(PromptFragment, 'Prompt fragment, or null')), palette: Type.Optional(Palette), lineWeight: Type.Optional(nullable(LineWeight, 'Line weight, or null')) }
 export const CreateStyleBody = Type.Object({ name: Name, ...styleFields }, { additionalProperties: false })
 export const ReplaceStyleBody = Type.Object({ name: Name, ...styleFields, version: VersionField }, { additionalProperties: false })
+export const StyleChanges = Type.Object({ name: Type.Optional(Name), ...styleFields }, { additionalProperties: false })
 
 const common = { id: Uuid, projectId: Uuid, version: Version, createdAt: Timestamp, updatedAt: Timestamp }
 

@@ -30,6 +30,7 @@ const trimmedOrNull = (value: string | null | undefined) => (value === undefined
  * A project's characters and style presets: readers list and read them, the owner and editors write
  * them (never in a trashed project). Deleting one takes it off the project's images, which get a new
  * version each (sync log rows, `image.updated` events). PUT replaces: omitted fields go back to empty.
+ * Every write is a row of the sync log (entity `character` or `style`), in its transaction.
  */
 export class CharactersService {
   constructor(
@@ -61,12 +62,14 @@ export class CharactersService {
     return toStyleView(row)
   }
 
-  async createCharacter(actor: Actor, projectId: string, input: CharacterInput) {
+  /** `options.id`: the device's id for a synced create (docs/colorbook-sync.md). */
+  async createCharacter(actor: Actor, projectId: string, input: CharacterInput, options: { id?: string } = {}) {
     const row = await this.store.transaction(async (repos) => {
       await this.access.check(actor, repos, projectId, 'edit', { lock: true })
       await this.checkCount(repos, 'character', projectId)
       const values = await this.characterValues(actor, input, [])
-      const row = await repos.characters.insertCharacter({ id: newId(), projectId, ...values })
+      const row = await repos.characters.insertCharacter({ id: options.id ?? newId(), projectId, ...values })
+      await repos.changes.record([{ projectId, entity: 'character', entityId: row.id, op: 'create', version: row.version }])
       await repos.projects.touch(projectId, new Date())
       return row
     })
@@ -74,11 +77,12 @@ export class CharactersService {
     return toCharacterView(row)
   }
 
-  async createStyle(actor: Actor, projectId: string, input: StyleInput) {
+  async createStyle(actor: Actor, projectId: string, input: StyleInput, options: { id?: string } = {}) {
     const row = await this.store.transaction(async (repos) => {
       await this.access.check(actor, repos, projectId, 'edit', { lock: true })
       await this.checkCount(repos, 'style', projectId)
-      const row = await repos.characters.insertStyle({ id: newId(), projectId, ...styleValues(input) })
+      const row = await repos.characters.insertStyle({ id: options.id ?? newId(), projectId, ...styleValues(input) })
+      await repos.changes.record([{ projectId, entity: 'style', entityId: row.id, op: 'create', version: row.version }])
       await repos.projects.touch(projectId, new Date())
       return row
     })
@@ -94,6 +98,7 @@ export class CharactersService {
       const locked = (await repos.characters.findCharacter(id, { lock: true })) ?? missing('Character')
       if (locked.version !== expected) throw staleVersion(precondition, 'The character', locked.version, toCharacterView(locked))
       const row = (await repos.characters.updateCharacter(id, expected, await this.characterValues(actor, input, locked.referenceFileIds), new Date()))!
+      await repos.changes.record([{ projectId: row.projectId, entity: 'character', entityId: id, op: 'update', version: row.version }])
       await repos.projects.touch(row.projectId, new Date())
       return row
     })
@@ -109,6 +114,7 @@ export class CharactersService {
       const locked = (await repos.characters.findStyle(id, { lock: true })) ?? missing('Style preset')
       if (locked.version !== expected) throw staleVersion(precondition, 'The style preset', locked.version, toStyleView(locked))
       const row = (await repos.characters.updateStyle(id, expected, styleValues(input), new Date()))!
+      await repos.changes.record([{ projectId: row.projectId, entity: 'style', entityId: id, op: 'update', version: row.version }])
       await repos.projects.touch(row.projectId, new Date())
       return row
     })
@@ -122,6 +128,7 @@ export class CharactersService {
       const current = (await repos.characters.findCharacter(id)) ?? missing('Character')
       await this.access.check(actor, repos, current.projectId, 'edit', { lock: true }).catch((error: unknown) => missingAs(error, 'Character'))
       const row: CharacterRow = (await repos.characters.deleteCharacter(id)) ?? missing('Character')
+      await repos.changes.record([{ projectId: row.projectId, entity: 'character', entityId: id, op: 'delete', version: row.version + 1 }])
       const at = new Date()
       const changed = await repos.characters.dropCharacterFromImages(row.projectId, id, at)
       return [...(await imagesChanged(repos, row.projectId, changed, at)), { projectId: row.projectId, event: 'character.deleted' as const, data: { id, projectId: row.projectId } }]
@@ -137,6 +144,7 @@ export class CharactersService {
       // The images first, so they get their version (the foreign key would clear style_id silently).
       const changed = await repos.characters.dropStyleFromImages(current.projectId, id, at)
       const row: StylePresetRow = (await repos.characters.deleteStyle(id)) ?? missing('Style preset')
+      await repos.changes.record([{ projectId: row.projectId, entity: 'style', entityId: id, op: 'delete', version: row.version + 1 }])
       return [...(await imagesChanged(repos, row.projectId, changed, at)), { projectId: row.projectId, event: 'style.deleted' as const, data: { id, projectId: row.projectId } }]
     })
     this.events.publish(published)

@@ -1,8 +1,8 @@
 import type { Actor } from '../../core/access/actor.js'
 import { AppError } from '../../core/errors/app-error.js'
 import type { FilesApi } from '../../core/files/index.js'
-import { toDrawingView, toImageView, toStoryView } from './child.view.js'
-import type { ChildKindOf, ChildRow, createReferencesRepository } from './children.repository.js'
+import { StrokesJson, toDrawingViewOf, toImageView, toStoryView, type StrokesValue } from './child.view.js'
+import type { ChildKindOf, ChildRow, createReferencesRepository, DrawingFieldsRow, DrawingJsonValues } from './children.repository.js'
 import type { Stroke } from './db/schema.js'
 import { DRAWING_MAX_BYTES } from './domain.js'
 
@@ -35,13 +35,17 @@ interface Inputs {
   drawing: DrawingInput
 }
 export type ChildInput<K extends ChildKindOf> = Inputs[K]
-/** Column values ready to store. */
-export type Prepared<K extends ChildKindOf> = Partial<ChildRow<K>>
+/** Column values ready to store (a drawing's strokes as their JSON text). */
+export type Prepared<K extends ChildKindOf> = K extends 'drawing' ? Partial<DrawingJsonValues> : Partial<ChildRow<K>>
+/** What a write reads of the current row: a drawing without its strokes. */
+export type CurrentRow<K extends ChildKindOf> = K extends 'drawing' ? DrawingFieldsRow : ChildRow<K>
+/** What a view is made from: a drawing's strokes parsed or as JSON text. */
+export type ViewRow<K extends ChildKindOf> = K extends 'drawing' ? DrawingFieldsRow & { strokes: StrokesValue } : ChildRow<K>
 
 interface PrepareContext<K extends ChildKindOf> {
   actor: Actor
   projectId: string
-  current: ChildRow<K> | undefined
+  current: CurrentRow<K> | undefined
   files: Pick<FilesApi, 'find'>
   references: ReturnType<typeof createReferencesRepository>
 }
@@ -50,7 +54,7 @@ export interface ChildSpec<K extends ChildKindOf> {
   noun: string
   /** What PUT resets omitted fields to (and what a create starts from). */
   defaults: ChildInput<K>
-  view(row: ChildRow<K>): unknown
+  view(row: ViewRow<K>): unknown
   prepare(input: ChildInput<K>, ctx: PrepareContext<K>): Promise<Prepared<K>>
 }
 
@@ -101,14 +105,17 @@ const image: ChildSpec<'image'> = {
 const drawing: ChildSpec<'drawing'> = {
   noun: 'Drawing',
   defaults: { title: null, strokes: [] },
-  view: toDrawingView,
+  view: toDrawingViewOf,
   prepare: async (input) => {
+    let strokes: StrokesJson | undefined
     let byteSize: number | undefined
     if (input.strokes !== undefined) {
-      byteSize = Buffer.byteLength(JSON.stringify(input.strokes))
+      // Serialised once: the size, the value stored (as it is) and the answer's strokes.
+      strokes = new StrokesJson(JSON.stringify(input.strokes))
+      byteSize = Buffer.byteLength(strokes.json)
       if (byteSize > DRAWING_MAX_BYTES) throw new AppError('COLORBOOK_DRAWING_TOO_LARGE', undefined, { byteSize, maxBytes: DRAWING_MAX_BYTES })
     }
-    return defined({ title: trimmedOrNull(input.title), strokes: input.strokes, byteSize })
+    return defined({ title: trimmedOrNull(input.title), strokes, byteSize })
   },
 }
 

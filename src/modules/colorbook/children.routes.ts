@@ -1,15 +1,17 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 import Type from 'typebox'
 import { requireActor } from '../../core/access/require-permission.js'
 import { IfMatchHeaders, precondition, withETag } from '../../core/http/resource/resource-routes.shared.js'
 import { errorResponses, IdParams } from '../../core/http/schemas.js'
 import type { ColorbookApi } from './api.js'
+import { drawingJson, sendJson, type StrokesValue } from './child.view.js'
 import { ChildList, childSchemas } from './children.schemas.js'
 import type { ChildKindOf } from './children.repository.js'
 import { DRAWING_MAX_BYTES } from './domain.js'
 import * as S from './projects.schemas.js'
 import { CONCURRENCY, security, tags } from './projects.routes.js'
+import { uploadsRoutes } from './uploads.routes.js'
 
 const KINDS = [
   { kind: 'story', path: 'stories', noun: 'story', title: 'Stories' },
@@ -20,9 +22,18 @@ const KINDS = [
 const WRITE = 'Owner or editor (a viewer: 403 COLORBOOK_READ_ONLY); a trashed project: 409 COLORBOOK_PROJECT_TRASHED; a project or item you cannot see: 404.'
 const EXTRA: Record<ChildKindOf, string> = {
   story: '`text` at most 50,000 characters.',
-  image: '`fileId` must be one of your files (422 COLORBOOK_FILE_INVALID; multipart upload here is not built yet: upload with POST /api/files first); `storyId`, `styleId` and `characterIds` must be the project’s (422 COLORBOOK_REFERENCE_INVALID).',
+  image: '`fileId` must be one of your files (422 COLORBOOK_FILE_INVALID; POST /api/projects/{id}/images also takes the image itself as multipart/form-data); `storyId`, `styleId` and `characterIds` must be the project’s (422 COLORBOOK_REFERENCE_INVALID).',
   drawing: '`strokes`: [{points: [[x, y], …], width, color?, tool?}], at most 5 MiB as JSON (413 COLORBOOK_DRAWING_TOO_LARGE).',
 }
+/**
+ * A drawing is answered with its strokes spliced in as JSON text (child.view.ts, `drawingJson`):
+ * they are never parsed and serialised again. Stories and images go through the response schema.
+ */
+const answer = (reply: FastifyReply, kind: ChildKindOf, view: { version: number }): FastifyReply | Record<string, unknown> =>
+  kind === 'drawing' ? sendJson(reply, drawingJson(reply, view as unknown as { strokes: StrokesValue })) : view
+const answerList = (reply: FastifyReply, kind: ChildKindOf, views: unknown[]): FastifyReply | { items: Record<string, unknown>[] } =>
+  kind === 'drawing' ? sendJson(reply, `{"items":[${views.map((view) => drawingJson(reply, view as { strokes: StrokesValue })).join(',')}]}`) : { items: views as Record<string, unknown>[] }
+
 /** A 5 MiB drawing is sent as JSON with some whitespace: the body may be a little larger than its strokes. */
 const DRAWING_BODY_LIMIT = DRAWING_MAX_BYTES + 1024 * 1024
 
@@ -40,10 +51,11 @@ export function childrenRoutes(api: ColorbookApi): FastifyPluginAsync {
         {
           schema: { tags, security, summary: `List a project’s ${path}`, description: 'In order (position, then creation).', params: IdParams, response: { 200: ChildList(schemas.view, `Colorbook${title}`), ...errorResponses(400, 401, 403, 404) } },
         },
-        async (request) => ({ items: (await children.list(requireActor(request), kind, request.params.id)) as Record<string, unknown>[] }),
+        async (request, reply) => answerList(reply, kind, await children.list(requireActor(request), kind, request.params.id)),
       )
 
-      app.post(
+      // Images: JSON or multipart, in uploads.routes.ts.
+      if (kind !== 'image') app.post(
         `/projects/:id/${path}`,
         {
           ...bodyLimit,
@@ -59,14 +71,14 @@ export function childrenRoutes(api: ColorbookApi): FastifyPluginAsync {
         },
         async (request, reply) => {
           const view = await children.create(requireActor(request), kind, request.params.id, request.body)
-          return withETag(reply.code(201), view as { version: number })
+          return answer(reply, kind, withETag(reply.code(201), view as { version: number }))
         },
       )
 
       app.get(
         `/${path}/:id`,
         { schema: { tags, security, summary: `Get a ${noun}`, description: 'Of a project you can read.', params: IdParams, response: { 200: schemas.view, ...errorResponses(400, 401, 403, 404) } } },
-        async (request, reply) => withETag(reply, (await children.get(requireActor(request), kind, request.params.id)) as { version: number }),
+        async (request, reply) => answer(reply, kind, withETag(reply, (await children.get(requireActor(request), kind, request.params.id)) as { version: number })),
       )
 
       for (const [method, body, mode] of [
@@ -90,7 +102,7 @@ export function childrenRoutes(api: ColorbookApi): FastifyPluginAsync {
           handler: async (request, reply) => {
             const { version, ...input } = request.body as Record<string, unknown> & { version?: number }
             const view = await children.update(requireActor(request), kind, request.params.id, input, precondition(request, version), mode)
-            return withETag(reply, view as { version: number })
+            return answer(reply, kind, withETag(reply, view as { version: number }))
           },
         })
       }
@@ -106,6 +118,8 @@ export function childrenRoutes(api: ColorbookApi): FastifyPluginAsync {
         },
       )
     }
+
+    await app.register(uploadsRoutes(api))
 
     app.put(
       '/projects/:id/order',

@@ -17,7 +17,7 @@ export type PlanId = (typeof PLAN_IDS)[number]
 /** Subscription statuses that give their plan; any other (canceled, unpaid, incomplete…) falls back to `free`. */
 export const PAID_STATUSES = ['active', 'trialing', 'past_due'] as const
 
-export const SYNC_ENTITIES = ['project', 'story', 'image', 'drawing', 'version'] as const
+export const SYNC_ENTITIES = ['project', 'story', 'image', 'drawing', 'character', 'style', 'version'] as const
 export type SyncEntity = (typeof SYNC_ENTITIES)[number]
 export const CHANGE_OPS = ['create', 'update', 'delete'] as const
 export type ChangeOp = (typeof CHANGE_OPS)[number]

@@ -8,6 +8,8 @@ export interface CopiedChildren {
   stories: { id: string }[]
   images: { id: string }[]
   drawings: { id: string }[]
+  characters: { id: string }[]
+  styles: { id: string }[]
 }
 
 /**
@@ -52,7 +54,7 @@ export function createDuplicateRepository(db: Db) {
       if (newCharacters.length > 0) await db.insert(characters).values(newCharacters)
       if (newImages.length > 0) await db.insert(images).values(newImages)
       if (newDrawings.length > 0) await db.insert(drawings).values(newDrawings)
-      return { stories: newStories, images: newImages, drawings: newDrawings }
+      return { stories: newStories, images: newImages, drawings: newDrawings, characters: newCharacters, styles: newStyles }
     },
   }
 }

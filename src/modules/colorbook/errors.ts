@@ -26,6 +26,7 @@ export const colorbookErrors = {
   COLORBOOK_SHARE_LIMIT: { status: 422, message: 'The project is shared with as many people as one project may be.' },
   COLORBOOK_TEMPLATE_AUTHOR_ONLY: { status: 403, message: 'Only the template’s author or a moderator may change or delete it.' },
   COLORBOOK_TEMPLATE_MODERATOR_ONLY: { status: 403, message: 'Only a moderator may hide or show a template.' },
+  COLORBOOK_TEMPLATE_TOO_LARGE: { status: 413, message: 'The project is too large to publish as a template: nothing was stored.' },
   COLORBOOK_TEMPLATE_OWN_RATING: { status: 403, message: 'You cannot rate your own template.' },
   COLORBOOK_PASSWORD_INCORRECT: { status: 403, message: 'The password is not your account’s: the key was not revealed.' },
   COLORBOOK_KEY_UNREADABLE: { status: 409, message: 'This stored key can no longer be decrypted (its record was altered, or its master key is not configured): delete it and add it again.' },

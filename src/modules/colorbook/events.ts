@@ -10,6 +10,10 @@ export type ColorbookEventName = 'project.updated' | 'project.deleted' | `${Chil
 /** Versions and collaborators (versions.service.ts, collaborators.service.ts). */
 type VersionsEventName = 'project.restored' | 'version.created' | 'version.deleted' | `collaborator.${'added' | 'updated' | 'removed'}`
 
+/** Events for one user alone, in their own `user:<id>` room. */
+export type ColorbookUserEventName = 'export.finished'
+export const userRoom = (userId: string): string => `user:${userId}`
+
 export interface PendingEvent {
   projectId: string
   event: ColorbookEventName
@@ -30,6 +34,11 @@ export class ColorbookEvents {
     for (const { projectId, event, data } of events) {
       void this.realtime.publish(projectRoom(projectId), event, data).catch((err: unknown) => this.log.error({ err, event }, 'colorbook event not published'))
     }
+  }
+
+  /** To the user's own `user:<id>` room (what concerns them alone); never awaited, never rejects. */
+  toUser(userId: string, event: ColorbookUserEventName, data: unknown): void {
+    void this.realtime.publish(userRoom(userId), event, data).catch((err: unknown) => this.log.error({ err, event }, 'colorbook event not published'))
   }
 
   /** Ends these users' subscriptions to `project:<id>` (after the room's earlier publishes); never awaited, never rejects. */

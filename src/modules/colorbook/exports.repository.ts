@@ -42,11 +42,14 @@ export function createExportsRepository(db: Db) {
       return row
     },
 
-    async fail(id: string, error: string, at: Date): Promise<void> {
-      await db
+    /** Failed with the reason; undefined when it had already finished (or is gone with its project). */
+    async fail(id: string, error: string, at: Date): Promise<ExportRow | undefined> {
+      const [row] = await db
         .update(exports)
         .set({ status: 'failed', error, finishedAt: at })
         .where(and(eq(exports.id, id), inArray(exports.status, ['queued', 'running'])))
+        .returning()
+      return row
     },
 
     async stylesOf(projectId: string): Promise<StyleRow[]> {

@@ -8,6 +8,7 @@ import type { FilesApi } from '../../core/files/index.js'
 import type { JobContext, JobSender } from '../../core/jobs/index.js'
 import type { ProjectAccess } from './access.js'
 import type { ProjectRow } from './db/schema.js'
+import type { ColorbookEvents } from './events.js'
 import { toExportDocument, type ProjectContent } from './export-document.js'
 import { colouringBook, type Book, type BookSection } from './export.pdf.js'
 import type { ExportRow } from './exports.repository.js'
@@ -38,7 +39,8 @@ export interface ExportView {
 
 /**
  * Exports of a project as a print-ready PDF or a JSON document: a job renders it and stores the
- * result as the requester's file, reached through a signed link.
+ * result as the requester's file, reached through a signed link. The requester hears `export.finished`
+ * (the export as GET shows it) in their `user:<id>` room once it is done or has failed for good.
  */
 export class ExportsService {
   constructor(
@@ -47,6 +49,7 @@ export class ExportsService {
     private readonly files: Pick<FilesApi, 'store' | 'signedUrl' | 'open' | 'remove'>,
     private readonly jobs: JobSender,
     private readonly usage: UsageService,
+    private readonly events: Pick<ColorbookEvents, 'toUser'>,
     private readonly log: FastifyBaseLogger,
   ) {}
 
@@ -77,19 +80,34 @@ export class ExportsService {
     if (!row) return
     try {
       const content = await this.content(row.projectId)
-      if (!content) return await repos.exports.fail(exportId, 'The project no longer exists.', new Date())
+      if (!content) return await this.announce(await repos.exports.fail(exportId, 'The project no longer exists.', new Date()))
       job.signal.throwIfAborted()
       const file = await this.files.store(row.userId, fileName(content.project.title, row.format), await this.render(row, content))
-      if (!(await repos.exports.finish(exportId, file.id, new Date()))) await this.files.remove(file.id)
-      else await this.usage.record({ type: 'export.completed', userId: row.userId, entityType: 'project', entityId: row.projectId, metadata: { format: row.format } })
+      const done = await repos.exports.finish(exportId, file.id, new Date())
+      if (!done) {
+        await this.files.remove(file.id)
+        return
+      }
+      await this.usage.record({ type: 'export.completed', userId: row.userId, entityType: 'project', entityId: row.projectId, metadata: { format: row.format } })
+      await this.announce(done)
     } catch (error) {
       // A refusal (the user's storage quota, a file too large) will not pass on a retry.
       const permanent = error instanceof AppError && error.status < 500
       if (permanent || job.attempt >= job.maxAttempts) {
-        await repos.exports.fail(exportId, error instanceof AppError ? `${error.code}: ${error.message}` : 'The export could not be made.', new Date())
+        await this.announce(await repos.exports.fail(exportId, error instanceof AppError ? `${error.code}: ${error.message}` : 'The export could not be made.', new Date()))
         if (permanent) return
       }
       throw error
+    }
+  }
+
+  /** `export.finished` to the requester, once the export is done or failed for good (never a reason to retry the job). */
+  private async announce(row: ExportRow | undefined): Promise<void> {
+    if (!row) return
+    try {
+      this.events.toUser(row.userId, 'export.finished', await this.view(row))
+    } catch (err) {
+      this.log.error({ err, exportId: row.id }, 'colorbook: export.finished not published')
     }
   }
 

@@ -53,8 +53,10 @@ export class ImportService {
         return next
       }
       const stories = await repos.story.insertMany(doc.stories.map((s, position) => ({ ...remember(s), projectId, position, title: s.title, text: s.text })))
-      await repos.exports.insertStyles(doc.styles.map((s) => ({ ...remember(s), projectId, name: s.name, promptFragment: s.promptFragment, palette: s.palette, lineWeight: s.lineWeight })))
-      await repos.exports.insertCharacters(doc.characters.map((c) => ({ ...remember(c), projectId, name: c.name, description: c.description, referenceFileIds: c.referenceFileIds })))
+      const styles = doc.styles.map((s) => ({ ...remember(s), projectId, name: s.name, promptFragment: s.promptFragment, palette: s.palette, lineWeight: s.lineWeight }))
+      await repos.exports.insertStyles(styles)
+      const characters = doc.characters.map((c) => ({ ...remember(c), projectId, name: c.name, description: c.description, referenceFileIds: c.referenceFileIds }))
+      await repos.exports.insertCharacters(characters)
       const images = await repos.image.insertMany(
         doc.images.map((i, position) => ({
           ...fresh(),
@@ -78,6 +80,8 @@ export class ImportService {
         ...stories.map((c) => ({ projectId, entity: 'story' as const, entityId: c.id, op: 'create' as const, version: 1 })),
         ...images.map((c) => ({ projectId, entity: 'image' as const, entityId: c.id, op: 'create' as const, version: 1 })),
         ...drawings.map((c) => ({ projectId, entity: 'drawing' as const, entityId: c.id, op: 'create' as const, version: 1 })),
+        ...characters.map((c) => ({ projectId, entity: 'character' as const, entityId: c.id, op: 'create' as const, version: 1 })),
+        ...styles.map((c) => ({ projectId, entity: 'style' as const, entityId: c.id, op: 'create' as const, version: 1 })),
       ])
       await this.usage.record({ type: 'project.imported', userId: actor.id, entityType: 'project', entityId: projectId, metadata: { stories: stories.length, images: images.length, drawings: drawings.length } }, repos)
       return project

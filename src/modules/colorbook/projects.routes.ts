@@ -5,6 +5,7 @@ import { requireActor } from '../../core/access/require-permission.js'
 import { IfMatchHeaders, precondition, withETag } from '../../core/http/resource/resource-routes.shared.js'
 import { bearer, errorResponses, IdParams } from '../../core/http/schemas.js'
 import type { ColorbookApi } from './api.js'
+import { drawingJson, sendJson, withMember } from './child.view.js'
 import { ProjectView } from './project.view.js'
 import * as S from './projects.schemas.js'
 import type { Include, ProjectInput } from './projects.service.js'
@@ -57,7 +58,11 @@ export function projectsRoutes(api: ColorbookApi): FastifyPluginAsync {
       },
       async (request, reply) => {
         const include = (request.query.include?.split(',') ?? []) as Include[]
-        return withETag(reply, await projects.get(requireActor(request), request.params.id, include))
+        const { drawings, ...document } = withETag(reply, await projects.get(requireActor(request), request.params.id, include))
+        if (!drawings) return document
+        // The drawings' strokes are spliced in as the JSON text PostgreSQL holds (child.view.ts, drawingJson).
+        const json = reply.serializeInput(document, S.ProjectDocument as unknown as Record<string, unknown>)
+        return sendJson(reply, withMember(json, 'drawings', `[${drawings.map((drawing) => drawingJson(reply, drawing)).join(',')}]`))
       },
     )
 

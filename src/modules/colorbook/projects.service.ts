@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor } from '../../core/http/resource/cursor.js'
 import type { Page } from '../../core/http/resource/resource.service.js'
 import type { FilesApi } from '../../core/files/index.js'
 import type { ProjectAccess } from './access.js'
-import { toDrawingView, toImageView, toStoryView } from './child.view.js'
+import { toDrawingViewOf, toImageView, toStoryView } from './child.view.js'
 import { expectedVersion, staleVersion, type Precondition } from './concurrency.js'
 import type { NewProjectRow, ProjectRow } from './db/schema.js'
 import type { Orientation, PageSize } from './domain.js'
@@ -53,13 +53,14 @@ export class ProjectsService {
     const [stories, images, drawings] = await Promise.all([
       include.includes('stories') ? repos.story.listOf(id) : undefined,
       include.includes('images') ? repos.image.listOf(id) : undefined,
-      include.includes('drawings') ? repos.drawing.listOf(id) : undefined,
+      // Strokes as JSON text: the route splices them into the answer (child.view.ts, drawingJson).
+      include.includes('drawings') ? repos.drawing.jsonListOf(id) : undefined,
     ])
     return {
       ...toProjectView(project, role),
       ...(stories ? { stories: stories.map(toStoryView) } : {}),
       ...(images ? { images: images.map(toImageView) } : {}),
-      ...(drawings ? { drawings: drawings.map(toDrawingView) } : {}),
+      ...(drawings ? { drawings: drawings.map(toDrawingViewOf) } : {}),
     }
   }
 
@@ -160,6 +161,8 @@ export class ProjectsService {
         ...children.stories.map((c) => ({ projectId: copy.id, entity: 'story' as const, entityId: c.id, op: 'create' as const, version: 1 })),
         ...children.images.map((c) => ({ projectId: copy.id, entity: 'image' as const, entityId: c.id, op: 'create' as const, version: 1 })),
         ...children.drawings.map((c) => ({ projectId: copy.id, entity: 'drawing' as const, entityId: c.id, op: 'create' as const, version: 1 })),
+        ...children.characters.map((c) => ({ projectId: copy.id, entity: 'character' as const, entityId: c.id, op: 'create' as const, version: 1 })),
+        ...children.styles.map((c) => ({ projectId: copy.id, entity: 'style' as const, entityId: c.id, op: 'create' as const, version: 1 })),
       ])
       return copy
     })

@@ -13,6 +13,12 @@ export const colorbookSettings = defineSettings({
     COLORBOOK_STRIPE_PRICE_ENTERPRISE: Type.String({ default: '', description: 'the Stripe price id (price_…) of the enterprise plan; empty: no checkout for enterprise' }),
     COLORBOOK_STRIPE_API_URL: Type.String({ default: '', pattern: '^(https?://[^/?#]+/?)?$', description: 'an http(s) origin such as http://localhost:12111 for Stripe API calls (stripe-mock, tests); empty: api.stripe.com' }),
     COLORBOOK_BILLING_RETURN_URL: Type.String({ default: '', pattern: '^(https?://\\S+)?$', description: 'an http(s) URL of the app’s billing page, where Checkout and the customer portal send the user back; empty: PUBLIC_URL' }),
+    COLORBOOK_TEMPLATE_MAX_BYTES: Type.Integer({
+      minimum: 1024,
+      maximum: 268_435_456,
+      default: 10_485_760,
+      description: 'an integer 1024–268435456: the largest template snapshot (a published project as JSON) POST /api/projects/:id/publish stores, in bytes (default 10 MiB)',
+    }),
   }),
   parse: (env) => ({
     stripe: {
@@ -23,6 +29,7 @@ export const colorbookSettings = defineSettings({
       apiUrl: env.COLORBOOK_STRIPE_API_URL ? new URL(env.COLORBOOK_STRIPE_API_URL) : null,
     },
     billingReturnUrl: env.COLORBOOK_BILLING_RETURN_URL || null,
+    templateMaxBytes: env.COLORBOOK_TEMPLATE_MAX_BYTES,
   }),
 })
 
@@ -34,4 +41,6 @@ export interface ColorbookSettings {
     readonly apiUrl: URL | null
   }
   readonly billingReturnUrl: string | null
+  /** The largest template snapshot, as JSON bytes (413 COLORBOOK_TEMPLATE_TOO_LARGE beyond). */
+  readonly templateMaxBytes: number
 }

@@ -4,7 +4,7 @@ import { createBillingRepository } from './billing.repository.js'
 import { createCollaboratorsRepository } from './collaborators.repository.js'
 import { createVersionsRepository } from './versions.repository.js'
 import { createChangesRepository } from './changes.repository.js'
-import { createChildRepository, createReferencesRepository } from './children.repository.js'
+import { createChildRepository, createDrawingRepository, createReferencesRepository } from './children.repository.js'
 import { createDuplicateRepository } from './duplicate.repository.js'
 import { createExportsRepository } from './exports.repository.js'
 import { createPlansRepository } from './plans.repository.js'
@@ -23,7 +23,7 @@ export const colorbookRepositories = (db: Db) => ({
   projects: createProjectsRepository(db),
   story: createChildRepository(db, 'story'),
   image: createChildRepository(db, 'image'),
-  drawing: createChildRepository(db, 'drawing'),
+  drawing: createDrawingRepository(db),
   references: createReferencesRepository(db),
   duplicate: createDuplicateRepository(db),
   changes: createChangesRepository(db),

@@ -1,6 +1,7 @@
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../../core/db/client.js'
-import { changes, drawings, images, projects, projectVersions, stories, syncMutations, type DrawingRow, type ImageRow, type ProjectRow, type StoryRow } from './db/schema.js'
+import type { CharacterRow, StylePresetRow } from './characters.repository.js'
+import { changes, characters, drawings, images, projects, projectVersions, stories, stylePresets, syncMutations, type DrawingRow, type ImageRow, type ProjectRow, type StoryRow } from './db/schema.js'
 import type { ChangeOp, SyncEntity } from './domain.js'
 
 /** A position in the sync log: the writing transaction's id (xid8, as text), then the row's id. */
@@ -123,6 +124,12 @@ export function createSyncRepository(db: Db) {
     },
     async drawingsByIds(ids: readonly string[]): Promise<DrawingRow[]> {
       return ids.length === 0 ? [] : db.select().from(drawings).where(inArray(drawings.id, [...ids]))
+    },
+    async charactersByIds(ids: readonly string[]): Promise<CharacterRow[]> {
+      return ids.length === 0 ? [] : db.select().from(characters).where(inArray(characters.id, [...ids]))
+    },
+    async stylesByIds(ids: readonly string[]): Promise<StylePresetRow[]> {
+      return ids.length === 0 ? [] : db.select().from(stylePresets).where(inArray(stylePresets.id, [...ids]))
     },
     /** Versions without their snapshot (GET the version for that). */
     async versionsByIds(ids: readonly string[]): Promise<VersionMeta[]> {

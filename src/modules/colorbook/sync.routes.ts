@@ -25,7 +25,7 @@ export function syncRoutes(api: ColorbookApi): FastifyPluginAsync {
           security,
           summary: 'Pull changes',
           description:
-            'Every change to the projects you own or collaborate on, their stories, images, drawings and versions, after `since`, in log order, each with the entity’s current data (null: a tombstone). A change committing late is never skipped: changes of transactions still running hold later ones back until they end. Without `since`: from the beginning, one change per entity, without the ones already deleted. `cursor` is always set; an unknown cursor is 400 INVALID_CURSOR.',
+            'Every change to the projects you own or collaborate on, their stories, images, drawings, characters, style presets and versions, after `since`, in log order, each with the entity’s current data (null: a tombstone). A change committing late is never skipped: changes of transactions still running hold later ones back until they end. Without `since`: from the beginning, one change per entity, without the ones already deleted. `cursor` is always set; an unknown cursor is 400 INVALID_CURSOR.',
           querystring: S.ChangesQuery,
           response: { 200: S.ChangesPage, ...errorResponses(400, 401, 403) },
         },

@@ -39,7 +39,7 @@ export const ChangesPage = Type.Object(
 export const Mutation = Type.Object(
   {
     id: Type.String({ minLength: 1, maxLength: 100, description: 'The device’s id for this mutation (a UUID is best): applied at most once per account' }),
-    entity: Type.Enum(['project', 'story', 'image', 'drawing'] as const, { description: 'What to change' }),
+    entity: Type.Enum(['project', 'story', 'image', 'drawing', 'character', 'style'] as const, { description: 'What to change (`style`: a style preset)' }),
     entityId: Uuid,
     op: Type.Enum(CHANGE_OPS, { description: 'create (entityId: the new id), update (data: the fields to change), delete' }),
     baseVersion: Type.Optional(Version),

@@ -4,6 +4,8 @@ import { Compile } from 'typebox/compile'
 import type { Actor } from '../../core/access/actor.js'
 import { AppError } from '../../core/errors/app-error.js'
 import type { ProjectAccess } from './access.js'
+import { CharacterChanges, CreateCharacterBody, CreateStyleBody, StyleChanges, toCharacterView, toStyleView } from './characters.schemas.js'
+import type { CharacterInput, CharactersService, StyleInput } from './characters.service.js'
 import { toDrawingView, toImageView, toStoryView } from './child.view.js'
 import { childSchemas } from './children.schemas.js'
 import type { ChildKindOf } from './children.repository.js'
@@ -54,6 +56,7 @@ type Outcome = Omit<MutationResult, 'id'>
 export interface Services {
   readonly projects: ProjectsService
   readonly children: ChildrenService
+  readonly characters: CharactersService
 }
 
 const checker = (schema: TSchema) => Compile(schema)
@@ -62,7 +65,14 @@ const bodies = {
   story: { create: checker(childSchemas.story.create), update: checker(childSchemas.story.patch) },
   image: { create: checker(childSchemas.image.create), update: checker(childSchemas.image.patch) },
   drawing: { create: checker(childSchemas.drawing.create), update: checker(childSchemas.drawing.patch) },
+  character: { create: checker(CreateCharacterBody), update: checker(CharacterChanges) },
+  style: { create: checker(CreateStyleBody), update: checker(StyleChanges) },
 }
+type Named = 'character' | 'style'
+type NamedInput = CharacterInput & StyleInput
+type NamedView = { version: number } & Record<string, unknown>
+/** Characters and style presets, through their service. PUT is their only update: a sync update is merged onto these current fields. */
+const NAMED_FIELDS = { character: ['name', 'description', 'referenceFileIds'], style: ['name', 'promptFragment', 'palette', 'lineWeight'] } as const
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
@@ -121,7 +131,9 @@ export class SyncService {
   private apply(actor: Actor, m: Mutation, services: Services): Promise<Outcome> {
     if (m.op !== 'create' && m.baseVersion === undefined) throw new AppError('VALIDATION_FAILED', 'An update or delete names the version it was made on.', { baseVersion: 'required for update and delete' })
     if (m.op === 'delete' && m.data !== undefined) throw new AppError('VALIDATION_FAILED', 'A delete carries no data.', { data: 'not allowed for delete' })
-    return m.entity === 'project' ? this.applyProject(actor, m, services.projects) : this.applyChild(actor, m.entity, m, services.children)
+    if (m.entity === 'project') return this.applyProject(actor, m, services.projects)
+    if (m.entity === 'character' || m.entity === 'style') return this.applyNamed(actor, m.entity, m, services.characters)
+    return this.applyChild(actor, m.entity, m, services.children)
   }
 
   private async applyProject(actor: Actor, m: Mutation, projects: ProjectsService): Promise<Outcome> {
@@ -163,6 +175,29 @@ export class SyncService {
     return { status: 'applied', version: current.version + 1 }
   }
 
+  private async applyNamed(actor: Actor, kind: Named, m: Mutation, characters: CharactersService): Promise<Outcome> {
+    const character = kind === 'character'
+    const get = async (): Promise<NamedView> => (character ? characters.getCharacter(actor, m.entityId) : characters.getStyle(actor, m.entityId))
+    if (m.op === 'create') {
+      const { projectId, ...rest } = m.data ?? {}
+      if (typeof projectId !== 'string' || !UUID.test(projectId)) throw new AppError('VALIDATION_FAILED', 'A child’s create names its project.', { '/data/projectId': 'required: the project’s id' })
+      const data = valid(bodies[kind].create, rest) as NamedInput
+      if (await (character ? this.store.repos.characters.findCharacter(m.entityId) : this.store.repos.characters.findStyle(m.entityId))) return conflictOrTaken(get)
+      if (await this.sync.logged(projectId, m.entityId)) throw new AppError('COLORBOOK_SYNC_ID_TAKEN')
+      return applied(await (character ? characters.createCharacter(actor, projectId, data, { id: m.entityId }) : characters.createStyle(actor, projectId, data, { id: m.entityId })))
+    }
+    const current = await get()
+    if (m.op === 'update') {
+      const changes = valid(bodies[kind].update, m.data ?? {}) as Partial<NamedInput>
+      const input = { ...Object.fromEntries(NAMED_FIELDS[kind].map((field) => [field, current[field]])), ...changes } as NamedInput
+      const version = { version: m.baseVersion }
+      return applied(await (character ? characters.replaceCharacter(actor, m.entityId, input, version) : characters.replaceStyle(actor, m.entityId, input, version)))
+    }
+    if (current.version !== m.baseVersion) return conflict(current)
+    await (character ? characters.removeCharacter(actor, m.entityId) : characters.removeStyle(actor, m.entityId))
+    return { status: 'applied', version: current.version + 1 }
+  }
+
   /** A refusal becomes the mutation's result; a stale version a conflict with the server's copy. */
   private failure(error: unknown, m: Mutation): Outcome {
     if (error instanceof AppError && (error.code === 'VERSION_CONFLICT' || error.code === 'PRECONDITION_FAILED')) return conflict(error.details.current as Record<string, unknown>)
@@ -175,11 +210,13 @@ export class SyncService {
   /** The entities' current rows (null: gone, or a collaborator's trashed project). */
   private async withData(rows: readonly LogRow[]): Promise<SyncChange[]> {
     const ids = (entity: SyncEntity) => rows.filter((row) => row.entity === entity && !row.hidden).map((row) => row.entityId)
-    const [projects, stories, images, drawings, versions] = await Promise.all([
+    const [projects, stories, images, drawings, characters, styles, versions] = await Promise.all([
       this.sync.projectsByIds(ids('project')),
       this.sync.storiesByIds(ids('story')),
       this.sync.imagesByIds(ids('image')),
       this.sync.drawingsByIds(ids('drawing')),
+      this.sync.charactersByIds(ids('character')),
+      this.sync.stylesByIds(ids('style')),
       this.sync.versionsByIds(ids('version')),
     ])
     const data = new Map<string, Record<string, unknown>>([
@@ -187,6 +224,8 @@ export class SyncService {
       ...stories.map((row) => [`story:${row.id}`, toStoryView(row)] as const),
       ...images.map((row) => [`image:${row.id}`, toImageView(row)] as const),
       ...drawings.map((row) => [`drawing:${row.id}`, toDrawingView(row)] as const),
+      ...characters.map((row) => [`character:${row.id}`, toCharacterView(row)] as const),
+      ...styles.map((row) => [`style:${row.id}`, toStyleView(row)] as const),
       ...versions.map((row) => [`version:${row.id}`, { ...row, createdAt: row.createdAt.toISOString() }] as const),
     ])
     return rows.map((row) => {

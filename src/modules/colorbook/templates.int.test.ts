@@ -89,6 +89,8 @@ describe('publishing', () => {
       ['story', 'create', 1],
       ['image', 'create', 1],
       ['drawing', 'create', 1],
+      ['character', 'create', 1],
+      ['style', 'create', 1],
     ])
     expect((await storedTemplate(published.id))!.usageCount).toBe(1)
     expect(await usageEventsAbout(app(), published.id)).toEqual([

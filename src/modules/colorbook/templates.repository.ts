@@ -114,7 +114,7 @@ export function createTemplatesRepository(db: Db) {
      * Writes the snapshot's children into a new project (new ids, version 1, the same order; an
      * image's story, style and characters point at their copies). Returns the ids created, for the sync log.
      */
-    async instantiate(snapshot: TemplateSnapshot, projectId: string): Promise<{ stories: string[]; images: string[]; drawings: string[] }> {
+    async instantiate(snapshot: TemplateSnapshot, projectId: string): Promise<{ stories: string[]; images: string[]; drawings: string[]; characters: string[]; styles: string[] }> {
       const ids = new Map<string, string>()
       const fresh = (oldId: string) => {
         const id = newId()
@@ -140,7 +140,8 @@ export function createTemplatesRepository(db: Db) {
       if (newCharacters.length > 0) await db.insert(characters).values(newCharacters)
       if (newImages.length > 0) await db.insert(images).values(newImages)
       if (newDrawings.length > 0) await db.insert(drawings).values(newDrawings)
-      return { stories: newStories.map((s) => s.id), images: newImages.map((i) => i.id), drawings: newDrawings.map((d) => d.id) }
+      const idsOf = (rows: { id: string }[]) => rows.map((row) => row.id)
+      return { stories: idsOf(newStories), images: idsOf(newImages), drawings: idsOf(newDrawings), characters: idsOf(newCharacters), styles: idsOf(newStyles) }
     },
 
     async insert(values: NewTemplateRow): Promise<TemplateRow> {

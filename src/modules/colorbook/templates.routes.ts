@@ -51,10 +51,10 @@ export function templatesRoutes(api: ColorbookApi): FastifyPluginAsync {
           security,
           summary: 'Publish a project as a template',
           description:
-            'A snapshot of the project and all its children (not a live link: later changes to the project do not reach it), by the project’s owner only (403 COLORBOOK_OWNER_ONLY; another user’s project 404; a trashed one 409 COLORBOOK_PROJECT_TRASHED). The title defaults to the project’s; `public` defaults to true, `premium` to false. The files it uses become readable by whoever sees the template.',
+            'A snapshot of the project and all its children (not a live link: later changes to the project do not reach it), by the project’s owner only (403 COLORBOOK_OWNER_ONLY; another user’s project 404; a trashed one 409 COLORBOOK_PROJECT_TRASHED). The title defaults to the project’s; `public` defaults to true, `premium` to false. The files it uses become readable by whoever sees the template. A snapshot larger than the server allows as JSON (`COLORBOOK_TEMPLATE_MAX_BYTES`, default 10 MiB): 413 COLORBOOK_TEMPLATE_TOO_LARGE {sizeBytes, allowed}, nothing stored.',
           params: IdParams,
           body: S.PublishBody,
-          response: { 201: S.TemplateView, ...errorResponses(400, 401, 403, 404, 409) },
+          response: { 201: S.TemplateView, ...errorResponses(400, 401, 403, 404, 409, 413) },
         },
       },
       async (request, reply) => withETag(reply.code(201), await templates.publish(requireActor(request), request.params.id, request.body)),

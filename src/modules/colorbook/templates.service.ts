@@ -35,6 +35,7 @@ export class TemplatesService {
     private readonly store: ColorbookStore,
     private readonly registry: Pick<PermissionRegistry, 'allows'>,
     private readonly usage: Pick<UsageService, 'record'>,
+    private readonly limits: { readonly snapshotMaxBytes: number },
   ) {}
 
   async list(actor: Actor, filters: Omit<TemplateFilters, 'authorId'> & { mine?: boolean }, page: { sort?: TemplateSort; limit: number; cursor?: string }): Promise<Page<TemplateViewData>> {
@@ -55,11 +56,17 @@ export class TemplatesService {
     return toTemplateView(this.visible(actor, await this.store.repos.templates.findById(id)))
   }
 
-  /** A snapshot of the project and all its children, by its owner; the project itself is not changed. */
+  /**
+   * A snapshot of the project and all its children, by its owner; the project itself is not changed.
+   * A snapshot over the server's cap (COLORBOOK_TEMPLATE_MAX_BYTES, as JSON) is refused, nothing stored.
+   */
   async publish(actor: Actor, projectId: string, input: TemplateMetadata): Promise<TemplateViewData> {
     const row = await this.store.transaction(async (repos) => {
       const { project } = await this.access.check(actor, repos, projectId, 'own', { lock: true })
       const snapshot = await repos.templates.snapshotOf(project)
+      const sizeBytes = Buffer.byteLength(JSON.stringify(snapshot))
+      const allowed = this.limits.snapshotMaxBytes
+      if (sizeBytes > allowed) throw new AppError('COLORBOOK_TEMPLATE_TOO_LARGE', undefined, { sizeBytes, allowed })
       const row = await repos.templates.insert({
         id: newId(),
         authorId: actor.id,
@@ -132,6 +139,8 @@ export class TemplatesService {
         ...created.stories.map((entityId) => ({ projectId: project.id, entity: 'story' as const, entityId, op: 'create' as const, version: 1 })),
         ...created.images.map((entityId) => ({ projectId: project.id, entity: 'image' as const, entityId, op: 'create' as const, version: 1 })),
         ...created.drawings.map((entityId) => ({ projectId: project.id, entity: 'drawing' as const, entityId, op: 'create' as const, version: 1 })),
+        ...created.characters.map((entityId) => ({ projectId: project.id, entity: 'character' as const, entityId, op: 'create' as const, version: 1 })),
+        ...created.styles.map((entityId) => ({ projectId: project.id, entity: 'style' as const, entityId, op: 'create' as const, version: 1 })),
       ])
       await this.usage.record({ type: 'template.used', userId: actor.id, entityType: 'template', entityId: template.id, metadata: { projectId: project.id } }, repos)
       return project

@@ -5,6 +5,8 @@ import { decodeRowCursor, encodeCursor } from '../../core/http/resource/cursor.j
 import type { Page } from '../../core/http/resource/resource.service.js'
 import type { ProjectAccess } from './access.js'
 import type { Change } from './changes.repository.js'
+import type { CharacterRow, StylePresetRow } from './characters.repository.js'
+import { toCharacterView, toStyleView } from './characters.schemas.js'
 import { childSpecs } from './child-specs.js'
 import type { ProjectRow } from './db/schema.js'
 import type { ColorbookEvents, PendingEvent } from './events.js'
@@ -16,8 +18,14 @@ import { buildSnapshot, projectFieldsOf, rowsFromSnapshot, SNAPSHOT_MAX_BYTES, t
 export type VersionView = ReturnType<typeof toVersionView>
 const SORT = '-createdAt'
 const KINDS = Object.keys(snapshotTables) as SnapshotKind[]
-/** The children the sync log and the live room know (characters and styles travel with restores only). */
-const LOGGED = { story: true, image: true, drawing: true, character: false, stylePreset: false } as const
+/** Each snapshot kind as the sync log and the live room name it, and its view. */
+const LOGGED = {
+  story: { entity: 'story', view: (row: SnapshotRow) => childSpecs.story.view(row as never) },
+  image: { entity: 'image', view: (row: SnapshotRow) => childSpecs.image.view(row as never) },
+  drawing: { entity: 'drawing', view: (row: SnapshotRow) => childSpecs.drawing.view(row as never) },
+  character: { entity: 'character', view: (row: SnapshotRow) => toCharacterView(row as unknown as CharacterRow) },
+  stylePreset: { entity: 'style', view: (row: SnapshotRow) => toStyleView(row as unknown as StylePresetRow) },
+} as const satisfies Record<SnapshotKind, { entity: Change['entity']; view: (row: SnapshotRow) => unknown }>
 
 export const toVersionView = (row: Omit<VersionRow, 'snapshot'>) => ({
   id: row.id,
@@ -173,8 +181,7 @@ export class VersionsService {
     }
     for (const kind of [...KINDS].reverse()) {
       const deleted = await repos.versions.deleteExcept(kind, projectId, wanted[kind].map((row) => row.id))
-      if (!LOGGED[kind]) continue
-      const entity = kind as 'story' | 'image' | 'drawing'
+      const { entity } = LOGGED[kind]
       for (const row of deleted) {
         logged.push({ projectId, entity, entityId: row.id, op: 'delete', version: row.version + 1 })
         published.push({ projectId, event: `${entity}.deleted`, data: { id: row.id, projectId } })
@@ -182,13 +189,12 @@ export class VersionsService {
     }
     for (const kind of KINDS) {
       await repos.versions.upsert(kind, wanted[kind])
-      if (!LOGGED[kind]) continue
-      const entity = kind as 'story' | 'image' | 'drawing'
+      const { entity, view } = LOGGED[kind]
       const existed = new Set(current[kind].map((row) => row.id))
       for (const row of wanted[kind]) {
         const op = existed.has(row.id) ? 'update' : 'create'
         logged.push({ projectId, entity, entityId: row.id, op, version: row.version })
-        published.push({ projectId, event: `${entity}.${op === 'create' ? 'created' : 'updated'}`, data: childSpecs[entity].view(row as never) })
+        published.push({ projectId, event: `${entity}.${op === 'create' ? 'created' : 'updated'}`, data: view(row) })
       }
     }
   }

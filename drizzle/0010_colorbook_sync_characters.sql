@@ -1,0 +1,2 @@
+ALTER TABLE "colorbook_changes" DROP CONSTRAINT "colorbook_changes_entity_check";--> statement-breakpoint
+ALTER TABLE "colorbook_changes" ADD CONSTRAINT "colorbook_changes_entity_check" CHECK ("colorbook_changes"."entity" in ('project', 'story', 'image', 'drawing', 'character', 'style', 'version'));
