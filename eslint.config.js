@@ -66,7 +66,7 @@ const moduleBoundaries = MODULES.flatMap((name) => {
 })
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'drizzle/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'drizzle/**', 'packages/client/dist/**', 'packages/admin/dist/**', 'packages/client/src/schema.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -133,6 +133,24 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [coreTablesPattern] }], 'no-restricted-syntax': moduleSyntax },
   },
   ...moduleBoundaries,
+  {
+    // @plinth/client runs in browsers as well as Node, and ships on its own: no Node built-ins or
+    // globals, no `ws` (Node users pass it in), nothing from the server's sources.
+    files: ['packages/client/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^node:', message: 'The client runs in browsers: no Node built-ins.' },
+            { group: ['ws', 'fs', 'path', 'crypto', 'http', 'https', 'net', 'events', 'stream', 'url', 'util', 'buffer', 'os'], message: 'The client runs in browsers: no Node-only modules (Node callers pass a WebSocket constructor).' },
+            { regex: '^\\.\\./', message: 'The client ships on its own: import only its own files (./…) and its dependencies.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', 'process', 'Buffer', 'require', '__dirname', '__filename', 'global'],
+    },
+  },
   {
     files: ['test/**/*.ts', 'src/**/*.test.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     rules: {

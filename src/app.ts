@@ -14,6 +14,7 @@ import { checkStoredKeyIds } from './core/crypto/encrypted-data.js'
 import type { Authenticator } from './core/access/actor.js'
 import { createDatabase, type Database } from './core/db/client.js'
 import { projectRoot } from './core/db/paths.js'
+import { adminConsole, defaultAdminDist } from './core/http/admin-console.js'
 import { clientErrorHandler, httpServerFactory } from './core/http/http-server.js'
 import { ajvOptions, requestValidation } from './core/http/validation.js'
 import { selectModules, type ModuleDefinition } from './core/module.js'
@@ -37,6 +38,8 @@ export interface AppOptions {
   modules?: readonly ModuleDefinition[]
   authenticate?: Authenticator
   logStream?: NodeJS.WritableStream
+  /** The built admin console to serve at /admin (default packages/admin/dist; tests use a fixture). */
+  adminConsoleDir?: string
 }
 
 const version = (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version
@@ -96,5 +99,8 @@ async function configure(app: FastifyInstance, config: Config, options: AppOptio
   await checkStoredKeyIds(platform.keyring, app.encryptedData)
   await installCoreRoutes(app, platform, services, modules, { metrics, version })
   await installModuleRoutes(app, modules)
+  if (config.adminConsole) {
+    await app.register(adminConsole, { distDir: options.adminConsoleDir ?? defaultAdminDist(), modules: modules.map(({ definition }) => definition.name), version })
+  }
   installJobRunner(app, platform)
 }

@@ -65,6 +65,8 @@ export interface Config {
   readonly modules: readonly string[] | undefined
   /** Base URL for links sent to users. */
   readonly publicUrl: string
+  /** The admin console at /admin (packages/admin, src/core/http/admin-console.ts); false: /admin is 404. */
+  readonly adminConsole: boolean
   readonly auth: {
     readonly registration: 'open' | 'closed'
     readonly admin: { readonly email: string; readonly password: string } | undefined
@@ -187,6 +189,7 @@ export function loadConfig(source: RawEnv = process.env, options: LoadConfigOpti
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     modules: env.MODULES === 'none' ? [] : parseList(env.MODULES),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    adminConsole: env.ADMIN_CONSOLE,
     auth: {
       registration: env.REGISTRATION,
       admin: env.ADMIN_EMAIL && env.ADMIN_PASSWORD ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } : undefined,
