@@ -4,10 +4,17 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+COPY packages/client/package.json ./packages/client/
+COPY packages/admin/package.json ./packages/admin/
+# Install scripts wait (the root `prepare` builds the console, whose sources are not copied yet); the
+# dependencies' own scripts (embedded PostgreSQL's symlinks) run in `npm rebuild` below.
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY packages ./packages
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+# The server (dist/) and the admin console (packages/admin/dist), then production dependencies only.
+RUN npm rebuild && npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \
@@ -18,6 +25,8 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./package.json
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+COPY --from=build --chown=node:node /app/packages/admin/package.json ./packages/admin/package.json
+COPY --from=build --chown=node:node /app/packages/admin/dist ./packages/admin/dist
 COPY --chown=node:node drizzle ./drizzle
 RUN mkdir -p /data && chown node:node /data
 USER node
