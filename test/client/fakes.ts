@@ -66,12 +66,17 @@ export function gate<T = void>(): { promise: Promise<T>; open: (value: T) => voi
   return { promise, open }
 }
 
-/** Resolves once `predicate` holds, checked after each turn of the event loop (no fixed delay). */
-export async function until(predicate: () => boolean, what = 'condition', turns = 1000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
+/**
+ * Resolves once `predicate` holds, checked after each turn of the event loop (no fixed delay). Bounded by
+ * time, not by turns: a client's real reconnect timer (a few ms) can outlast a thousand fast turns.
+ */
+export async function until(predicate: () => boolean, what = 'condition', withinMs = 5_000): Promise<void> {
+  const deadline = Date.now() + withinMs
+  while (Date.now() < deadline) {
     if (predicate()) return
     await new Promise((resolve) => setImmediate(resolve))
   }
+  if (predicate()) return
   throw new Error(`${what} did not happen`)
 }
 
