@@ -52,6 +52,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     genReqId: requestIdFrom,
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
+    // Fastify's 10 s default is short for starting the job queue when several instances boot at once.
+    pluginTimeout: config.startupTimeoutMs,
     serverFactory: httpServerFactory(config.requestTimeoutMs),
     clientErrorHandler,
     // Answered by installClosingGuard instead, in the error shape and with Retry-After.

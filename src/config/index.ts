@@ -59,6 +59,8 @@ export interface Config {
   readonly requestTimeoutMs: number
   /** One deadline for the whole shutdown: draining requests, then jobs, then closing connections (src/core/lifecycle.ts). */
   readonly shutdownTimeoutMs: number
+  /** How long each step of the boot (a plugin, starting the job queue) may take before the process gives up. */
+  readonly startupTimeoutMs: number
   /** Requests per minute per account (per IP when anonymous), health and metrics aside; 0: no limit. */
   readonly rateLimitPerMinute: number
   /** Module names to enable; `undefined` means every module the app knows. */
@@ -186,6 +188,7 @@ export function loadConfig(source: RawEnv = process.env, options: LoadConfigOpti
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? env.REQUEST_TIMEOUT_MS + SHUTDOWN_DEFAULT_ROOM_MS,
+    startupTimeoutMs: env.STARTUP_TIMEOUT_MS,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     modules: env.MODULES === 'none' ? [] : parseList(env.MODULES),
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),

@@ -142,4 +142,17 @@ describe('the shutdown budget', () => {
       expect(() => loadConfig({ DATA_DIR: dataDir(), REQUEST_TIMEOUT_MS: '500', SHUTDOWN_TIMEOUT_MS: '2499' })).toThrow(/SHUTDOWN_TIMEOUT_MS=2499 is too short/)
     })
   })
+
+  describe('STARTUP_TIMEOUT_MS', () => {
+    it('defaults to 60 s and bounds each boot step (Fastify allows 10 s, short for several instances starting the job queue at once)', async () => {
+      expect(loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'plinth-lifecycle-')) }).startupTimeoutMs).toBe(60_000)
+      expect(() => loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'plinth-lifecycle-')), STARTUP_TIMEOUT_MS: '999' })).toThrow(/STARTUP_TIMEOUT_MS/)
+      const app = await buildTestApp({ env: { STARTUP_TIMEOUT_MS: '45000' } })
+      try {
+        expect(app.initialConfig.pluginTimeout).toBe(45_000)
+      } finally {
+        await app.close()
+      }
+    })
+  })
 })

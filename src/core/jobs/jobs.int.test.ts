@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { pino } from 'pino'
 import Type from 'typebox'
+import { sql } from 'drizzle-orm'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { closeTestDatabase, testDatabase } from '../../../test/helpers/database.js'
 import { sleep, waitFor } from '../../../test/helpers/identity.js'
@@ -120,6 +121,22 @@ describe('sending and running', () => {
     expect(first).toEqual(expect.any(String))
     expect(second).toBeNull()
     expect((await inspector.list(name)).map((job) => job.payload)).toEqual([{ greeting: 'once', n: 1 }])
+  })
+
+  it('brings a queue made by an earlier deployment up to the settings the code now declares', async () => {
+    const name = uniqueName()
+    const before = await openJobs([defineJob({ name, payload: Greeting, retryLimit: 1, handle: async () => {} })], { workers: false })
+    await before.stop()
+    const storedRetryLimit = async () => {
+      // postgres.js answers the rows as an array.
+      const rows: unknown = await (await testDatabase()).db.execute(sql`SELECT retry_limit FROM ${sql.identifier(schema)}.queue WHERE name = ${name}`)
+      return (rows as { retry_limit: number }[])[0]?.retry_limit
+    }
+    expect(await storedRetryLimit()).toBe(1)
+
+    await startJobs([defineJob({ name, payload: Greeting, retryLimit: 4, handle: async () => {} })], { workers: false })
+
+    expect(await storedRetryLimit()).toBe(4)
   })
 })
 

@@ -173,13 +173,18 @@ class PgBossJobs implements Jobs {
     this.state = 'starting'
     try {
       await this.boss.start()
+      // One read of the queues, then statements only for a queue that is missing or whose settings
+      // changed: a restart of an unchanged deployment issues none (several instances boot at once).
+      const existing = new Map((await this.boss.getQueues()).map((queue) => [queue.name, queue]))
       for (const { definition } of this.catalog.all()) {
         const queue = { name: definition.name, policy: definition.policy ?? JOB_DEFAULTS.policy, ...retryOptions(definition) }
+        const current = existing.get(definition.name)
+        if (current && sameQueueSettings(current, queue)) continue
         // Instances booting together create the same queues at once; PostgreSQL may pick one as a
         // deadlock victim. Both statements are idempotent, so the loser simply tries again.
-        await retryOnDeadlock(() => this.boss.createQueue(definition.name, queue))
+        if (!current) await retryOnDeadlock(() => this.boss.createQueue(definition.name, queue))
         // createQueue keeps an existing queue as it was: bring its settings up to date with the code.
-        await retryOnDeadlock(() => this.boss.updateQueue(definition.name, queue))
+        else await retryOnDeadlock(() => this.boss.updateQueue(definition.name, queue))
       }
       await this.syncSchedules()
       if (this.options.workers) for (const job of this.catalog.all()) await this.startWorkers(job)
@@ -345,6 +350,17 @@ class PgBossJobs implements Jobs {
 }
 
 /** The definition's retry settings, on every job and queue (so the code, not an old queue row, decides). */
+/** Whether a stored queue already has the settings the code declares (the fields start() sets). */
+function sameQueueSettings(stored: PgBoss.Queue, wanted: PgBoss.Queue): boolean {
+  return (
+    stored.policy === wanted.policy &&
+    stored.retryLimit === wanted.retryLimit &&
+    stored.retryDelay === wanted.retryDelay &&
+    stored.retryBackoff === wanted.retryBackoff &&
+    stored.expireInSeconds === wanted.expireInSeconds
+  )
+}
+
 function retryOptions(definition: JobDefinition) {
   return {
     retryLimit: definition.retryLimit ?? JOB_DEFAULTS.retryLimit,
