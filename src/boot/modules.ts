@@ -46,7 +46,7 @@ export function loadModules(app: FastifyInstance, definitions: readonly ModuleDe
       mail: createModuleMail(definition.name, definition.mailTemplates, { jobs, users: directory }),
       rateLimit: createRateLimitFactory(definition.name, redis),
       crypto: keyring,
-      signatures: createSignatures(config.secrets.encryptionKey, definition.name),
+      signatures: createSignatures(keyring, definition.name),
       passwords,
       audit: createModuleAudit(definition.name, database.db),
     })

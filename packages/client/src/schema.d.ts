@@ -19064,6 +19064,8 @@ export interface operations {
                         integrity: {
                             /** @enum {string} */
                             alg: "HMAC-SHA256";
+                            /** @description The id of the master key the MAC was made under (ENCRYPTION_KEY_ID at export time); exports made before it was recorded have none */
+                            keyId?: string;
                             /** @description base64url HMAC-SHA256 of the document's bytes before `,"integrity":` */
                             mac: string;
                         };
@@ -19428,6 +19430,8 @@ export interface operations {
                     integrity?: {
                         /** @enum {string} */
                         alg: "HMAC-SHA256";
+                        /** @description The id of the master key the MAC was made under (ENCRYPTION_KEY_ID at export time); exports made before it was recorded have none */
+                        keyId?: string;
                         /** @description base64url HMAC-SHA256 of the document's bytes before `,"integrity":` */
                         mac: string;
                     };

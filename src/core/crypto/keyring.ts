@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
 import type { Config } from '../../config/index.js'
 import { Sealer } from './seal.js'
 
@@ -128,6 +128,15 @@ export class Keyring {
     const [version, keyId] = sealed.split('.', 2)
     if (version !== SEALED_VERSION || keyId === undefined || !KEY_ID_PATTERN.test(keyId)) throw new Error('Malformed sealed value')
     return keyId
+  }
+
+  /**
+   * A 32-byte key derived (HKDF-SHA256, no salt) from the master key `keyId` for the purpose `info`:
+   * a key for something other than encryption (signatures), never the master key itself.
+   * Throws UnknownKeyIdError for a key id that is not configured.
+   */
+  deriveKey(keyId: string, info: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.masterKey(keyId), Buffer.alloc(0), info, 32))
   }
 
   private wrap(dataKey: Buffer, keyId: string): string {

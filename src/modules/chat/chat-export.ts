@@ -39,6 +39,9 @@ export const ExportPin = Type.Object({ messageId: Uuid, pinnedBy: Type.Union([Uu
 export const ExportIntegrity = Type.Object(
   {
     alg: Type.Literal(SIGNATURE_ALG),
+    keyId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9_-]{1,32}$', description: 'The id of the master key the MAC was made under (ENCRYPTION_KEY_ID at export time); exports made before it was recorded have none' }),
+    ),
     mac: Type.String({ minLength: 43, maxLength: 43, pattern: '^[A-Za-z0-9_-]{43}$', description: 'base64url HMAC-SHA256 of the document\'s bytes before `,"integrity":`' }),
   },
   { title: 'ChatExportIntegrity', description: 'The server\'s MAC over the bytes before this member: an import checks it, so nothing in the document can be changed' },
@@ -103,7 +106,7 @@ export async function exportChat(deps: ChatDeps, actor: Actor, chatId: string, b
       after = page.at(-1)!.seq
     }
     yield signed(']')
-    yield `,"integrity":${JSON.stringify({ alg: SIGNATURE_ALG, mac: mac.digest() })}}`
+    yield `,"integrity":${JSON.stringify({ alg: SIGNATURE_ALG, keyId: mac.keyId, mac: mac.digest() })}}`
   }
   return { chatId: chat.id, body: Readable.from(document(), { objectMode: false }) }
 }

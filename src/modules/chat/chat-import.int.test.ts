@@ -2,9 +2,10 @@ import type { AddressInfo } from 'node:net'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { availableModules } from '../../app.js'
+import { Keyring } from '../../core/crypto/keyring.js'
 import { createSignatures } from '../../core/crypto/signatures.js'
 import type { ModuleDefinition } from '../../core/module.js'
-import { useTestApp } from '../../../test/helpers/app.js'
+import { TEST_SECRETS, useTestApp } from '../../../test/helpers/app.js'
 import { loginAs, registerUser, type TestUser } from '../../../test/helpers/auth.js'
 import { queriesSoFar } from '../../../test/helpers/chat-chats.js'
 import { blockUser, chatsCreatedBy, createChat, sendMessage, setChat, setParticipant, storedChat, storedChatMessages, storedParticipants } from '../../../test/helpers/chat.js'
@@ -103,10 +104,26 @@ describe('GET /api/chats/:id/export, signed', () => {
     ])
     const text = raw.toString('utf8')
     const at = text.lastIndexOf(',"integrity":')
-    expect(text.slice(at)).toBe(`,"integrity":{"alg":"HMAC-SHA256","mac":"${doc.integrity.mac}"}}`)
-    expect(api.deps.ctx.signatures.verify(EXPORT_SIGNATURE_PURPOSE, raw.subarray(0, Buffer.byteLength(text.slice(0, at))), doc.integrity.mac)).toBe(true)
+    expect(text.slice(at)).toBe(`,"integrity":{"alg":"HMAC-SHA256","keyId":"k1","mac":"${doc.integrity.mac}"}}`)
+    expect(api.deps.ctx.signatures.verify(EXPORT_SIGNATURE_PURPOSE, raw.subarray(0, Buffer.byteLength(text.slice(0, at))), doc.integrity.mac, 'k1')).toBe(true)
     expect(signedExport(api.deps.ctx.signatures, raw)).toBe(true)
     expect(signedExport(api.deps.ctx.signatures, Buffer.concat([raw, Buffer.from('\n')]))).toBe(false)
+  })
+
+  it('still checks after ENCRYPTION_KEY is rotated (the old key in ENCRYPTION_KEYS_PREVIOUS), and no longer once that key is removed', async () => {
+    const owner = await loginAs(app())
+    const group = await createChat(app(), owner, { participantIds: [] })
+    await sendMessage(app(), owner, group.id, 'kept through a rotation')
+    const raw = await exportBytes(owner, group.id)
+    const oldKey = { id: 'k1', key: Buffer.from(TEST_SECRETS.ENCRYPTION_KEY, 'hex') }
+    const next = { id: 'k2', key: randomBytes(32) }
+
+    expect(signedExport(createSignatures(new Keyring({ current: next, previous: [oldKey] }), 'chat'), raw)).toBe(true)
+    expect(signedExport(createSignatures(new Keyring({ current: next, previous: [] }), 'chat'), raw)).toBe(false)
+    // Written before exports named their key: checked under every configured key.
+    const unnamed = Buffer.from(raw.toString('utf8').replace(',"keyId":"k1"', ''))
+    expect(signedExport(createSignatures(new Keyring({ current: next, previous: [oldKey] }), 'chat'), unnamed)).toBe(true)
+    expect(signedExport(createSignatures(new Keyring({ current: next, previous: [] }), 'chat'), unnamed)).toBe(false)
   })
 })
 
@@ -245,8 +262,8 @@ describe('POST /api/chats/import', () => {
     const raw = await exportBytes(owner, group.id)
     const text = raw.toString('utf8')
     const mac = (JSON.parse(text) as ExportDoc).integrity.mac
-    const forgedKey = createSignatures(randomBytes(32), 'chat')
-    const resigned = (body: string) => `${body.slice(0, body.lastIndexOf(',"integrity":'))},"integrity":{"alg":"HMAC-SHA256","mac":"${forgedKey.start(EXPORT_SIGNATURE_PURPOSE).update(body.slice(0, body.lastIndexOf(',"integrity":'))).digest()}"}}`
+    const forgedKey = createSignatures(new Keyring({ current: { id: 'k1', key: randomBytes(32) }, previous: [] }), 'chat')
+    const resigned = (body: string) => `${body.slice(0, body.lastIndexOf(',"integrity":'))},"integrity":{"alg":"HMAC-SHA256","keyId":"k1","mac":"${forgedKey.start(EXPORT_SIGNATURE_PURPOSE).update(body.slice(0, body.lastIndexOf(',"integrity":'))).digest()}"}}`
     const forgedAuthor = edited(raw, (doc) => (doc.messages[0]!.author = { ...doc.messages[0]!.author!, id: other.id }))
     const bodies = {
       'a changed byte': text.replace('I said yes', 'I said no!'),
@@ -254,6 +271,7 @@ describe('POST /api/chats/import', () => {
       'a forged author, MAC made with another key': resigned(forgedAuthor),
       'no integrity member': edited(raw, (doc) => delete (doc as Partial<ExportDoc>).integrity),
       'a MAC from another document': edited(raw, (doc) => (doc.integrity.mac = `${mac.slice(0, -2)}AA`)),
+      'a key id the server does not have': text.replace('"keyId":"k1"', '"keyId":"k9"'),
       're-formatted': JSON.stringify(JSON.parse(text), null, 2),
       'bytes after the document': `${text}\n`,
     }

@@ -9,8 +9,12 @@ import { presentChat } from './chat-presenter.js'
 import { toChatView } from './chat.view.js'
 import type { ChatRow, ParticipantRow } from './db/schema.js'
 
-/** How a signed export ends: the MAC covers every byte before it, and nothing may follow. */
-const TRAILER = /,"integrity":\{"alg":"HMAC-SHA256","mac":"([A-Za-z0-9_-]{43})"\}\}$/
+/**
+ * How a signed export ends: the MAC covers every byte before it, and nothing may follow. The key id
+ * names the master key it was made under (a key since rotated to ENCRYPTION_KEYS_PREVIOUS still
+ * checks); exports written before key ids were recorded have none.
+ */
+const TRAILER = /,"integrity":\{"alg":"HMAC-SHA256"(?:,"keyId":"([A-Za-z0-9_-]{1,32})")?,"mac":"([A-Za-z0-9_-]{43})"\}\}$/
 /** Files looked up at once (each is one primary-key read). */
 const FILE_LOOKUPS = 50
 
@@ -22,10 +26,10 @@ type Skipped = ImportSummary['skippedParticipants'][number]
  * bytes before it (constant-time). The parsed document is trusted only after this.
  */
 export function signedExport(signatures: Signatures, raw: Buffer): boolean {
-  const tail = raw.subarray(Math.max(0, raw.length - 120)).toString('latin1')
+  const tail = raw.subarray(Math.max(0, raw.length - 200)).toString('latin1')
   const match = TRAILER.exec(tail)
   if (!match) return false
-  return signatures.verify(EXPORT_SIGNATURE_PURPOSE, raw.subarray(0, raw.length - match[0].length), match[1]!)
+  return signatures.verify(EXPORT_SIGNATURE_PURPOSE, raw.subarray(0, raw.length - match[0].length), match[2]!, match[1])
 }
 
 /** Backup and restore: an export imported again as a new chat, by the owner it lists. */
