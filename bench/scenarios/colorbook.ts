@@ -63,9 +63,23 @@ export const colorbookProject = httpScenario({
   title: 'Plinth GET /api/projects/:id?include=stories,images,drawings (50 pages)',
   server: 'colorbook',
   againstBaseline: false,
-  compareTo: ['bare-pk'],
-  latencyComparedTo: ['bare-pk'],
+  compareTo: ['bare-document', 'bare-pk'],
+  latencyComparedTo: ['bare-document'],
   request: (target) => ({ url: `/api/projects/${readyString(target, 'pageProjectId')}?include=stories,images,drawings`, headers: auth(target) }),
+  verify: (body) => {
+    const [stories, images, drawings] = ['stories', 'images', 'drawings'].map((name) => field(body, name))
+    return [stories, images, drawings].every((list) => Array.isArray(list) && list.length === 25) ? undefined : 'expected 25 stories, images and drawings'
+  },
+})
+
+/** The floor under `colorbook-project`: the same document from the same four queries on bare Fastify + postgres.js (servers/bare-fastify-document.ts). */
+export const bareDocument = httpScenario({
+  key: 'bare-document',
+  label: 'bare document',
+  title: 'bare Fastify GET /projects/:id (the same four queries, postgres.js)',
+  server: 'bare-fastify-document',
+  againstBaseline: false,
+  request: (target) => ({ url: `/projects/${readyString(target, 'projectId')}` }),
   verify: (body) => {
     const [stories, images, drawings] = ['stories', 'images', 'drawings'].map((name) => field(body, name))
     return [stories, images, drawings].every((list) => Array.isArray(list) && list.length === 25) ? undefined : 'expected 25 stories, images and drawings'

@@ -4,7 +4,7 @@ import { cylinderById } from './cylinder-by-id.js'
 import { expressCylinderById, expressMe } from './express-baseline.js'
 import { barePk } from './bare-pk.js'
 import { bareInsert, chatFanoutRate, chatHistory, chatSendOne, chatSendSpread } from './chat.js'
-import { colorbookDrawingPut, colorbookDuplicate, colorbookProject, colorbookStoryPatch, colorbookSync } from './colorbook.js'
+import { bareDocument, colorbookDrawingPut, colorbookDuplicate, colorbookProject, colorbookStoryPatch, colorbookSync } from './colorbook.js'
 import { fanoutBareMax, fanoutBareRate, fanoutMax, fanoutRate, fanoutRedisMax, fanoutRedisRate } from './fanout.js'
 import { health, healthOneConnection } from './health.js'
 import { healthDuringLogin } from './health-during-login.js'
@@ -18,7 +18,7 @@ import type { Scenario } from './scenario.js'
 
 /**
  * Run in this order, one after another. Scenarios on the same server run back to back, so each
- * server starts once: raw-http, bare-ws, argon2, app, app-redis, bare-fastify-pk, chat, bare-fastify-insert, colorbook. The memory
+ * server starts once: raw-http, bare-ws, argon2, app, app-redis, bare-fastify-pk, chat, bare-fastify-insert, colorbook, bare-fastify-document. The memory
  * scenarios run first on their server, while its process is fresh (the upload after the idle sockets:
  * its peak is read against its own `before`). The argon2 baseline runs just
  * before the login scenarios; the idle /health probe right after the login load has stopped; bare-pk
@@ -53,12 +53,13 @@ export const scenarios: readonly Scenario[] = [
   chatHistory,
   chatFanoutRate,
   bareInsert,
-  // colorbook (seeded books; compared with bare-pk and bare-insert above)
+  // colorbook (seeded books; compared with bare-pk and bare-insert above, and the document read with bare-document after it)
   colorbookProject,
   colorbookStoryPatch,
   colorbookDuplicate,
   colorbookSync,
   colorbookDrawingPut,
+  bareDocument,
   // cylinders (a stocked depot), then the same with the inventory cache off
   shipBatch,
   inventoryCached,

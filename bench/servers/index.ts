@@ -91,6 +91,11 @@ export const servers = {
     readyTimeoutMs: 300_000,
     env: (parent) => ({ DATABASE_URL: parent.DATABASE_URL, DATABASE_POOL_SIZE: parent.DATABASE_POOL_SIZE, REDIS_URL: parent.REDIS_URL }),
   },
+  /** The baseline of the ColorBook document read: the same four queries on bare Fastify (after the colorbook server seeded its books). */
+  'bare-fastify-document': {
+    script: 'bench/servers/bare-fastify-document.ts',
+    env: (parent) => ({ DATABASE_URL: parent.DATABASE_URL, DATABASE_POOL_SIZE: parent.DATABASE_POOL_SIZE }),
+  },
   /** Reads the users the app server registered, on the same database. */
   'bare-fastify-pk': {
     script: 'bench/servers/bare-fastify-pk.ts',

@@ -43,7 +43,7 @@ function drawingAnswer(response: { statusCode: number; body: string; headers: Re
 }
 
 describe('drawing answers (strokes passed through as stored JSON)', () => {
-  it('answers the same drawing from every route, with the strokes as stored, and publishes them with each write', async () => {
+  it('answers the same drawing from every route, with the strokes as stored, and publishes each write without them', async () => {
     const ada = await loginAs(app())
     const project = await createProject(app(), ada)
     const socket = await watch(ada, project.id)
@@ -70,11 +70,13 @@ describe('drawing answers (strokes passed through as stored JSON)', () => {
     const stale = expectError(await call(app(), ada, 'PATCH', `/api/drawings/${created.id as string}`, { title: 'lost', version: 2 }), 409, 'VERSION_CONFLICT')
     expect(stale.details.current).toEqual(replaced)
 
+    // Events leave the strokes out (up to 5 MiB each); version and byteSize say when to GET the drawing.
+    const withoutStrokes = ({ strokes: _strokes, ...rest }: Record<string, unknown>) => rest
     const events = await socket.events(`project:${project.id}`, 3)
     expect(events.map((e) => [e.event, e.data])).toEqual([
-      ['drawing.created', created],
-      ['drawing.updated', renamed],
-      ['drawing.updated', replaced],
+      ['drawing.created', withoutStrokes(created)],
+      ['drawing.updated', withoutStrokes(renamed)],
+      ['drawing.updated', withoutStrokes(replaced)],
     ])
   })
 

@@ -81,12 +81,12 @@ export type ChildRepository<K extends ChildKindOf> = ReturnType<typeof createChi
 export type DrawingFieldsRow = Omit<ChildRow<'drawing'>, 'strokes'>
 /** A drawing whose strokes are the JSON text PostgreSQL holds, never parsed here. */
 export type DrawingJsonRow = DrawingFieldsRow & { strokes: StrokesJson }
-/** Drawing column values with the strokes as JSON text (stored as they are, cast to jsonb). */
+/** Drawing column values with the strokes as JSON text (stored as they are, cast to json). */
 export type DrawingJsonValues = Omit<NewChildRow<'drawing'>, 'strokes'> & { strokes?: StrokesJson }
 
 const { strokes: _strokes, ...drawingFields } = getTableColumns(drawings)
 const strokesText = sql<string>`${drawings.strokes}::text`.as('strokes_text')
-const strokesValue = (strokes: StrokesJson) => sql`${strokes.json}::jsonb`
+const strokesValue = (strokes: StrokesJson) => sql`${strokes.json}::json`
 const withStrokes = ({ strokesText: json, ...row }: DrawingFieldsRow & { strokesText: string }): DrawingJsonRow => ({ ...row, strokes: new StrokesJson(json) })
 
 /**

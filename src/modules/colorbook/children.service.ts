@@ -3,7 +3,7 @@ import { newId } from '../../core/db/columns.js'
 import { AppError, notFound } from '../../core/errors/app-error.js'
 import type { FilesApi } from '../../core/files/index.js'
 import type { ProjectAccess } from './access.js'
-import { childSpecs, type ChildInput, type ChildSpec, type CurrentRow, type Prepared } from './child-specs.js'
+import { childSpecs, eventView, type ChildInput, type ChildSpec, type CurrentRow, type Prepared } from './child-specs.js'
 import { StrokesJson, toDrawingView } from './child.view.js'
 import type { ChildKindOf, ChildRow, DrawingJsonRow } from './children.repository.js'
 import { expectedVersion, staleVersion, type Precondition } from './concurrency.js'
@@ -65,7 +65,7 @@ export class ChildrenService {
       const id = options.id ?? newId()
       // The row, its sync-log row (version 1) and the project's activity time, sent together.
       const [row] = await Promise.all([this.rows(repos, kind).insert({ ...values, id, projectId, position }), ...this.log(repos, kind, projectId, id, 'create', 1)])
-      return { row, published: [this.event(kind, 'create', row, input)] }
+      return { row, published: [this.event(kind, 'create', row)] }
     })
     this.events.publish(published)
     return spec.view(row as never)
@@ -90,7 +90,7 @@ export class ChildrenService {
       const [row] = await Promise.all([rows.update(id, expected, values, new Date()), ...this.log(repos, kind, current.projectId, id, 'update', expected + 1)])
       // Changed after the first read, before the lock: nothing is kept (the log row goes with the rollback).
       if (!row) throw await this.stale(rows, spec, precondition, id)
-      return { row, published: [this.event(kind, 'update', row, input)] }
+      return { row, published: [this.event(kind, 'update', row)] }
     })
     this.events.publish(published)
     return spec.view(row as never)
@@ -209,15 +209,11 @@ export class ChildrenService {
     return [repos.changes.record([{ projectId, entity: kind, entityId, op, version }]), repos.projects.touch(projectId, new Date())]
   }
 
-  /**
-   * The event to publish after commit. A drawing written with strokes carries the body's (already
-   * parsed: the stored JSON text would be parsed again to serialise the event).
-   */
-  private event<K extends ChildKindOf>(kind: K, op: 'create' | 'update' | 'delete', row: { id: string; projectId: string }, input?: ChildInput<K>): PendingEvent {
+  /** The event to publish after commit (a drawing's without its strokes: `eventView`). */
+  private event<K extends ChildKindOf>(kind: K, op: 'create' | 'update' | 'delete', row: { id: string; projectId: string }): PendingEvent {
     const event: PendingEvent['event'] = `${kind}.${op === 'create' ? 'created' : op === 'update' ? 'updated' : 'deleted'}`
     if (op === 'delete') return { projectId: row.projectId, event, data: { id: row.id, projectId: row.projectId } }
-    const strokes = kind === 'drawing' && input && 'strokes' in input ? input.strokes : undefined
-    return { projectId: row.projectId, event, data: childSpecs[kind].view((strokes ? { ...row, strokes } : row) as never) }
+    return { projectId: row.projectId, event, data: eventView(kind, row) }
   }
 }
 

@@ -35,6 +35,29 @@ async function connect(user: TestUser): Promise<TestSocket> {
 }
 
 describe('the project:<id> room', () => {
+  it('replays what a device missed after a large drawing write: drawing events leave the strokes out, so they never fill the room’s replay window', async () => {
+    const ada = await loginAs(app())
+    const project = await createProject(app(), ada)
+    const room = `project:${project.id}`
+    const device = await connect(ada)
+    const before = (await device.subscribe(room)).seq as number
+    device.close()
+
+    // About 1.2 MiB of strokes: more than the replay window a room keeps (256 KiB).
+    const strokes = Array.from({ length: 60 }, (_, i) => ({ points: Array.from({ length: 1000 }, (_, j) => [i * 1000 + j + 0.25, j * 7 + 0.5]), width: 2 }))
+    const drawing = await addChild(app(), ada, project.id, 'drawings', { strokes })
+    const story = await addChild(app(), ada, project.id, 'stories', { text: 'after the drawing' })
+
+    const again = await connect(ada)
+    expect(await again.subscribe(room, before)).toMatchObject({ type: 'subscribed', room })
+    const replayed = await again.events(room, 2)
+    expect(replayed.map((e) => [e.event, e.data])).toEqual([
+      ['drawing.created', expect.objectContaining({ id: drawing.id, version: 1, byteSize: Buffer.byteLength(JSON.stringify(strokes)) })],
+      ['story.created', expect.objectContaining({ id: story.id })],
+    ])
+    expect(replayed[0]!.data).not.toHaveProperty('strokes')
+  })
+
   it('carries project and child events to collaborators after each commit; others may not subscribe', async () => {
     const [ada, vi, stranger] = await Promise.all([loginAs(app()), loginAs(app()), loginAs(app())])
     const project = await createProject(app(), ada)

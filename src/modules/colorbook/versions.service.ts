@@ -7,7 +7,7 @@ import type { ProjectAccess } from './access.js'
 import type { Change } from './changes.repository.js'
 import type { CharacterRow, StylePresetRow } from './characters.repository.js'
 import { toCharacterView, toStyleView } from './characters.schemas.js'
-import { childSpecs } from './child-specs.js'
+import { eventView } from './child-specs.js'
 import type { ProjectRow } from './db/schema.js'
 import type { ColorbookEvents, PendingEvent } from './events.js'
 import { toProjectData, toProjectView, type ProjectViewData } from './project.view.js'
@@ -20,9 +20,9 @@ const SORT = '-createdAt'
 const KINDS = Object.keys(snapshotTables) as SnapshotKind[]
 /** Each snapshot kind as the sync log and the live room name it, and its view. */
 const LOGGED = {
-  story: { entity: 'story', view: (row: SnapshotRow) => childSpecs.story.view(row as never) },
-  image: { entity: 'image', view: (row: SnapshotRow) => childSpecs.image.view(row as never) },
-  drawing: { entity: 'drawing', view: (row: SnapshotRow) => childSpecs.drawing.view(row as never) },
+  story: { entity: 'story', view: (row: SnapshotRow) => eventView('story', row) },
+  image: { entity: 'image', view: (row: SnapshotRow) => eventView('image', row) },
+  drawing: { entity: 'drawing', view: (row: SnapshotRow) => eventView('drawing', row) },
   character: { entity: 'character', view: (row: SnapshotRow) => toCharacterView(row as unknown as CharacterRow) },
   stylePreset: { entity: 'style', view: (row: SnapshotRow) => toStyleView(row as unknown as StylePresetRow) },
 } as const satisfies Record<SnapshotKind, { entity: Change['entity']; view: (row: SnapshotRow) => unknown }>

@@ -9,6 +9,7 @@ import {
   date,
   index,
   integer,
+  json,
   jsonb,
   pgTable,
   primaryKey,
@@ -156,7 +157,12 @@ export const drawings = pgTable(
     ...resourceColumns(),
     projectId: uuid('project_id').notNull().references(() => projects.id, { onDelete: 'cascade' }),
     title: text('title'),
-    strokes: jsonb('strokes').$type<Stroke[]>().notNull().default([]),
+    /**
+     * `json`, not `jsonb`: kept as the text written (Plinth writes and reads it whole, never queries
+     * inside it), so a 1 MB write skips jsonb's decomposition; lz4-compressed where the server has it
+     * (migration 0011). Reading it back as text is a copy, not a re-serialisation.
+     */
+    strokes: json('strokes').$type<Stroke[]>().notNull().default([]),
     /** The rendered preview (a core file), uploaded with PUT /api/drawings/:id/preview. */
     previewFileId: uuid('preview_file_id'),
     position: integer('position').notNull().default(0),
