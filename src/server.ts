@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   // Asked before listening: a failing query is then a failed start, not a crash of a serving process.
   const adminExists = (await app.platform.identity.store.repos.users.countAdmins()) > 0
   const url = await app.listen({ host: config.host, port: config.port })
-  app.log.info(startupBanner({ url, dataDir: config.dataDir, databaseUrl: config.database.url, adminExists }))
+  app.log.info(startupBanner({ url, dataDir: config.dataDir, databaseUrl: config.database.url, adminExists, adminConsole: config.adminConsole }))
 }
 
 main().catch((error: unknown) => {

@@ -92,7 +92,7 @@ describe('the server process on embedded PostgreSQL', () => {
     const pid = readPostmaster(join(dataDir, 'postgres'))!.pid
     // A first run: the banner says where the server is, on which database, and how to create the administrator.
     await waitForLine(server, /Plinth is ready at/)
-    expect(server.output()).toContain(`Plinth is ready at ${server.url} (API reference: ${server.url}/docs); database: embedded PostgreSQL in ${join(dataDir, 'postgres')}; no administrator yet`)
+    expect(server.output()).toContain(`Plinth is ready at ${server.url} (API reference: ${server.url}/docs, admin console: ${server.url}/admin); database: embedded PostgreSQL in ${join(dataDir, 'postgres')}; no administrator yet`)
     const cli = await runScript('src/cli.ts', ['create-admin', '--email', 'cli-admin@example.com'], embedded(dataDir), { input: 'a sturdy passphrase 42\n' })
     expect(cli.output).toContain('Administrator cli-admin@example.com created.')
     expect(cli.code).toBe(0)

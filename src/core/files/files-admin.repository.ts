@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, gte, like, lt, lte, or, type SQL } from 'drizzle-orm'
+import { and, desc, eq, gt, gte, like, lt, lte, or, sql, type SQL } from 'drizzle-orm'
 import { createAuditRepository } from '../audit/audit.repository.js'
 import type { Db } from '../db/client.js'
 import { unitOfWork, type UnitOfWork } from '../db/unit-of-work.js'
@@ -80,7 +80,8 @@ export function createFilesAdminRepository(db: Db) {
       if (query.ownerId) conditions.push(eq(fileUsage.userId, query.ownerId))
       if (query.after) {
         const { bytes, userId } = query.after
-        conditions.push(or(lt(fileUsage.bytes, bytes), and(eq(fileUsage.bytes, bytes), lt(fileUsage.userId, userId))))
+        // A row comparison: the index's range (file_usage_bytes_idx), not a filter over every row before it.
+        conditions.push(sql`(${fileUsage.bytes}, ${fileUsage.userId}) < (${bytes}, ${userId}::uuid)`)
       }
       return db
         .select({ owner, bytes: fileUsage.bytes, files: fileUsage.files, quotaBytes: fileUsage.quotaBytes })

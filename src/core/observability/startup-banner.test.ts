@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { startupBanner } from './startup-banner.js'
 
-const embedded = { url: 'http://127.0.0.1:3000', dataDir: '/srv/plinth/data', databaseUrl: undefined }
+const embedded = { url: 'http://127.0.0.1:3000', dataDir: '/srv/plinth/data', databaseUrl: undefined, adminConsole: true }
 
 describe('startupBanner', () => {
   it('names the URL, /docs and the embedded database, and how to create the missing administrator', () => {
@@ -12,6 +12,11 @@ describe('startupBanner', () => {
     expect(banner).toContain('npm run cli -- create-admin --email <address>')
     expect(banner).toContain('ADMIN_EMAIL and ADMIN_PASSWORD')
     expect(banner).not.toContain('\n')
+  })
+
+  it('names the admin console at /admin, unless ADMIN_CONSOLE=false turned it off', () => {
+    expect(startupBanner({ ...embedded, adminExists: true })).toContain('admin console: http://127.0.0.1:3000/admin')
+    expect(startupBanner({ ...embedded, adminExists: true, adminConsole: false })).not.toContain('/admin')
   })
 
   it('says nothing about creating an administrator when one exists', () => {

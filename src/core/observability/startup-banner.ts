@@ -7,16 +7,18 @@ export interface BannerFacts {
   readonly databaseUrl: string | undefined
   /** An active administrator exists; false: the banner says how to create one. */
   readonly adminExists: boolean
+  /** The admin console is served at /admin (ADMIN_CONSOLE, default true). */
+  readonly adminConsole: boolean
 }
 
 /**
- * The one line printed once the server listens: where it is, its reference page, which database it
- * uses and, on a first run, how to create the administrator. Never a secret: of DATABASE_URL only
+ * The one line printed once the server listens: where it is, its reference page, the admin console,
+ * which database it uses and, on a first run, how to create the administrator. Never a secret: of DATABASE_URL only
  * the host and the database name are shown.
  */
 export function startupBanner(facts: BannerFacts): string {
   const base = facts.url.replace(/\/+$/, '')
-  const parts = [`Plinth is ready at ${base} (API reference: ${base}/docs)`, `database: ${databaseInUse(facts)}`]
+  const parts = [`Plinth is ready at ${base} (API reference: ${base}/docs${facts.adminConsole ? `, admin console: ${base}/admin` : ''})`, `database: ${databaseInUse(facts)}`]
   if (!facts.adminExists) {
     parts.push(
       'no administrator yet: create one with `npm run cli -- create-admin --email <address>` (it asks for the password, or reads one line piped to it), ' +

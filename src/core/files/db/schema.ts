@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { bigint, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core'
 import { timestampMs } from '../../db/columns.js'
 import { users } from '../../users/db/schema.js'
@@ -31,16 +32,21 @@ export const files = pgTable(
  * Bytes stored per user, kept in the same transaction as every insert and delete of `files`, and
  * the user's own quota when a module set one.
  */
-export const fileUsage = pgTable('file_usage', {
-  userId: uuid('user_id')
-    .primaryKey()
-    .references(() => users.id),
-  bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
-  files: integer('files').notNull().default(0),
-  /** Set by a module (`ctx.files.setQuota`): bytes this user may store, 0 for no quota; null: STORAGE_QUOTA_BYTES. */
-  quotaBytes: bigint('quota_bytes', { mode: 'number' }),
-  updatedAt: timestampMs('updated_at').notNull().defaultNow(),
-})
+export const fileUsage = pgTable(
+  'file_usage',
+  {
+    userId: uuid('user_id')
+      .primaryKey()
+      .references(() => users.id),
+    bytes: bigint('bytes', { mode: 'number' }).notNull().default(0),
+    files: integer('files').notNull().default(0),
+    /** Set by a module (`ctx.files.setQuota`): bytes this user may store, 0 for no quota; null: STORAGE_QUOTA_BYTES. */
+    quotaBytes: bigint('quota_bytes', { mode: 'number' }),
+    updatedAt: timestampMs('updated_at').notNull().defaultNow(),
+  },
+  // The administrators' usage list: owners with files, largest first, paged by (bytes, user id).
+  (table) => [index('file_usage_bytes_idx').on(table.bytes, table.userId).where(sql`${table.files} > 0`)],
+)
 
 export type FileRow = typeof files.$inferSelect
 export type NewFileRow = typeof files.$inferInsert

@@ -1,0 +1,1 @@
+CREATE INDEX "file_usage_bytes_idx" ON "file_usage" USING btree ("bytes","user_id") WHERE "file_usage"."files" > 0;
