@@ -2,6 +2,8 @@ import { and, asc, eq } from 'drizzle-orm'
 import type { FastifyInstance } from 'fastify'
 import { bans, messages, participants } from '../../src/modules/chat/db/schema.js'
 
+export { queriesSoFar } from './database.js'
+
 /** Direct table access for the chats endpoints' tests (what another area's routes would write). */
 const db = (app: FastifyInstance) => app.platform.database.db
 
@@ -23,5 +25,3 @@ export const banFromChat = async (app: FastifyInstance, chatId: string, userId: 
   await db(app).insert(bans).values({ chatId, userId, bannedBy, until }).onConflictDoUpdate({ target: [bans.chatId, bans.userId], set: { until } })
 }
 
-/** Queries the app sent to the database so far (its statement counter). */
-export const queriesSoFar = (app: FastifyInstance): number => app.platform.database.queryCount()

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify'
 import postgres from 'postgres'
 import { inject } from 'vitest'
 import { createDatabase, type Database } from '../../src/core/db/client.js'
@@ -60,3 +61,6 @@ async function onServer(url: string, work: (sql: postgres.Sql) => Promise<unknow
     await sql.end({ timeout: 5 })
   }
 }
+
+/** Queries the app sent to the database so far (its statement counter). */
+export const queriesSoFar = (app: FastifyInstance): number => app.platform.database.queryCount()

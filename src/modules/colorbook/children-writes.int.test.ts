@@ -4,6 +4,7 @@ import { useTestApp } from '../../../test/helpers/app.js'
 import { loginAs, type TestUser } from '../../../test/helpers/auth.js'
 import { addChild, call, createProject, storedChanges, storedDrawings, storedStories } from '../../../test/helpers/colorbook.js'
 import { changeLog, holdProjectLock, lockWaiter } from '../../../test/helpers/colorbook-locks.js'
+import { queriesSoFar } from '../../../test/helpers/database.js'
 import { expectError } from '../../../test/helpers/identity.js'
 import { TestSocket } from '../../../test/helpers/ws-client.js'
 import { DrawingView } from './child.view.js'
@@ -24,7 +25,7 @@ async function watch(user: TestUser, projectId: string): Promise<TestSocket> {
   return socket
 }
 
-// Numbers JSON writes in more than one way (1e-7, 999999.5, negatives): stored as jsonb, answered as PostgreSQL writes them.
+// Numbers JSON writes in more than one way (1e-7, 999999.5, negatives): stored as the JSON text written (json), answered as it is.
 const strokes = [
   { points: [[0, 0], [10.5, -20.25], [1e-7, 999999.5]], width: 2.5, color: '#1f2937', tool: 'pen' },
   { points: [[3, 4]], width: 1 },
@@ -92,6 +93,40 @@ describe('drawing answers (strokes passed through as stored JSON)', () => {
 })
 
 describe('child writes and the project lock', () => {
+  it('edits a story in one statement: the story, its log row, the project’s time and the event, as the transactional path does', async () => {
+    const ada = await loginAs(app())
+    const project = await createProject(app(), ada)
+    const story = await addChild(app(), ada, project.id, 'stories', { title: 'Fox', text: 'draft' })
+    const socket = await watch(ada, project.id)
+    const queries = () => queriesSoFar(app())
+
+    let before = queries()
+    expect((await call(app(), ada, 'GET', `/api/stories/${story.id}`)).statusCode).toBe(200)
+    const read = queries() - before // the story and the access check, after authentication
+    before = queries()
+    const patched = await call(app(), ada, 'PATCH', `/api/stories/${story.id}`, { text: 'final', version: 1 })
+    const patch = queries() - before
+
+    expect(patched.statusCode, patched.body).toBe(200)
+    expect(patch).toBeLessThan(read)
+    expect(patched.json()).toMatchObject({ id: story.id, title: 'Fox', text: 'final', version: 2 })
+    // PUT replaces: the title goes back to null.
+    const replaced = await call(app(), ada, 'PUT', `/api/stories/${story.id}`, { text: 'again' }, { 'if-match': '"2"' })
+    expect(replaced.json()).toMatchObject({ title: null, text: 'again', version: 3 })
+    expect(await storedStories(app(), project.id)).toEqual([expect.objectContaining({ title: null, text: 'again', version: 3 })])
+    expect((await storedChanges(app(), project.id)).filter((c) => c.entity === 'story').map((c) => [c.op, c.version])).toEqual([['create', 1], ['update', 2], ['update', 3]])
+    const touched = await call(app(), ada, 'GET', `/api/projects/${project.id}`)
+    expect(touched.json<{ updatedAt: string }>().updatedAt).toBe(replaced.json<{ updatedAt: string }>().updatedAt)
+    const events = await socket.events(`project:${project.id}`, 2)
+    expect(events.map((e) => [e.event, e.data])).toEqual([
+      ['story.updated', patched.json()],
+      ['story.updated', replaced.json()],
+    ])
+    // Refused as before: a stale version (with the current story), a stale If-Match.
+    expect(expectError(await call(app(), ada, 'PATCH', `/api/stories/${story.id}`, { text: 'late', version: 1 }), 409, 'VERSION_CONFLICT').details.current).toMatchObject({ version: 3 })
+    expectError(await call(app(), ada, 'PATCH', `/api/stories/${story.id}`, { text: 'late' }, { 'if-match': '"2"' }), 412, 'PRECONDITION_FAILED')
+  })
+
   it('waits for the project’s lock before writing, so writes of one project reach the log in commit order', async () => {
     const ada = await loginAs(app())
     const project = await createProject(app(), ada)

@@ -14,6 +14,7 @@ import { createBrandingRepository } from './branding.repository.js'
 import { createCharactersRepository } from './characters.repository.js'
 import { createTemplatesRepository } from './templates.repository.js'
 import { createUserDataRepository } from './user-data.repository.js'
+import { createStoryEditRepository } from './story-edit.repository.js'
 
 /**
  * The module's repositories, together so one transaction can use them all. Each area adds its
@@ -22,6 +23,7 @@ import { createUserDataRepository } from './user-data.repository.js'
 export const colorbookRepositories = (db: Db) => ({
   projects: createProjectsRepository(db),
   story: createChildRepository(db, 'story'),
+  storyEdit: createStoryEditRepository(db),
   image: createChildRepository(db, 'image'),
   drawing: createDrawingRepository(db),
   references: createReferencesRepository(db),
