@@ -54,10 +54,17 @@ export function createSyncRepository(db: Db) {
    * A row with one naming them: a tombstone always (a purge, an ended share: they can no longer see
    * the project), anything else while they can see the project.
    */
+  // Per visible project, its rows by the project index (a lateral join; `offset 0` keeps the planner
+  // from flattening it back into a plain join): the log holds every user's changes, and the plain
+  // join's plan on stale statistics (a burst of writes before autovacuum's analyze) scanned the whole
+  // log once per project: 2.3 s instead of 0.13 s for a first pull over 53,000 rows.
   const readable = (userId: string) => sql`
     select ${columns}, v.hidden
-    from ${changes} c join v on v.id = c.project_id
-    where c.audience is null and c.tx_id < pg_snapshot_xmin(pg_current_snapshot()) and (not v.hidden or c.entity = 'project')
+    from v cross join lateral (
+      select * from ${changes} c
+      where c.project_id = v.id and c.audience is null and c.tx_id < pg_snapshot_xmin(pg_current_snapshot()) and (not v.hidden or c.entity = 'project')
+      offset 0
+    ) c
     union all
     select ${columns}, c.op = 'delete' or coalesce(v.hidden, false) as hidden
     from ${changes} c left join v on v.id = c.project_id
