@@ -349,7 +349,6 @@ class PgBossJobs implements Jobs {
   }
 }
 
-/** The definition's retry settings, on every job and queue (so the code, not an old queue row, decides). */
 /** Whether a stored queue already has the settings the code declares (the fields start() sets). */
 function sameQueueSettings(stored: PgBoss.Queue, wanted: PgBoss.Queue): boolean {
   return (
@@ -361,6 +360,7 @@ function sameQueueSettings(stored: PgBoss.Queue, wanted: PgBoss.Queue): boolean 
   )
 }
 
+/** The definition's retry settings, on every job and queue (so the code, not an old queue row, decides). */
 function retryOptions(definition: JobDefinition) {
   return {
     retryLimit: definition.retryLimit ?? JOB_DEFAULTS.retryLimit,

@@ -109,9 +109,9 @@ export class ChildrenService {
   private async editStory(actor: Actor, id: string, input: ChildInput<'story'>, expected: number, mode: 'replace' | 'patch') {
     this.access.permit(actor)
     const spec = childSpecs.story
-    const edit = await spec.prepare(mode === 'replace' ? { ...spec.defaults, ...input } : input, { actor, projectId: '', current: undefined, files: this.files, references: this.store.repos.references })
-    if (edit.title === undefined && edit.text === undefined) return undefined
-    const row = await this.store.repos.storyEdit.edit(id, actor.id, expected, { ...(edit.title !== undefined ? { title: edit.title } : {}), ...(edit.text !== undefined ? { text: edit.text } : {}) }, new Date())
+    const { title, text } = await spec.prepare(mode === 'replace' ? { ...spec.defaults, ...input } : input, { actor, projectId: '', current: undefined, files: this.files, references: this.store.repos.references })
+    if (title === undefined && text === undefined) return undefined
+    const row = await this.store.repos.storyEdit.edit(id, actor.id, expected, { title, text }, new Date())
     if (row) this.events.publish([this.event('story', 'update', row)])
     return row
   }
